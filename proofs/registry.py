@@ -1,0 +1,127 @@
+"""The claim registry: statements with provenance, checks, instances and strategies.
+
+A claim is registered with :func:`claim` (also the public decorator users write
+in their own files, DESIGN.md §4)::
+
+    @claim("euler-step-decreases-loss", instances=[{...}], strategy=st.particle_problems(...))
+    def check(instance, *, dps):
+        return margin            # number (> 0 holds), bool, or CheckResult
+
+A check returning a bare number or bool is turned into a :class:`CheckResult`
+by :func:`coerce_result`: a float margin is only ever ``inconclusive`` with the
+``numerical`` flag (or ``refuted`` if the user's function says so through a
+``CheckResult``); only checks that produce their own certified
+``CheckResult`` can say ``proved``.
+"""
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ._errors import InvalidArgument
+from ._result import CheckResult, Verdict
+
+__all__ = ["Claim", "claim", "get_claim", "all_claims", "run_check", "coerce_result", "CLAIM_MODULES"]
+
+_REGISTRY: dict[str, "Claim"] = {}
+
+#: modules of proofs.claims imported by :func:`all_claims` (one per content-named claim family)
+CLAIM_MODULES = [
+    "first_variation",
+    "velocity_identity",
+    "euler_identities",
+    "escape_inequality",
+    "attention_features",
+    "activation_facts",
+]
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    check: Callable[..., Any]
+    statement: str = ""  # LaTeX
+    label: str = ""  # e.g. "MATH.md §8 A2"
+    provenance: str = "[D]"
+    paper: str = ""
+    assumptions: tuple[str, ...] = ()
+    instances: tuple = ()  # default instances: dicts with a "name"
+    strategy: Any = None  # hypothesis strategy of instances (or a zero-arg callable returning one)
+    expected: str = "holds"  # "holds" | "fails"
+    description: str = ""
+    tags: tuple[str, ...] = field(default=())
+
+    def get_strategy(self):
+        s = self.strategy
+        return s() if callable(s) and not hasattr(s, "example") else s
+
+    def summary(self) -> dict:
+        return {"id": self.id, "label": self.label, "provenance": self.provenance, "paper": self.paper,
+                "expected": self.expected, "assumptions": list(self.assumptions), "statement": self.statement,
+                "description": self.description, "instances": [i.get("name", str(k)) for k, i in
+                                                               enumerate(self.instances)]}
+
+
+def claim(id: str, *, statement: str = "", label: str = "", provenance: str = "[D]", paper: str = "",
+          assumptions=(), instances=(), strategy=None, expected: str = "holds", description: str = "",
+          replace: bool = False):
+    """Register a check function as a claim (decorator)."""
+    if expected not in ("holds", "fails"):
+        raise InvalidArgument(f"expected must be 'holds' or 'fails', got {expected!r}")
+
+    def deco(fn):
+        if id in _REGISTRY and not replace and _REGISTRY[id].check is not fn:
+            raise InvalidArgument(f"claim {id!r} is already registered")
+        _REGISTRY[id] = Claim(id=id, check=fn, statement=statement, label=label, provenance=provenance,
+                              paper=paper, assumptions=tuple(assumptions), instances=tuple(instances),
+                              strategy=strategy, expected=expected,
+                              description=description or (fn.__doc__ or "").strip().split("\n")[0])
+        fn.claim_id = id
+        return fn
+    return deco
+
+
+def _load_builtin():
+    for mod in CLAIM_MODULES:
+        importlib.import_module(f"proofs.claims.{mod}")
+
+
+def all_claims() -> dict[str, Claim]:
+    _load_builtin()
+    return dict(_REGISTRY)
+
+
+def get_claim(id: str) -> Claim:
+    claims = all_claims()
+    if id not in claims:
+        raise InvalidArgument(f"unknown claim {id!r}; run 'escset list' for the catalogue")
+    return claims[id]
+
+
+def coerce_result(c: Claim, value, instance) -> CheckResult:
+    name = instance.get("name", "") if isinstance(instance, dict) else ""
+    if isinstance(value, CheckResult):
+        if not value.instance:
+            object.__setattr__(value, "instance", name)
+        return value
+    if isinstance(value, bool):
+        return CheckResult(c.id, Verdict.INCONCLUSIVE, margin=value, precision="user check", method="bool",
+                           instance=name, numerical=True,
+                           message="a boolean check is evidence only; return a CheckResult to prove or refute")
+    try:
+        m = float(value)
+    except (TypeError, ValueError):
+        raise InvalidArgument(f"check of {c.id!r} returned {type(value).__name__}; expected a number, bool or "
+                              "CheckResult") from None
+    return CheckResult(c.id, Verdict.INCONCLUSIVE, margin=m, precision="float64 (user check)",
+                       method="user margin", instance=name, numerical=True,
+                       message="floating-point margin: evidence, not a proof (> 0 means the claim held here)")
+
+
+def run_check(c: Claim, instance, dps: int = 30) -> CheckResult:
+    t0 = time.perf_counter()
+    res = coerce_result(c, c.check(instance, dps=dps), instance)
+    res.stats.setdefault("seconds", round(time.perf_counter() - t0, 4))
+    return res
