@@ -42,19 +42,27 @@ def _load():
         importlib.import_module(f"proofs.cli.{mod}")
 
 
-def main(argv=None) -> None:
-    import click
+def _click_exceptions():
+    """The click exception module typer uses (typer >= 0.25 vendors click as typer._click)."""
+    try:
+        from typer._click import exceptions as exc  # type: ignore[attr-defined]
+    except ImportError:  # older typer depends on click
+        from click import exceptions as exc
+    return exc
 
+
+def main(argv=None) -> None:
+    click = _click_exceptions()
     _load()
     cmd = typer.main.get_command(app)
     try:
         rv = cmd.main(args=argv, prog_name="escset", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except click.UsageError as exc:
         sys.stderr.write(f"escset: error: {exc.format_message()}\n")
         sys.exit(2)
-    except (click.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("escset: interrupted; finished results were kept\n")
         sys.exit(130)
     except EscsetError as exc:
