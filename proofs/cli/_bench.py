@@ -1,0 +1,246 @@
+"""``escset bench dynamics``: the W1/W2 workloads of ``bench/`` on the dynamics engine.
+
+The workloads, sizes, seeds and initialisation order are those of ``bench/benchlib.py``
+(regenerated here with numpy's ``default_rng``, nothing imported from ``bench/``):
+
+* W1: data rng ``default_rng(seed+1)``: X = N(0,1)^{n x d}/sqrt(d), teacher W* (5 x d), b* (5),
+  A* (5 x k), Y = sigmoid(X W*^T + b*) A* / 5; init rng ``default_rng(seed)``: A (m x k), W (m x d),
+  b (m), in that order. Model ``sigmoid`` with u = (w, b).
+* W2: data rng: tokens X (n x L x d) = N(0,1)/sqrt(d), teacher with 4 heads (V*, Q*, K*), in that
+  order per array; init rng: V (H x k x d), Q (H x d x dq), K (H x d x dq). Model ``attention-qk``.
+
+Protocol (as the peers): build data + init, one untimed warm-up step on a copy, time ``steps``
+Euler steps (theta -= eta m grad R = one mean-field Euler step of size eta), final loss computed
+after the timed region. ``--compare DIR`` also runs the peer scripts found in DIR (numpy always;
+torch/JAX with ``--peer-python``), alternating with escset runs, and reports the medians side by side.
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from typing import Optional
+
+import numpy as np
+import typer
+
+from . import app, emit_json, fail
+
+bench_app = typer.Typer(add_completion=False, no_args_is_help=True, help="performance benchmarks")
+app.add_typer(bench_app, name="bench")
+
+#: the defaults of bench/benchlib.py
+WORKLOADS = {
+    "w1": dict(n=512, d=16, k=4, m=4096, steps=200, eta=0.05, m0=5),
+    "w2": dict(n=256, d=8, k=2, m=1024, steps=100, eta=0.05, m0=4, L=8, dq=4),
+}
+
+
+def _sigmoid_np(z):
+    return 1.0 / (1.0 + np.exp(-z))  # as benchlib (bit-identical targets); z is moderate here
+
+
+def make_w1(n=512, d=16, k=4, m=4096, seed=0, m0=5):
+    """W1 data and init exactly as bench/benchlib.make_w1: X, Y, (A (m,k), W (m,d), b (m,))."""
+    drng = np.random.default_rng(seed + 1)
+    X = drng.standard_normal((n, d)) / np.sqrt(d)
+    Wt = drng.standard_normal((m0, d))
+    bt = drng.standard_normal(m0)
+    At = drng.standard_normal((m0, k))
+    Y = _sigmoid_np(X @ Wt.T + bt) @ At / m0
+    irng = np.random.default_rng(seed)
+    A = irng.standard_normal((m, k))
+    W = irng.standard_normal((m, d))
+    b = irng.standard_normal(m)
+    return X, Y, (A, W, b)
+
+
+def attention_forward_np(X, V, Q, K):
+    """f(X_s) = (1/H) sum_h V_h X_s^T softmax(X_s K_h Q_h^T x_last) (the bench teacher)."""
+    u = X[:, -1, :]
+    M = K @ np.swapaxes(Q, 1, 2)
+    g = np.einsum("hij,sj->shi", M, u)
+    S = np.einsum("sld,shd->slh", X, g)
+    S = S - S.max(axis=1, keepdims=True)
+    P = np.exp(S)
+    P /= P.sum(axis=1, keepdims=True)
+    C = np.einsum("slh,sld->shd", P, X)
+    return np.einsum("hkd,shd->sk", V, C) / V.shape[0]
+
+
+def make_w2(n=256, L=8, d=8, dq=4, k=2, m=1024, seed=0, m0=4):
+    """W2 data and init exactly as bench/benchlib.make_w2: X, Y, (V (H,k,d), Q (H,d,dq), K (H,d,dq))."""
+    drng = np.random.default_rng(seed + 1)
+    X = drng.standard_normal((n, L, d)) / np.sqrt(d)
+    Vt = drng.standard_normal((m0, k, d))
+    Qt = drng.standard_normal((m0, d, dq))
+    Kt = drng.standard_normal((m0, d, dq))
+    Y = attention_forward_np(X, Vt, Qt, Kt)
+    irng = np.random.default_rng(seed)
+    V = irng.standard_normal((m, k, d))
+    Q = irng.standard_normal((m, d, dq))
+    K = irng.standard_normal((m, d, dq))
+    return X, Y, (V, Q, K)
+
+
+def build(workload, *, n=None, m=None, d=None, k=None, seed=0, xp=None, **field_opts):
+    """(field, state, sizes) of a workload in the engine's layout."""
+    from numerics import backend as B
+    from numerics.dynamics import AttentionField, NetField, State
+
+    sz = dict(WORKLOADS[workload])
+    for key, v in (("n", n), ("m", m), ("d", d), ("k", k)):
+        if v is not None:
+            sz[key] = v
+    xp = B.get_backend("numpy") if xp is None else xp
+    if workload == "w1":
+        X, Y, (A, W, b) = make_w1(sz["n"], sz["d"], sz["k"], sz["m"], seed, sz["m0"])
+        field = NetField(X, Y, "sigmoid", xp=xp, **field_opts)
+        a, u = A[:, :, None], np.hstack([W, b[:, None]])
+    else:
+        X, Y, (V, Q, K) = make_w2(sz["n"], sz["L"], sz["d"], sz["dq"], sz["k"], sz["m"], seed, sz["m0"])
+        field = AttentionField(X, Y, qk=True, dq=sz["dq"], xp=xp, **field_opts)
+        a, u = V, np.hstack([Q.reshape(len(Q), -1), K.reshape(len(K), -1)])
+    state = State(B.asarray(np.ascontiguousarray(a), xp), B.asarray(np.ascontiguousarray(u), xp))
+    return field, state, sz
+
+
+def bench_dynamics(workload="w1", *, m=None, steps=None, n=None, seed=0, eta=None, backend="numpy",
+                   **field_opts) -> dict:
+    """Run one benchmark (peers' protocol) and return its record."""
+    from numerics import backend as B
+    from numerics.dynamics import ParticleFlow
+
+    xp = B.get_backend(backend)
+    field, state, sz = build(workload, n=n, m=m, seed=seed, xp=xp, **field_opts)
+    steps = sz["steps"] if steps is None else steps
+    eta = sz["eta"] if eta is None else eta
+    flow = ParticleFlow(field, dt=eta, method="euler")
+    init_loss = field.loss(*state)
+    t0 = time.perf_counter()
+    flow.run(state, 1)  # untimed warm-up on a copy (run never modifies its input)
+    warm = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    final_state = flow.run(state, steps)
+    _sync(final_state[1])
+    elapsed = time.perf_counter() - t0
+    final = field.loss(*final_state)
+    rec = {"impl": "escset", "workload": workload, "n": sz["n"], "m": sz["m"], "steps": steps,
+           "sec_per_step": elapsed / max(steps, 1), "final_loss": final, "initial_loss": init_loss,
+           "particle_steps_per_s": sz["m"] * steps / elapsed if elapsed > 0 else None,
+           "backend": B.backend_name(xp), "d": sz["d"], "k": sz["k"], "eta": eta, "seed": seed,
+           "warmup_s": warm, "total_s": elapsed, "fused": bool(getattr(field, "fused", False))}
+    if workload == "w2":
+        rec.update(L=sz["L"], dq=sz["dq"])
+    return rec
+
+
+def _sync(x):
+    try:
+        x.block_until_ready()
+    except AttributeError:
+        pass
+
+
+def _peer(cmd):
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    if out.returncode != 0 or not lines:
+        return {"error": (out.stderr.strip().splitlines() or ["no output"])[-1]}
+    return json.loads(lines[-1])
+
+
+def compare(workload, peers_dir, *, m=None, steps=None, repeats=3, peer_python=None, backend="numpy"):
+    """escset and the peers of ``peers_dir`` run alternately, ``repeats`` times each; medians."""
+    peers = [("numpy", sys.executable, ["peer_numpy.py"])]
+    if peer_python:
+        peers += [("torch", peer_python, ["peer_torch.py"]), ("jax", peer_python, ["peer_jax.py"])]
+    extra = ["--workload", workload] + (["--m", str(m)] if m else []) + (["--steps", str(steps)] if steps else [])
+    me = [sys.executable, "-c", "import sys; from proofs.cli import main; main(sys.argv[1:])",
+          "bench", "dynamics", "--json", "--backend", backend] + extra
+    runs: dict[str, list] = {}
+    for _ in range(repeats):
+        runs.setdefault("escset", []).append(_peer(me))
+        for name, py, script in peers:
+            runs.setdefault(name, []).append(_peer([py, os.path.join(peers_dir, script[0])] + extra))
+    table = []
+    for name, rs in runs.items():
+        ok = [r for r in rs if "sec_per_step" in r]
+        if not ok:
+            table.append({"impl": name, "error": rs[0].get("error")})
+            continue
+        sps = [r["sec_per_step"] for r in ok]
+        table.append({"impl": name, "runs": len(ok), "sec_per_step_median": statistics.median(sps),
+                      "sec_per_step_min": min(sps), "sec_per_step_max": max(sps),
+                      "final_loss": ok[0]["final_loss"]})
+    ref = next((t["final_loss"] for t in table if t["impl"] == "numpy" and "final_loss" in t), None)
+    mine = next((t for t in table if t["impl"] == "escset" and "final_loss" in t), None)
+    for t in table:
+        if "sec_per_step_median" in t and mine is not None:
+            t["escset_ratio"] = mine["sec_per_step_median"] / t["sec_per_step_median"]
+    agree = None if ref is None or mine is None else abs(mine["final_loss"] - ref) / abs(ref)
+    return {"workload": workload, "table": table, "rel_diff_final_loss_vs_numpy_peer": agree}
+
+
+@bench_app.command("dynamics")
+def bench_dynamics_cmd(
+        workload: str = typer.Option("w1", "--workload", help="w1 (sigmoid, vector output) or w2 (attention heads)"),
+        m: Optional[int] = typer.Option(None, "--m", help="particles (neurons / heads); default as bench/"),
+        steps: Optional[int] = typer.Option(None, "--steps", help="timed Euler steps; default as bench/"),
+        n: Optional[int] = typer.Option(None, "--n", help="samples; default as bench/"),
+        seed: int = typer.Option(0, "--seed", help="init default_rng(seed), data default_rng(seed+1)"),
+        backend: str = typer.Option("numpy", "--backend", help="numpy, array_api_strict, cupy, jax, torch"),
+        threads: Optional[int] = typer.Option(None, "--threads", help="kernel threads (numpy W1; default 2)"),
+        block: int = typer.Option(128, "--block", help="particle block of the fused numpy kernel"),
+        compare_dir: Optional[str] = typer.Option(None, "--compare", help="directory of the bench/ peer scripts: "
+                                                  "run them alternately with escset and report medians"),
+        peer_python: Optional[str] = typer.Option(None, "--peer-python",
+                                                  help="python with torch and jax for the torch/JAX peers"),
+        repeats: int = typer.Option(3, "--repeats", help="runs per implementation with --compare"),
+        json_out: bool = typer.Option(False, "--json", help="one JSON object on stdout")):
+    """Time the dynamics engine on the bench/ workloads (same data, seeds, init and loss)."""
+    if workload not in WORKLOADS:
+        fail(f"unknown workload {workload!r}; valid are w1, w2")
+    for name, v in (("m", m), ("steps", steps), ("n", n), ("repeats", repeats), ("threads", threads)):
+        if v is not None and v < 1:
+            fail(f"--{name} must be a positive integer, got {v}")
+    from numerics.backend import get_backend
+
+    get_backend(backend)  # bad or missing backend: one-line error
+    if compare_dir is not None:
+        if not os.path.isfile(os.path.join(compare_dir, "peer_numpy.py")):
+            fail(f"--compare {compare_dir!r}: no peer_numpy.py there; give the bench/ directory")
+        res = compare(workload, compare_dir, m=m, steps=steps, repeats=repeats, peer_python=peer_python,
+                      backend=backend)
+        if json_out:
+            emit_json(res)
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        t = Table(title=f"{workload}: median s/step over {repeats} alternating runs")
+        for col in ("impl", "median ms/step", "min..max", "escset / impl", "final loss"):
+            t.add_column(col)
+        for r in res["table"]:
+            if "error" in r:
+                t.add_row(r["impl"], "error: " + str(r["error"]), "", "", "")
+                continue
+            t.add_row(r["impl"], f"{r['sec_per_step_median'] * 1e3:.2f}",
+                      f"{r['sec_per_step_min'] * 1e3:.2f}..{r['sec_per_step_max'] * 1e3:.2f}",
+                      f"{r.get('escset_ratio', float('nan')):.2f}", f"{r['final_loss']:.15g}")
+        Console().print(t)
+        print(f"relative difference of the final loss vs the numpy peer: {res['rel_diff_final_loss_vs_numpy_peer']}")
+        return
+    opts = {}
+    if workload == "w1":
+        opts = dict(block=block, threads=threads)
+    rec = bench_dynamics(workload, m=m, steps=steps, n=n, seed=seed, backend=backend, **opts)
+    if json_out:
+        emit_json(rec)
+        return
+    print(f"{workload}: n={rec['n']} m={rec['m']} steps={rec['steps']} backend={rec['backend']}: "
+          f"{rec['sec_per_step'] * 1e3:.3f} ms/step, {rec['particle_steps_per_s']:.3g} particle-steps/s, "
+          f"final loss {rec['final_loss']:.15g}")
