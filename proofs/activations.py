@@ -1,4 +1,4 @@
-"""Activations: one sympy expression each, plus certified properties.
+r"""Activations: one sympy expression each, plus certified properties.
 
 An :class:`Activation` holds a sympy expression in the real variable ``z``
 (:data:`Z`). Its properties are *derived* from that expression, never typed in:

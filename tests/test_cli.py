@@ -1,0 +1,62 @@
+"""The command-line contract of DESIGN.md §3 (run as a user would: a subprocess)."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ESCSET = [sys.executable, "-c", "from proofs.cli import main; main()"]
+
+
+def run(*args, cwd=None):
+    return subprocess.run(ESCSET + list(args), capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_check_json_is_one_object_with_verdicts(tmp_path):
+    p = run("check", "particle-velocity-identity", "cubic-smooth-step-is-C2", "--json")
+    assert p.returncode == 0, p.stderr
+    obj = json.loads(p.stdout)
+    verdicts = {(r["claim"], r["instance"]): r["verdict"] for r in obj["results"]}
+    assert all(v == "proved" for (c, _), v in verdicts.items() if c == "particle-velocity-identity")
+    assert verdicts[("cubic-smooth-step-is-C2", "cubic step")] == "refuted"
+    assert obj["summary"]["unexpected"] == []
+
+
+def test_check_report_is_written(tmp_path):
+    out = tmp_path / "rep"
+    p = run("check", "multihead-concat-identity", "--report", str(out))
+    assert p.returncode == 0, p.stderr
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["results"][0]["verdict"] == "proved"
+    assert "multihead-concat-identity" in (out / "report.md").read_text()
+
+
+def test_list_json_has_provenance():
+    obj = json.loads(run("list", "--json").stdout)
+    ids = {c["id"]: c for c in obj["claims"]}
+    assert ids["escape-inequality-frozen-flow"]["provenance"] == "[D]"
+    assert ids["cubic-smooth-step-is-C2"]["expected"] == "fails"
+
+
+def test_latex_claim_and_model():
+    obj = json.loads(run("latex", "particle-velocity-identity", "--json").stdout)
+    assert "nabla" in obj["latex"]
+    p = run("latex", "--model", "sigmoid", "--k", "2", "--expr", "first-variation")
+    assert p.returncode == 0 and "\\sigma" in p.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "no-such-claim"],
+    ["latex", "--model", "sigmoid", "--activation", "__import__('os')"],
+    ["latex", "--model", "sigmoid", "--activation", "z^2"],
+    ["latex", "--model", "nosuch"],
+    ["latex", "--model", "sigmoid", "--expr", "nosuch"],
+    ["check", "--dps", "3"],
+    ["nosuchcommand"],
+])
+def test_bad_input_is_one_line_and_exit_2(args):
+    p = run(*args)
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
+    assert p.stdout == ""
