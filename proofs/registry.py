@@ -83,6 +83,33 @@ def claim(id: str, *, statement: str = "", label: str = "", provenance: str = "[
     return deco
 
 
+def load_module(path: str):
+    """Import a user's claim file (their own Python code, e.g. ``conj.py``) so its ``@claim``s register.
+
+    This runs the user's file as Python, like ``python conj.py`` would; expression strings elsewhere in escset
+    are never evaluated this way. Errors become one-line :class:`InvalidArgument`.
+    """
+    import importlib.util
+    import os
+    import sys
+
+    if not os.path.isfile(path):
+        raise InvalidArgument(f"module file not found: {path}")
+    name = "escset_user_" + os.path.splitext(os.path.basename(path))[0].replace("-", "_")
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise InvalidArgument(f"cannot import {path}: not a Python file")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    try:
+        spec.loader.exec_module(mod)
+    except InvalidArgument:
+        raise
+    except Exception as exc:  # the user's file failed: report it in one line
+        raise InvalidArgument(f"importing {path} failed: {type(exc).__name__}: {exc}") from None
+    return mod
+
+
 def _load_builtin():
     for mod in CLAIM_MODULES:
         importlib.import_module(f"proofs.claims.{mod}")

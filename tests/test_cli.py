@@ -60,3 +60,38 @@ def test_bad_input_is_one_line_and_exit_2(args):
     assert p.returncode == 2, (p.stdout, p.stderr)
     assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
     assert p.stdout == ""
+
+
+USER_CLAIM = '''
+from proofs import claim, CheckResult, Verdict
+import sympy as sp
+
+@claim("user-softplus-derivative", instances=[{"name": "z"}], strategy=None, label="user", statement="s'=sigmoid")
+def check(instance, *, dps):
+    z = sp.Symbol("z", real=True)
+    ok = sp.simplify(sp.diff(sp.log(1 + sp.exp(z)), z) - 1 / (1 + sp.exp(-z))) == 0
+    return CheckResult("user-softplus-derivative", Verdict.PROVED if ok else Verdict.INCONCLUSIVE,
+                       precision="exact (sympy)", method="sympy")
+
+@claim("user-float-margin", instances=[{"name": "x"}], label="user", statement="1 > 0")
+def margin(instance, *, dps):
+    return 1.0
+'''
+
+
+def test_check_runs_a_users_module(tmp_path):
+    f = tmp_path / "conj.py"
+    f.write_text(USER_CLAIM)
+    p = run("check", "user-softplus-derivative", "user-float-margin", "--module", str(f), "--json")
+    assert p.returncode == 0, p.stderr
+    res = {r["claim"]: r for r in json.loads(p.stdout)["results"]}
+    assert res["user-softplus-derivative"]["verdict"] == "proved"
+    # a bare float margin is evidence only: never proved
+    assert res["user-float-margin"]["verdict"] == "inconclusive" and res["user-float-margin"]["numerical"]
+
+
+def test_check_rejects_a_broken_module(tmp_path):
+    f = tmp_path / "broken.py"
+    f.write_text("def oops(:\n")
+    p = run("check", "--module", str(f))
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1

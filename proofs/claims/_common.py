@@ -40,8 +40,9 @@ def rational_data(model, n: int, m: int, seed: int, scale: float = 1.0):
 
 
 def symbolic_zero(expr) -> bool | None:
-    """True if sympy reduces ``expr`` (or every entry) to 0, False if it finds a
-    nonzero constant, None if undecided. Only ``True`` may back a ``proved``."""
+    """True if sympy reduces ``expr`` (or every entry) to 0; False if a ball enclosure certifies it nonzero
+    at a rational point (respecting positivity assumptions) or it simplifies to a nonzero constant; None if
+    undecided. Only ``True`` may back a ``proved``."""
     items = list(expr) if isinstance(expr, (list, tuple, sp.MatrixBase)) else [expr]
     undecided = False
     for e in items:
@@ -49,7 +50,9 @@ def symbolic_zero(expr) -> bool | None:
         if e == 0:
             continue
         syms = sorted(e.free_symbols, key=str)
-        if syms and ball_witness(e, syms, random_rational_point(syms, seed=12345), bits=(128,)) is not None:
+        pos = {x for x in syms if x.is_positive}
+        if syms and ball_witness(e, syms, random_rational_point(syms, seed=12345, positive=pos),
+                                 bits=(128,)) is not None:
             return False  # certified nonzero at a rational point: not an identity
         s = sp.simplify(e)
         if s == 0:
@@ -82,7 +85,7 @@ def random_rational_point(symbols, seed=0, positive=()):
     pt = {}
     for s in symbols:
         v = Fraction(rng.randint(-20, 20), rng.randint(1, 7))
-        if s in positive:  # sizes such as n, m: integers >= 2
+        if s in positive or s.is_positive:  # sizes such as n, m: integers >= 2 (respects the assumptions)
             v = Fraction(rng.randint(2, 6))
         pt[s] = v
     return pt

@@ -80,9 +80,13 @@ def check_cmd(claim_ids: Optional[List[str]] = typer.Argument(None, metavar="[CL
               paper: Optional[str] = typer.Option(None, "--paper", help="only claims of this paper"),
               dps: int = typer.Option(30, "--dps", min=15, max=10000, help="mpmath working precision"),
               report: Optional[str] = typer.Option(None, "--report", help="write report.md + report.json here"),
+              module: Optional[List[str]] = typer.Option(None, "--module", help="a Python file with your own @claim"),
               json_out: bool = typer.Option(False, "--json", help="one JSON object on stdout")):
     """MAIN JOB: run claims on their default instances; table, JSON or report."""
-    from ..registry import run_check
+    from ..registry import load_module, run_check
+
+    for path in module or []:
+        load_module(path)
 
     claims = _claims(claim_ids or [], paper)
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
