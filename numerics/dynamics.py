@@ -305,7 +305,8 @@ class AttentionField(VelocityField):
     softmax over tokens (max-shifted: no overflow), :math:`c_h=X^\top p_h`, :math:`f=\sum_hp_hV_hc_h`.
     """
 
-    def __init__(self, X, Y, *, qk=False, dq=None, mass=None, xp=None, name=None):
+    def __init__(self, X, Y, *, qk=False, dq=None, mass=None, xp=None, name=None, fused=True, block=8,
+                 threads=None):
         xp = np if xp is None else xp
         self.xp = xp
         Xn = np.asarray(B.to_numpy(X), dtype=np.float64)
@@ -333,12 +334,25 @@ class AttentionField(VelocityField):
         self.xq = B.asarray(np.ascontiguousarray(Xn[:, -1, :]), xp)  # (n, p) query tokens
         self._mass_in = mass
         self._mass, self._mass_m = None, None
+        self.fused = bool(fused) and B.is_numpy(xp)
+        self._kernel_opts = dict(block=block, threads=threads)
+        self._kernel = None
+        self._kernel_m = None
 
     def _masses(self, m):
         if self._mass_m != m:
             self._mass = _mass_array(self._mass_in, m, self.xp)
             self._mass_m = m
         return self._mass
+
+    def _get_kernel(self, m):
+        from .kernels_attention import AttentionNumpyKernel
+
+        if self._kernel is None or self._kernel_m != m:
+            self._kernel = AttentionNumpyKernel(B.to_numpy(self.X), B.to_numpy(self.Y), qk=self.qk, dq=self.dq,
+                                                mass=self._masses(m), **self._kernel_opts)
+            self._kernel_m = m
+        return self._kernel
 
     def _M(self, u):
         """M_h = A_h^T (= K_h Q_h^T), (H, p, p)."""
@@ -375,6 +389,10 @@ class AttentionField(VelocityField):
     def evaluate(self, a, u, out=None):
         xp = self.xp
         n, H, p, k = self.n, u.shape[0], self.p, self.k
+        if self.fused:
+            va, vu = (np.empty((H, k, p)), np.empty((H, self.p_u))) if out is None else out
+            loss = self._get_kernel(H).evaluate(np.ascontiguousarray(a), np.ascontiguousarray(u), va, vu)
+            return va, vu, loss
         M, Q, K, P, C, Vt, F = self._forward(a, u)
         E = F - self.Y
         loss = float(xp.sum(E * E)) / (2 * n)
