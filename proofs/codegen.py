@@ -60,36 +60,47 @@ _NUMPY_NS = {
 
 
 class _ActMixin:
-    """Prints activation function classes as calls into the backend namespace."""
+    """Shared by the three printers: activation function classes, the named functions of
+    :mod:`proofs._functions` and Heaviside print as plain calls into the backend namespace."""
 
     def _print_Function(self, e):
         if hasattr(type(e), "activation"):
-            return f"{type(e).__name__}({', '.join(self._print(a) for a in e.args)})"
+            return _call(self, type(e).__name__, e.args)
         return super()._print_Function(e)
 
-
-class _NumPyPrinter(_ActMixin, NumPyPrinter):
     def _print_softmax_w(self, e):
         return _print_smw(self, e)
 
     def _print_sigmoid(self, e):
-        return f"sigmoid({self._print(e.args[0])})"
+        return _call(self, "sigmoid", e.args)
 
     def _print_softplus(self, e):
-        return f"softplus({self._print(e.args[0])})"
+        return _call(self, "softplus", e.args)
 
     def _print_relu(self, e):
-        return f"relu({self._print(e.args[0])})"
+        return _call(self, "relu", e.args)
 
     def _print_Heaviside(self, e):
         h0 = e.args[1] if len(e.args) > 1 else sp.S.Half
-        return f"Heaviside({self._print(e.args[0])}, {float(h0)!r})"
+        return f"Heaviside({self._print(e.args[0])}, {self._heaviside_h0(h0)})"
+
+    def _heaviside_h0(self, h0):
+        return self._print(h0)
+
+
+def _call(printer, name, args):
+    return f"{name}({', '.join(printer._print(a) for a in args)})"
+
+
+class _NumPyPrinter(_ActMixin, NumPyPrinter):
+    def _heaviside_h0(self, h0):
+        return repr(float(h0))
 
     def _print_erf(self, e):
-        return f"erf({self._print(e.args[0])})"
+        return _call(self, "erf", e.args)
 
     def _print_erfc(self, e):
-        return f"erfc({self._print(e.args[0])})"
+        return _call(self, "erfc", e.args)
 
 
 def _print_smw(printer, e):
@@ -122,21 +133,7 @@ _MPMATH_NS = {
 
 
 class _MpmathPrinter(_ActMixin, MpmathPrinter):
-    def _print_softmax_w(self, e):
-        return _print_smw(self, e)
-
-    def _print_sigmoid(self, e):
-        return f"sigmoid({self._print(e.args[0])})"
-
-    def _print_softplus(self, e):
-        return f"softplus({self._print(e.args[0])})"
-
-    def _print_relu(self, e):
-        return f"relu({self._print(e.args[0])})"
-
-    def _print_Heaviside(self, e):
-        h0 = e.args[1] if len(e.args) > 1 else sp.S.Half
-        return f"Heaviside({self._print(e.args[0])}, {self._print(h0)})"
+    pass
 
 
 # ---------------------------------------------------------------------------
@@ -252,7 +249,8 @@ class ArbPrinter(_ActMixin, LambdaPrinter):
         return "(_arb(1)/_arb(2))"
 
     def _print_Float(self, e):
-        return f"_arb({str(sp.Rational(e))!r} if False else {repr(float(e))})"
+        q = sp.Rational(e)  # the exact binary value of the Float
+        return f"(_arb({int(q.p)})/_arb({int(q.q)}))"
 
     def _print_Pi(self, e):
         return "_arb.pi()"
@@ -275,29 +273,13 @@ class ArbPrinter(_ActMixin, LambdaPrinter):
         return f"abs({self._print(e.args[0])})"
 
     def _print_Max(self, e):
-        return f"_max({', '.join(self._print(a) for a in e.args)})"
+        return _call(self, "_max", e.args)
 
     def _print_Min(self, e):
-        return f"_min({', '.join(self._print(a) for a in e.args)})"
+        return _call(self, "_min", e.args)
 
     def _print_sign(self, e):
         return f"_sgn({self._print(e.args[0])})"
-
-    def _print_Heaviside(self, e):
-        h0 = e.args[1] if len(e.args) > 1 else sp.S.Half
-        return f"Heaviside({self._print(e.args[0])}, {self._print(h0)})"
-
-    def _print_softmax_w(self, e):
-        return _print_smw(self, e)
-
-    def _print_sigmoid(self, e):
-        return f"sigmoid({self._print(e.args[0])})"
-
-    def _print_softplus(self, e):
-        return f"softplus({self._print(e.args[0])})"
-
-    def _print_relu(self, e):
-        return f"relu({self._print(e.args[0])})"
 
     def _print_Piecewise(self, e):
         raise NotImplementedError("piecewise expressions are compiled for balls only as univariate activations")
