@@ -416,28 +416,31 @@ class AttentionField(VelocityField):
         return va, vu, loss
 
 
-def field_for(model, X, Y, *, xp=None, mass=None, **opts) -> VelocityField:
-    """The velocity field of a :mod:`proofs.models` model (by object or CLI name) on data (X, Y).
+def field_for(model, X, Y, *, xp=None, mass=None, activation=None, p=None, L=None, dq=None,
+              **opts) -> VelocityField:
+    """The velocity field of a :mod:`proofs.models` model (object, or CLI name plus dimensions) on (X, Y).
 
     ``X`` is (n, p_x) as in :class:`proofs.measure.Dataset` (attention: tokens flattened row-major,
-    or already (n, L, p)).
+    or already (n, L, p)). With a name, give ``activation`` (nets) or ``p``, ``L``, ``dq`` (attention).
     """
     name = model if isinstance(model, str) else model.name
     if name.startswith("attention"):
-        p, L = getattr(model, "p", None), getattr(model, "L", None)
+        p = getattr(model, "p", p)
+        L = getattr(model, "L", L)
+        dq = getattr(model, "dq", dq)
         Xn = np.asarray(B.to_numpy(X), dtype=np.float64)
         if Xn.ndim == 2:
             if p is None or L is None or Xn.shape[1] != p * L:
-                raise _invalid(f"attention inputs have {Xn.shape[1]} entries per sample; expected L*p")
+                raise _invalid(f"attention inputs have {Xn.shape[1]} entries per sample; expected L*p = "
+                               f"{None if p is None or L is None else p * L}")
             Xn = Xn.reshape(Xn.shape[0], L, p)
-        return AttentionField(Xn, Y, qk=name == "attention-qk", dq=getattr(model, "dq", opts.pop("dq", None)),
-                              mass=mass, xp=xp, **opts)
+        return AttentionField(Xn, Y, qk=name == "attention-qk", dq=dq, mass=mass, xp=xp, **opts)
     if name == "relu-lift" or name.startswith("lift["):
-        act = model.activation if not isinstance(model, str) else "relu"
+        act = model.activation if not isinstance(model, str) else (activation or "relu")
         return NetField(X, Y, act, mass=mass, xp=xp, name=name, **opts)
     if name == "sigmoid" or name.startswith("net["):
-        act = model.activation if not isinstance(model, str) else opts.pop("activation", "sigmoid")
-        return NetField(X, Y, act, mass=mass, xp=xp, name=name, **opts)
+        act = model.activation if not isinstance(model, str) else (activation or "sigmoid")
+        return NetField(X, Y, act, mass=mass, xp=xp, name=None if isinstance(model, str) else name, **opts)
     raise _invalid(f"unknown model {name!r}; valid are sigmoid, attention, attention-qk, relu-lift")
 
 
