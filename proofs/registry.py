@@ -26,6 +26,7 @@ from ._result import CheckResult, Verdict
 __all__ = ["Claim", "claim", "get_claim", "all_claims", "run_check", "coerce_result", "CLAIM_MODULES"]
 
 _REGISTRY: dict[str, "Claim"] = {}
+_LOADED: dict = {}
 
 #: modules of proofs.claims imported by :func:`all_claims` (one per content-named claim family)
 CLAIM_MODULES = [
@@ -95,6 +96,9 @@ def load_module(path: str):
 
     if not os.path.isfile(path):
         raise InvalidArgument(f"module file not found: {path}")
+    key = os.path.realpath(path)
+    if key in _LOADED:  # a file is imported once per process, so its claims register once
+        return _LOADED[key]
     name = "escset_user_" + os.path.splitext(os.path.basename(path))[0].replace("-", "_")
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
@@ -107,6 +111,7 @@ def load_module(path: str):
         raise
     except Exception as exc:  # the user's file failed: report it in one line
         raise InvalidArgument(f"importing {path} failed: {type(exc).__name__}: {exc}") from None
+    _LOADED[key] = mod
     return mod
 
 

@@ -95,3 +95,19 @@ def test_check_rejects_a_broken_module(tmp_path):
     f.write_text("def oops(:\n")
     p = run("check", "--module", str(f))
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_search_json_contract():
+    p = run("search", "cubic-smooth-step-is-C2", "--max-examples", "3", "--json")
+    assert p.returncode == 0, p.stderr
+    obj = json.loads(p.stdout)
+    assert {"claim", "verdict", "examples", "witness", "replay"} <= set(obj)
+    assert obj["verdict"] == "refuted" and obj["replay"].startswith("escset check cubic-smooth-step-is-C2")
+
+
+@pytest.mark.parametrize("args", [["search", "nope"], ["search", "cubic-smooth-step-is-C2", "--max-examples", "0"],
+                                  ["check", "multihead-concat-identity", "--instance", "{bad json"],
+                                  ["check", "multihead-concat-identity", "--instance", "[1, 2]"]])
+def test_search_and_instance_bad_input(args):
+    p = run(*args)
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr

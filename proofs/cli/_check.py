@@ -81,6 +81,8 @@ def check_cmd(claim_ids: Optional[List[str]] = typer.Argument(None, metavar="[CL
               dps: int = typer.Option(30, "--dps", min=15, max=10000, help="mpmath working precision"),
               report: Optional[str] = typer.Option(None, "--report", help="write report.md + report.json here"),
               module: Optional[List[str]] = typer.Option(None, "--module", help="a Python file with your own @claim"),
+              instance: Optional[str] = typer.Option(None, "--instance",
+                                                     help="JSON object: run on this instance instead of the defaults"),
               json_out: bool = typer.Option(False, "--json", help="one JSON object on stdout")):
     """MAIN JOB: run claims on their default instances; table, JSON or report."""
     from ..registry import load_module, run_check
@@ -89,6 +91,16 @@ def check_cmd(claim_ids: Optional[List[str]] = typer.Argument(None, metavar="[CL
         load_module(path)
 
     claims = _claims(claim_ids or [], paper)
+    inst_override = None
+    if instance is not None:
+        try:
+            inst_override = json.loads(instance)
+        except json.JSONDecodeError as exc:
+            fail(f"--instance is not valid JSON: {exc.msg} at column {exc.colno}")
+        if not isinstance(inst_override, dict):
+            fail("--instance must be a JSON object, e.g. '{\"name\": \"x\", \"k\": 2}'")
+        if len(claims) != 1:
+            fail("--instance needs exactly one CLAIM")
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     results, rows = [], []
     from rich.console import Console
@@ -98,7 +110,7 @@ def check_cmd(claim_ids: Optional[List[str]] = typer.Argument(None, metavar="[CL
     try:
         with console.status("checking claims") as status:
             for c in claims:
-                for inst in c.instances:
+                for inst in ([inst_override] if inst_override is not None else c.instances):
                     status.update(f"{c.id} [{inst.get('name', '')}]")
                     r = run_check(c, inst, dps=dps)
                     results.append(r)

@@ -1,0 +1,42 @@
+"""``escset search``: counterexample search over a claim's strategy, resumable, with a replay command."""
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from . import app, emit_json
+
+
+@app.command("search")
+def search_cmd(claim_id: str = typer.Argument(..., metavar="CLAIM"),
+               module: Optional[str] = typer.Option(None, "--module", help="a Python file with your own @claim"),
+               max_examples: int = typer.Option(100, "--max-examples", min=1, max=10 ** 7),
+               seed: int = typer.Option(0, "--seed"),
+               workers: int = typer.Option(1, "--workers", min=1, max=256),
+               scheduler: Optional[str] = typer.Option(None, "--scheduler", help="dask.distributed address"),
+               db: Optional[str] = typer.Option(None, "--db", help="hypothesis example database (resume)"),
+               dps: int = typer.Option(30, "--dps", min=15, max=10000),
+               json_out: bool = typer.Option(False, "--json")):
+    """Search for a counterexample: an instance where the claim's check says refuted."""
+    from ..search import search
+    from rich.console import Console
+
+    console = Console(stderr=True, quiet=json_out)
+    with console.status(f"searching {claim_id}") as status:
+        def progress(n, r):
+            status.update(f"searching {claim_id}: {n} examples, last verdict {r.verdict.value}")
+        res = search(claim_id, max_examples=max_examples, seed=seed, db=db, module=module, workers=workers,
+                     scheduler=scheduler, progress=None if json_out else progress, dps=dps)
+    if json_out:
+        emit_json(res.to_dict())
+        return
+    out = Console()
+    if res.verdict.value == "refuted":
+        out.print(f"[red]refuted[/] after {res.examples} examples ({res.seconds:.1f} s)")
+        out.print(f"witness: {res.witness}")
+        out.print(f"replay:  {res.replay}")
+    else:
+        out.print(f"[yellow]no counterexample[/] in {res.examples} examples ({res.seconds:.1f} s); "
+                  "a search proves nothing: raise --max-examples or widen the strategy"
+                  + (" (interrupted)" if res.interrupted else ""))
