@@ -1,0 +1,131 @@
+"""``escset simulate`` and ``escset bench dynamics`` as a user runs them (subprocesses)."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+ESCSET = [sys.executable, "-c", "from proofs.cli import main; main()"]
+
+
+def run(*args, timeout=300):
+    return subprocess.run(ESCSET + [str(a) for a in args], capture_output=True, text=True, timeout=timeout)
+
+
+def run_inprocess(capsys, *args):
+    """The CLI in this process (cheap; for the bad-input table): (exit code, stderr)."""
+    from proofs.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main([str(a) for a in args])
+    return exc.value.code, capsys.readouterr().err
+
+
+def test_simulate_json_checkpoint_and_resume(tmp_path):
+    out = tmp_path / "run.npz"
+    common = ["simulate", "--model", "sigmoid", "--teacher", "3", "--n", "24", "--d", "2", "--k", "2", "--m", "20",
+              "--dt", "0.5", "--every", "10", "--out", out, "--json"]
+    p = run(*common, "--steps", "40")
+    assert p.returncode == 0, p.stderr
+    first = json.loads(p.stdout)
+    assert first["steps"] == 40 and first["final_loss"] < first["initial_loss"]
+    z = np.load(out)
+    assert int(z["steps_done"]) == 40 and list(z["history_step"]) == [0, 10, 20, 30, 40]
+    # the checkpointed state reproduces the reported loss (independent recomputation)
+    from numerics.dynamics import NetField
+
+    f = NetField(z["X"], z["Y"], "sigmoid")
+    assert abs(f.loss(z["a"], z["u"]) - first["final_loss"]) <= 1e-14
+    p = run(*common, "--steps", "60")
+    assert p.returncode == 0, p.stderr
+    second = json.loads(p.stdout)
+    assert second["steps"] == 60 and second["initial_loss"] == first["initial_loss"]
+    assert second["history"]["step"] == [0, 10, 20, 30, 40, 50, 60]
+    # resuming equals running straight through (deterministic Euler steps)
+    straight = tmp_path / "straight.npz"
+    p = run(*[c if c != out else straight for c in common], "--steps", "60")
+    assert abs(json.loads(p.stdout)["final_loss"] - second["final_loss"]) <= 1e-15
+    # a checkpoint with other settings is refused, nothing overwritten
+    p = run(*[c if c != "0.5" else "0.25" for c in common], "--steps", "80")
+    assert p.returncode == 2 and "different settings" in p.stderr and p.stderr.count("\n") == 1
+    assert int(np.load(out)["steps_done"]) == 60
+
+
+def test_simulate_data_file_attention_and_plot(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((8, 3 * 2)).round(3)
+    Y = rng.standard_normal((8, 1)).round(3)
+    data = tmp_path / "d.json"
+    data.write_text(json.dumps({"X": X.tolist(), "Y": [str(v) for v in Y[:, 0]]}))
+    png = tmp_path / "p.png"
+    p = run("simulate", "--model", "attention", "--data", data, "--p", "2", "--L", "3", "--m", "6", "--steps", "20",
+            "--dt", "0.1", "--method", "heun", "--plot", png, "--json")
+    assert p.returncode == 0, p.stderr
+    obj = json.loads(p.stdout)
+    assert obj["final_loss"] < obj["initial_loss"] and png.stat().st_size > 1000
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--model", "sigmoid", "--m", "5", "--steps", "3", "--dt", "0.1"], "exactly one of --data"),
+    (["--model", "sigmoid", "--teacher", "2", "--m", "5", "--steps", "3", "--dt", "0.1", "--method", "rk9"],
+     "valid are euler, heun, rk4"),
+    (["--model", "mlp", "--teacher", "2", "--m", "5", "--steps", "3", "--dt", "0.1"], "unknown model"),
+    (["--model", "sigmoid", "--teacher", "2", "--m", "0", "--steps", "3", "--dt", "0.1"], "--m must be"),
+    (["--model", "sigmoid", "--teacher", "2", "--m", "5", "--steps", "3", "--dt", "nan"], "finite"),
+    (["--model", "sigmoid", "--data", "/nonexistent.json", "--m", "5", "--steps", "3", "--dt", "0.1"],
+     "file not found"),
+    (["--model", "sigmoid", "--teacher", "2", "--m", "5", "--steps", "3", "--dt", "0.1", "--backend", "fortran"],
+     "unknown backend"),
+])
+def test_simulate_rejects_bad_input(args, needle, capsys):
+    code, err = run_inprocess(capsys, "simulate", *args)
+    assert code == 2
+    assert needle in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_simulate_ctrl_c_keeps_the_state(tmp_path):
+    out = tmp_path / "run.npz"
+    proc = subprocess.Popen(ESCSET + ["simulate", "--model", "sigmoid", "--teacher", "3", "--n", "64", "--d", "3",
+                                      "--m", "200", "--steps", "10000000", "--dt", "0.1", "--every", "50",
+                                      "--out", str(out), "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    t0 = time.time()
+    while not out.exists() and time.time() - t0 < 60:
+        time.sleep(0.1)
+    assert out.exists()
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    obj = json.loads(stdout)
+    z = np.load(out)
+    assert obj["interrupted"] and int(z["steps_done"]) == obj["steps"] >= 50
+    assert not [f for f in os.listdir(tmp_path) if f.startswith(".escset-run-")]  # no temp file left
+
+
+def test_bench_dynamics_json_small():
+    p = run("bench", "dynamics", "--workload", "w1", "--m", "32", "--steps", "3", "--json")
+    assert p.returncode == 0, p.stderr
+    obj = json.loads(p.stdout)
+    for key in ("workload", "n", "m", "steps", "sec_per_step", "final_loss", "backend"):
+        assert key in obj
+    assert obj["m"] == 32 and obj["n"] == 512 and obj["final_loss"] < obj["initial_loss"]
+    p = run("bench", "dynamics", "--workload", "w2", "--m", "16", "--steps", "2", "--json")
+    assert p.returncode == 0 and json.loads(p.stdout)["workload"] == "w2"
+    p = run("bench", "dynamics", "--workload", "w1", "--m", "16", "--steps", "2", "--backend", "array_api_strict",
+            "--json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["backend"] == "array_api_strict"
+
+
+@pytest.mark.parametrize("args,needle", [(["--workload", "w3"], "valid are w1, w2"),
+                                         (["--m", "0"], "--m must be"),
+                                         (["--backend", "cuda"], "unknown backend")])
+def test_bench_rejects_bad_input(args, needle, capsys):
+    code, err = run_inprocess(capsys, "bench", "dynamics", *args)
+    assert code == 2 and needle in err and err.count("\n") == 1
