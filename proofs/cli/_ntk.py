@@ -1,2 +1,118 @@
 """``escset ntk``: certified lambda_min of the two-layer ReLU Gram matrix H^infty (MATH.md §4.2)."""
 from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from . import app, emit_json, fail
+
+
+def ntk_lambda_min(X, *, certify: bool = False, dps: int = 30) -> dict:
+    """lambda_min of H^infty (float64 estimate) and, with ``certify``, a ball-Cholesky certified lower bound.
+
+    ``positive_definite`` is ``proved`` only from a certified lower bound > 0; ``refuted`` only when an exact
+    certificate of singularity exists (two inputs parallel with the same direction make two rows proportional:
+    the 2x2 principal minor is exactly 0, so lambda_min <= 0 — MATH.md §4.2, Theorem 3.1's hypothesis fails);
+    otherwise ``inconclusive``.
+    """
+    import numpy as np
+
+    from numerics.bnb import as_fraction
+    from numerics.linalg import lambda_min_lower, relu_gram_ball, relu_gram_float
+    from numerics.precision import arb_prec, dps_to_bits
+
+    Q = [[as_fraction(v) for v in row] for row in X]
+    H = relu_gram_float([[float(v) for v in row] for row in Q])
+    est = float(np.linalg.eigvalsh(H)[0])
+    out = {"lambda_min": repr(est), "positive_definite": "inconclusive", "certified_lower_bound": None,
+           "n": len(Q), "precision": "float64 (numpy eigvalsh)", "method": "estimate"}
+    # exact singularity witness: x_j = c x_i with c > 0 gives proportional rows of H^infty
+    par = _parallel_pair(Q)
+    if par is not None:
+        out.update({"positive_definite": "refuted", "witness": {"parallel_inputs": list(par)},
+                    "message": f"inputs {par[0]} and {par[1]} are positively parallel: rows of H^infty are "
+                               "proportional, so H^infty is singular (exact)"})
+        return out
+    if certify:
+        bits = max(128, dps_to_bits(dps))
+        with arb_prec(bits):
+            Hb = relu_gram_ball(Q)
+            cert = lambda_min_lower(Hb, estimate=est)
+        out["precision"] = f"arb {bits} bits (ball Cholesky)"
+        out["method"] = "ball Cholesky of H - tI"
+        out["seconds"] = round(cert.seconds, 3)
+        if cert.lower is not None:
+            out["certified_lower_bound"] = floor_decimal(cert.lower, 20)
+            out["certified_lower_bound_exact"] = f"{cert.lower.numerator}/{cert.lower.denominator}"
+            out["positive_definite"] = cert.positive_definite
+        if out["positive_definite"] != "proved":
+            out["message"] = ("no certified positive lower bound: the Cholesky of H - tI failed for every t tried; "
+                              "raise --dps (ball radii) or the inputs are nearly parallel")
+    return out
+
+
+def floor_decimal(q, digits: int) -> str:
+    """A decimal string <= q (rounded toward -infinity) with ``digits`` significant digits."""
+    import math
+    from fractions import Fraction
+
+    q = Fraction(q)
+    if q == 0:
+        return "0"
+    e = math.floor(math.log10(abs(q))) - digits + 1
+    scaled = q / Fraction(10) ** e
+    m = math.floor(scaled)
+    neg = m < 0
+    s = str(abs(m))
+    if e >= 0:
+        body = s + "0" * e
+    else:
+        body = s.rjust(-e + 1, "0")
+        body = body[:e] + "." + body[e:]
+    return ("-" if neg else "") + body
+
+
+def _parallel_pair(Q):
+    seen = {}
+    for i, q in enumerate(Q):
+        lead = next(v for v in q if v != 0)
+        key = tuple(v / abs(lead) for v in q)
+        if key in seen:
+            return seen[key], i
+        seen[key] = i
+    return None
+
+
+@app.command("ntk")
+def ntk_cmd(
+    data: str = typer.Option(..., "--data", help="data file D.json (X; Y is not needed)"),
+    arch: str = typer.Option("two-layer", "--arch", help="two-layer (fc/resnet are not implemented here)"),
+    dps: int = typer.Option(30, "--dps", help="ball precision in decimal digits (at least 128 bits are used)"),
+    certify: bool = typer.Option(False, "--certify", help="certified lower bound by ball Cholesky"),
+    depth: Optional[int] = typer.Option(None, "--depth"),
+    activation: Optional[str] = typer.Option(None, "--activation"),
+    json_out: bool = typer.Option(False, "--json", help="one JSON object on stdout"),
+):
+    """lambda_min of the two-layer ReLU Gram H^infty (MATH.md §4.2) with an optional certificate."""
+    from ..measure import load_dataset
+
+    if arch != "two-layer" or depth is not None or activation not in (None, "relu"):
+        fail(f"got --arch {arch!r}{' --depth' if depth is not None else ''}"
+             f"{' --activation ' + activation if activation not in (None, 'relu') else ''}; valid here is "
+             "--arch two-layer with the ReLU activation")
+    if not 10 <= dps <= 2000:
+        fail(f"got --dps {dps}, valid is an integer in [10, 2000]")
+    ds = load_dataset(data, None, need_y=False)
+    out = ntk_lambda_min(ds.X, certify=certify, dps=dps)
+    if json_out:
+        emit_json(out)
+        return
+    from rich.console import Console
+
+    c = Console()
+    c.print(f"H^infty (two-layer ReLU, n={out['n']}): lambda_min ~ {out['lambda_min']} ({out['precision']})")
+    c.print(f"positive definite: [bold]{out['positive_definite']}[/]  certified lower bound: "
+            f"{out['certified_lower_bound']}")
+    if out.get("message"):
+        c.print(out["message"])
