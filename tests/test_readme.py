@@ -10,7 +10,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 def test_catalogue_lists_every_registered_claim():
     text = (ROOT / "README.md").read_text()
     listed = set(re.findall(r"^\| `([A-Za-z0-9-]+)` \|", text, flags=re.M))
-    assert set(all_claims()) <= listed, sorted(set(all_claims()) - listed)
+    builtin = {cid for cid, c in all_claims().items() if c.check.__module__.startswith("proofs.claims.")}
+    assert builtin <= listed, sorted(builtin - listed)
 
 
 def test_ci_runs_the_readme_commands():
