@@ -36,6 +36,7 @@ CLAIM_MODULES = [
     "escape_inequality",
     "attention_features",
     "activation_facts",
+    "dynamics_energy",
 ]
 
 
