@@ -37,6 +37,7 @@ CLAIM_MODULES = [
     "attention_features",
     "activation_facts",
     "dynamics_energy",
+    "dynamics_balancedness",
 ]
 
 
