@@ -211,6 +211,35 @@ def _arb_softmax_w(idx, *scores):
     return 1 / total
 
 
+def _arb_ipow(x, n):
+    """x**n for an integer n on balls, tight (endpoint-based; even powers are >= 0); python-flint's ``**``
+    returns nan on balls whose midpoint is 0."""
+    from flint import arb
+
+    def pw(p, k):
+        out, base = arb(1), p
+        while k:
+            if k & 1:
+                out = out * base
+            base = base * base
+            k >>= 1
+        return out
+
+    x = to_arb(x)
+    if n < 0:
+        return 1 / _arb_ipow(x, -n)
+    if n == 0:
+        return arb(1)
+    if x.rad() == 0 or not x.is_finite():
+        return pw(x, n)
+    lo, hi = x.lower(), x.upper()
+    if n % 2 == 1 or lo >= 0:
+        return arb.union(pw(lo, n), pw(hi, n))
+    if hi <= 0:
+        return arb.union(pw(hi, n), pw(lo, n))
+    return arb.union(arb(0), pw(hi.max(-lo), n))
+
+
 def _arb_relu(x):
     from flint import arb
 
@@ -225,7 +254,7 @@ try:
         "tanh": _arb_fn("tanh"), "sinh": _arb_fn("sinh"), "cosh": _arb_fn("cosh"), "sin": _arb_fn("sin"),
         "cos": _arb_fn("cos"), "atan": _arb_fn("atan"), "erf": _arb_fn("erf"), "erfc": _arb_fn("erfc"),
         "sigmoid": _arb_sigmoid, "softplus": lambda x: (1 + to_arb(x).exp()).log(), "relu": _arb_relu,
-        "_smw": _arb_softmax_w, "Heaviside": _arb_heaviside, "abs": abs,
+        "_smw": _arb_softmax_w, "Heaviside": _arb_heaviside, "abs": abs, "_ipow": _arb_ipow,
         "_max": lambda *a: functools.reduce(lambda p, q: to_arb(p).max(to_arb(q)), a),
         "_min": lambda *a: functools.reduce(lambda p, q: to_arb(p).min(to_arb(q)), a),
         "_sgn": lambda x: to_arb(x).sgn(),
@@ -265,8 +294,7 @@ class ArbPrinter(_ActMixin, LambdaPrinter):
         if e.exp == -sp.S.Half:
             return f"(1/sqrt({b}))"
         if e.exp.is_Integer:
-            n = int(e.exp)
-            return f"(({b})**{n})" if n >= 0 else f"(1/(({b})**{-n}))"
+            return f"_ipow({b}, {int(e.exp)})"  # python-flint's ball ** int is nan for a zero midpoint
         return f"exp(({self._print(e.exp)})*log({b}))"
 
     def _print_Abs(self, e):
