@@ -242,23 +242,23 @@ def _abs(p):
     return (_a(0), _max([(-lo) if _fin(lo) else INF, hi]))
 
 
-def _cond(c, env, open_end=False):
+def _cond(c, env, open_end=False, refine=None):
     """Three-valued truth of a relational condition over the box: True, False or None."""
     if c is sp.true or c == True:  # noqa: E712
         return True
     if c is sp.false or c == False:  # noqa: E712
         return False
     if isinstance(c, sp.And):
-        vals = [_cond(a, env, open_end) for a in c.args]
+        vals = [_cond(a, env, open_end, refine) for a in c.args]
         return False if False in vals else (True if all(v is True for v in vals) else None)
     if isinstance(c, sp.Or):
-        vals = [_cond(a, env, open_end) for a in c.args]
+        vals = [_cond(a, env, open_end, refine) for a in c.args]
         return True if True in vals else (False if all(v is False for v in vals) else None)
     if isinstance(c, sp.Not):
-        v = _cond(c.args[0], env, open_end)
+        v = _cond(c.args[0], env, open_end, refine)
         return None if v is None else not v
     if isinstance(c, sp.core.relational.Relational):
-        d = ext_eval(c.lhs - c.rhs, env, open_end)
+        d = ext_eval(c.lhs - c.rhs, env, open_end, refine)
         lo, hi = d
         op = c.rel_op
         if op in (">", ">="):
@@ -286,12 +286,22 @@ def _cond(c, env, open_end=False):
     return None
 
 
+def _intersect(p, q):
+    lo = q[0] if (not _fin(p[0]) or (_fin(q[0]) and q[0] > p[0])) else p[0]
+    hi = q[1] if (not _fin(p[1]) or (_fin(q[1]) and q[1] < p[1])) else p[1]
+    return (lo, hi)
+
+
 def _hull(ivs):
     return (_min([p[0] for p in ivs]), _max([p[1] for p in ivs]))
 
 
-def ext_eval(expr, env: dict, open_end: bool = False):
+def ext_eval(expr, env: dict, open_end: bool = False, refine=None):
     """Interval of ``expr`` over the box ``env`` (symbol -> (lo, hi)); see the module docstring.
+
+    ``refine(expr, env, open_end)``: optional callback giving a better interval for a sum or product whose
+    interval came out unbounded (``oo - oo``, ``oo * 0``: the dependency problem at infinity); the result is
+    intersected with the plain one, so a refine callback that is itself rigorous keeps the result rigorous.
 
     ``open_end``: the box touches an open end of the domain, so a pole or a log singularity met exactly at an
     end of an interval is a limit (the statement need not be defined there); elsewhere it gives no information.
@@ -312,25 +322,21 @@ def ext_eval(expr, env: dict, open_end: bool = False):
     if expr.is_Float:
         b = arb(float(expr))
         return (b, b)
-    if expr.is_Add:
+    if expr.is_Add or expr.is_Mul:
         out = None
         for a in expr.args:
-            v = ext_eval(a, env, open_end)
-            out = v if out is None else _add(out, v)
-            if is_full(out):
-                return FULL
-        return out
-    if expr.is_Mul:
-        out = None
-        for a in expr.args:
-            v = ext_eval(a, env, open_end)
-            out = v if out is None else _mul(out, v)
+            v = ext_eval(a, env, open_end, refine)
+            out = v if out is None else (_add(out, v) if expr.is_Add else _mul(out, v))
+        if refine is not None and (not _fin(out[0]) or not _fin(out[1])):
+            better = refine(expr, env, open_end)
+            if better is not None:
+                out = _intersect(out, better)
         return out
     if expr.is_Pow:
         base, e = expr.args
         if e.is_Integer:
-            return _powint(ext_eval(base, env, open_end), int(e), open_end)
-        b = ext_eval(base, env, open_end)
+            return _powint(ext_eval(base, env, open_end, refine), int(e), open_end)
+        b = ext_eval(base, env, open_end, refine)
         if e.is_Rational and e > 0:
             # x**(p/q) with x >= 0: increasing (a base that may be negative: no information)
             if not (_fin(b[0]) and b[0] >= 0):
@@ -338,50 +344,50 @@ def ext_eval(expr, env: dict, open_end: bool = False):
             ev = _mono(lambda x: x ** (arb(e.p) / arb(e.q)) if x > 0 else arb(0), _a(0), INF)
             return ev(b)
         if e.is_Rational and e < 0:
-            return _recip(ext_eval(base ** (-e), env, open_end), open_end)
+            return _recip(ext_eval(base ** (-e), env, open_end, refine), open_end)
         # general: exp(e log b)
-        return ext_eval(sp.exp(e * sp.log(base)), env, open_end)
+        return ext_eval(sp.exp(e * sp.log(base)), env, open_end, refine)
     if isinstance(expr, sp.Piecewise):
         parts = []
         for piece, cond in expr.args:
-            t = _cond(cond, env, open_end)
+            t = _cond(cond, env, open_end, refine)
             if t is False:
                 continue
-            parts.append(ext_eval(piece, env, open_end))
+            parts.append(ext_eval(piece, env, open_end, refine))
             if t is True:
                 break
         return _hull(parts) if parts else FULL
     if isinstance(expr, sp.Abs):
-        return _abs(ext_eval(expr.args[0], env, open_end))
+        return _abs(ext_eval(expr.args[0], env, open_end, refine))
     if isinstance(expr, (sp.Max, sp.Min)):
-        vals = [ext_eval(a, env, open_end) for a in expr.args]
+        vals = [ext_eval(a, env, open_end, refine) for a in expr.args]
         pick = _max if isinstance(expr, sp.Max) else _min
         return (pick([v[0] for v in vals]), pick([v[1] for v in vals]))
     if isinstance(expr, sp.Heaviside):
-        p = ext_eval(expr.args[0], env, open_end)
+        p = ext_eval(expr.args[0], env, open_end, refine)
         h0 = expr.args[1] if len(expr.args) > 1 else sp.S.Half
-        h = ext_eval(h0, env, open_end)
+        h = ext_eval(h0, env, open_end, refine)
         if _sign(p[0]) > 0:
             return (_a(1), _a(1))
         if _sign(p[1]) < 0:
             return (_a(0), _a(0))
         return _hull([(_a(0), _a(1)), h])
     if isinstance(expr, sp.sign):
-        p = ext_eval(expr.args[0], env, open_end)
+        p = ext_eval(expr.args[0], env, open_end, refine)
         if _sign(p[0]) > 0:
             return (_a(1), _a(1))
         if _sign(p[1]) < 0:
             return (_a(-1), _a(-1))
         return (_a(-1), _a(1))
     if isinstance(expr, sp.cosh):
-        return _cosh(ext_eval(expr.args[0], env, open_end))
+        return _cosh(ext_eval(expr.args[0], env, open_end, refine))
     if isinstance(expr, sp.sin):
-        return _periodic(lambda b: b.sin())(ext_eval(expr.args[0], env, open_end))
+        return _periodic(lambda b: b.sin())(ext_eval(expr.args[0], env, open_end, refine))
     if isinstance(expr, sp.cos):
-        return _periodic(lambda b: b.cos())(ext_eval(expr.args[0], env, open_end))
+        return _periodic(lambda b: b.cos())(ext_eval(expr.args[0], env, open_end, refine))
     fns = _functions()
     if type(expr) in fns and len(expr.args) == 1:
         f = fns[type(expr)]
-        arg = ext_eval(expr.args[0], env, open_end)
+        arg = ext_eval(expr.args[0], env, open_end, refine)
         return f(arg, open_end) if type(expr) is sp.log else f(arg)
     return FULL

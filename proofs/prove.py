@@ -53,11 +53,12 @@ from ._errors import GrammarError, InvalidArgument
 from ._functions import relu, sigmoid, softplus, to_elementary
 from ._grammar import CONSTANTS, parse_relation
 from ._prove_domain import Range, parse_ranges
-from ._prove_interval import INF, ext_eval
+from ._prove_interval import INF, _hull, ext_eval
 from ._result import CheckResult, Verdict
 
 __all__ = ["prove", "named_functions", "parse_statement"]
 
+_JUMPS = (sp.Piecewise, sp.Heaviside, sp.sign, sp.DiracDelta, sp.floor, sp.ceiling)
 _OPS_LATEX = {"==": "=", "<=": r"\le", "<": "<", ">=": r"\ge", ">": ">"}
 
 
@@ -207,14 +208,30 @@ def _enclosure_str(lo, hi) -> str:
 # ---------------------------------------------------------------------------
 # identities
 # ---------------------------------------------------------------------------
+def _is_algebraic_number(f) -> bool:
+    if f.free_symbols or f.has(sp.pi, sp.E, sp.exp) or f.atoms(sp.Function):
+        return False
+    return all(p.exp.is_Rational for p in f.atoms(sp.Pow))
+
+
 def _symbolic_zero(d, seconds=8.0) -> bool:
+    """sympy proves d == 0 (constants: exactly, through the minimal polynomial when algebraic)."""
     d = _concrete(d)
     if d == 0:
         return True
+    t0 = time.perf_counter()
+    if not d.free_symbols:
+        f = _sympy(lambda: to_elementary(d).rewrite(sp.exp), seconds)
+        if f is not None and f == 0:
+            return True
+        if f is not None and _is_algebraic_number(f):
+            x = sp.Dummy("x")
+            mp = _sympy(lambda: sp.minimal_polynomial(f, x), seconds)
+            if mp is not None:
+                return sp.expand(mp - x) == 0
     tries = [lambda: sp.simplify(d), lambda: sp.simplify(to_elementary(d)),
              lambda: sp.simplify(to_elementary(d).rewrite(sp.exp)),
              lambda: sp.simplify(sp.piecewise_fold(to_elementary(d)))]
-    t0 = time.perf_counter()
     for fn in tries:
         left = seconds - (time.perf_counter() - t0)
         if left <= 0:
@@ -359,17 +376,30 @@ class _Problem:
 
         from .codegen import compile_expr
 
-        self.v = v
         self.ranges = ranges
         self.syms = [r.symbol for r in ranges]
+        by_name = {s.name: s for s in self.syms}
+
+        def rename(e):  # expressions may use the domain's symbols; a cell's symbols carry other assumptions
+            return e.subs({fs: by_name[fs.name] for fs in e.free_symbols if fs.name in by_name and fs != by_name[fs.name]})
+
+        v = rename(v)
+        constraints = [(rename(g), strict, text) for g, strict, text in constraints]
+        self.v = v
         self.n = len(ranges)
         self.v_arb = compile_expr(self.syms, v, "arb")
         self.v_ext = _concrete(v)
+        # continuity and a.e. differentiability: needed by the mean-value form, the monotone faces at infinity
+        # and the local maximum certificate (a jump would break all three)
+        self.smooth = not self.v_ext.has(*_JUMPS)
+        self._dnode = {}
+        self._node_limits = {}
+        self._depth = 0
         self._dv_ext = {}
         self._grad_arb = None
         self._limits = {}
         self.constraints = [(compile_expr(self.syms, g, "arb"), _concrete(g), strict) for g, strict, _ in constraints]
-        self.hole = None  # (z box, v_star): v <= v_star on that box (certified locally)
+        self.holes = []  # [(z box, v_star)]: v <= v_star on that box (certified locally)
         self.ends = []
         for r in ranges:
             c_lo = None if not r.lo.is_finite else _const_ball(r.lo)
@@ -457,16 +487,17 @@ class _Problem:
             feas = self.feasible(zb, ivs, open_end)
             if feas is False or (point and feas is not True):
                 return arb("nan") if point else arb(-(2 ** 64))  # empty: any bound is an upper bound
-        if self.hole is not None and not point and finite and self._in_hole(ivs):
-            return arb(self.hole[1])
+        hole = self._in_hole(ivs) if self.holes and finite else None
+        if hole is not None:
+            # v <= v(z*) = 0 on the certified box, and sup v >= v(z*) = 0 exactly (sympy): 0 is both a valid
+            # upper bound there and a valid lower bound of the sup (the result records z*, not this point)
+            return arb(hole[1])
         if finite:
             try:
                 val = self.v_arb(*zb)
             except (ZeroDivisionError, ValueError, OverflowError):
                 val = arb("nan")
             if val.is_finite():
-                if point and self.hole is not None and self._in_hole(ivs) and val.upper() > 0 >= val.lower():
-                    val = arb.union(val.lower(), arb(0))  # v <= 0 on the hole (certified)
                 return val
             if point:
                 return val
@@ -474,9 +505,10 @@ class _Problem:
         return arb("inf") if isinstance(hi, float) else arb(hi)
 
     def _in_hole(self, ivs):
-        box = self.hole[0]
-        return all(not isinstance(a, float) and not isinstance(b, float) and a >= lo and b <= hi
-                   for (a, b), (lo, hi) in zip(ivs, box))
+        for hole in self.holes:
+            if all(a >= lo and b <= hi for (a, b), (lo, hi) in zip(ivs, hole[0])):
+                return hole
+        return None
 
     def dv_ext(self, i):
         if i not in self._dv_ext:
@@ -499,8 +531,9 @@ class _Problem:
     def ext_upper(self, ivs, open_end, depth):
         """Upper bound of v on a box with infinite (or singular) sides: intervals, then monotone faces."""
         env = dict(zip(self.syms, ivs))
-        lo, hi = ext_eval(self.v_ext, env, open_end)
-        if not isinstance(hi, float) or depth > self.n:
+        refine = self.refine if self.smooth else None
+        lo, hi = ext_eval(self.v_ext, env, open_end, refine)
+        if not isinstance(hi, float) or depth > self.n or not self.smooth:
             return hi
         for i, (a, b) in enumerate(ivs):
             inf_hi, inf_lo = isinstance(b, float), isinstance(a, float)
@@ -508,7 +541,7 @@ class _Problem:
                 continue
             if inf_hi and inf_lo:
                 continue
-            dlo, dhi = ext_eval(self.dv_ext(i), env, open_end)
+            dlo, dhi = ext_eval(self.dv_ext(i), env, open_end, refine)
             dec = not isinstance(dhi, float) and dhi <= 0
             inc = not isinstance(dlo, float) and dlo >= 0
             if inf_hi and dec:  # v non-increasing towards +oo: the sup is on the face z_i = a
@@ -521,12 +554,105 @@ class _Problem:
                     return lim[1]
         return INF
 
+    def refine(self, node, env, open_end):
+        """A better interval for a sum/product node that came out unbounded on a box reaching infinity.
+
+        Two rigorous arguments, for a node in one variable x whose interval is half-infinite:
+        (1) the node is monotone there (interval sign of its derivative): its range is the hull of its value at
+        the finite end and its sympy limit at infinity; (2) a product whose factors each have one sign on the
+        box: ``node = s * exp(sum log|f_i|)``, and the sum of logs is evaluated again (``x exp(-x^2)`` becomes
+        ``exp(log x - x^2)``, monotone). Depth-limited; ``None`` when neither applies.
+        """
+        if self._depth >= 4 or node.has(*_JUMPS):
+            return None
+        half = [s_ for s_ in node.free_symbols if s_ in env and
+                isinstance(env[s_][0], float) != isinstance(env[s_][1], float)]
+        if len(half) != 1 or len(node.free_symbols) != 1:
+            return None
+        sym = half[0]
+        a, b = env[sym]
+        inf_hi = isinstance(b, float)
+        if not inf_hi and b < 0:
+            # reflect x -> -x: a left tail becomes a right tail (same range)
+            self._depth += 1
+            try:
+                return self.refine(node.subs(sym, -sym), {**env, sym: (-b, INF)}, open_end)
+            finally:
+                self._depth -= 1
+        node = _strip_abs(node, env)  # |a| with a of one sign on the box: a or -a (sympy limits like that)
+        self._depth += 1
+        try:
+            out = self._refine_monotone(node, sym, env, open_end, a, b, inf_hi)
+            if out is None and node.is_Mul and inf_hi and not isinstance(a, float) and a > 0:
+                out = self._refine_log(node, sym, env, open_end)
+            return out
+        finally:
+            self._depth -= 1
+
+    def _refine_monotone(self, node, sym, env, open_end, a, b, inf_hi):
+        if node not in self._dnode:
+            self._dnode[node] = sp.diff(node, sym)
+        dlo, dhi = ext_eval(self._dnode[node], env, open_end, self.refine)
+        inc = not isinstance(dlo, float) and dlo >= 0
+        dec = not isinstance(dhi, float) and dhi <= 0
+        if not (inc or dec):
+            return None
+        face = a if inf_hi else b
+        flo, fhi = ext_eval(node, {**env, sym: (face, face)}, open_end)
+        key = (node, inf_hi)
+        if key not in self._node_limits:
+            lim = _sympy(lambda: sp.limit(to_elementary(node), sym, sp.oo if inf_hi else -sp.oo), 3.0)
+            val = None
+            if lim is sp.oo:
+                val = (INF, INF)
+            elif lim is -sp.oo:
+                val = (-INF, -INF)
+            elif lim is not None and lim.is_real and lim.is_finite and not lim.free_symbols:
+                val = ext_eval(lim, {})
+            self._node_limits[key] = val
+        lim = self._node_limits[key]
+        if lim is None or (isinstance(flo, float) and isinstance(fhi, float)):
+            return None
+        return _hull([(flo, fhi), lim])
+
+    def _refine_log(self, node, sym, env, open_end):
+        from flint import arb
+
+        sign, logs = 1, []
+        for f in node.args:
+            lo, hi = ext_eval(f, env, open_end, self.refine)
+            if not isinstance(lo, float) and lo >= 0:
+                logs.append(f)
+            elif not isinstance(hi, float) and hi <= 0:
+                sign, logs = -sign, logs + [-f]
+            else:
+                return None
+        key = ("log", node)
+        if key not in self._dnode:
+            p = sp.Dummy("p", positive=True)
+            # x > 0 on the box: expand_log is exact for a positive symbol
+            L = sp.Add(*[sp.expand_log(sp.log(f.subs(sym, p)), force=False) for f in logs])
+            self._dnode[key] = L.subs(p, sym)
+        L = self._dnode[key]
+        # log of a factor that reaches 0 is -oo there, and exp(-oo) = 0: consistent in the extended reals
+        llo, lhi = ext_eval(L, env, True, self.refine)
+        if isinstance(lhi, float):
+            return None
+        hi = lhi.exp().upper()
+        lo = arb(0) if isinstance(llo, float) else llo.exp().lower()
+        return (lo, hi) if sign > 0 else (-hi, -lo)
+
     def grad(self, balls):
         from .codegen import compile_expr
 
         arb = self._arb
         if self._grad_arb is None:
-            self._grad_arb = compile_expr(self.syms, [sp.diff(self.v, s) for s in self.syms], "arb")
+            try:
+                self._grad_arb = compile_expr(self.syms, [sp.diff(self.v, s) for s in self.syms], "arb")
+            except Exception:  # noqa: BLE001 - a derivative the ball printer cannot compile: no mean-value form
+                self._grad_arb = False
+        if self._grad_arb is False:
+            return [arb("nan")] * self.n
         ivs, _ = self.zmap(balls)
         if any(isinstance(a, float) or isinstance(b, float) for a, b in ivs):
             return [arb("nan")] * self.n
@@ -571,7 +697,16 @@ def _snap_candidates(prob, z_approx):
         per_coord.append(opts[:3])
     if prob.n == 1:
         zs = prob.syms[0]
-        dv = to_elementary(prob.dv_ext(0))
+        zf = sp.Float(z_approx[0], 30)
+
+        def sign_at(e):
+            val = _sympy(lambda: sp.N(to_elementary(e.args[0]).subs(zs, zf), 30), 2.0)
+            if val is None or not val.is_real:
+                return e
+            return e.args[0] if val > 0 else -e.args[0]
+
+        vs = prob.v_ext.replace(lambda e: isinstance(e, sp.Abs), sign_at)
+        dv = to_elementary(sp.diff(vs, zs))
         width = 1e-2 * max(1.0, abs(z_approx[0]))
         lo, hi = sp.nsimplify(z_approx[0] - width), sp.nsimplify(z_approx[0] + width)
         crit = _sympy(lambda: sp.solveset(dv, zs, sp.Interval(lo, hi)), 5.0)
@@ -588,29 +723,57 @@ def _snap_candidates(prob, z_approx):
     return cands
 
 
-def _exact_value_zero(prob, pt) -> bool:
-    val = prob.value_at(pt, 128)
-    if not val.is_finite() or 0 not in val:
+def _strip_abs(expr, env):
+    """Replace |a| by a or -a where the interval of a on the box has one sign (exact there)."""
+    def fix(e):
+        lo, hi = ext_eval(e.args[0], env)
+        if not isinstance(lo, float) and lo >= 0:
+            return e.args[0]
+        if not isinstance(hi, float) and hi <= 0:
+            return -e.args[0]
+        return e
+    return expr.replace(lambda e: isinstance(e, sp.Abs), fix)
+
+
+def _exact_value_zero(expr, syms, pt) -> bool:
+    """sympy shows expr(pt) = 0 exactly (after a ball pre-check)."""
+    e = _concrete(expr).subs(dict(zip(syms, pt)))
+    val = _true_ball(e, 128)
+    if val is None or 0 not in val:
         return False
-    e = _concrete(prob.v).subs(dict(zip(prob.syms, pt)))
     return _symbolic_zero(e, 4.0)
 
 
-def _local_max_box(prob, pt, bits):
-    """A z box around pt on which v <= v(pt) is certified, or None."""
+def _true_ball(e, bits):
+    """Ball of a constant sympy expression (piecewise conditions already decided by sympy); None if undefined."""
     from flint import arb
 
     from numerics.precision import arb_prec
 
-    from .codegen import compile_expr
+    with arb_prec(bits):
+        lo, hi = ext_eval(_concrete(e), {})
+        if isinstance(lo, float) or isinstance(hi, float):
+            return None
+        return lo if lo == hi else arb.union(lo, hi)
 
-    grad = compile_expr(prob.syms, [sp.diff(prob.v, s) for s in prob.syms], "arb")
-    hess = None
+
+def _local_max_box(prob, pt, bits):
+    """A z box around pt (clamped to the ranges) on which v <= v(pt) is certified, or None.
+
+    Interval (endpoint-exact) evaluation of the partial derivatives: v is non-decreasing in z_i below pt_i and
+    non-increasing above it, for every i (then v(z) <= v(pt) by moving one coordinate at a time); or v is
+    concave on the box (Gershgorin on the interval Hessian) and grad v(pt) = 0 exactly (sympy).
+    """
+    from flint import arb
+
+    from numerics.precision import arb_prec
+
+    grad_zero = {}
     with arb_prec(bits):
         c = [_const_ball(z) for z in pt]
         for rad in (Fraction(1, 8), Fraction(1, 64), Fraction(1, 512), Fraction(1, 4096)):
             box = []
-            for r, ci, z in zip(prob.ranges, c, pt):
+            for r, ci in zip(prob.ranges, c):
                 lo = ci - arb(rad.numerator) / rad.denominator
                 hi = ci + arb(rad.numerator) / rad.denominator
                 if r.lo.is_finite:
@@ -618,41 +781,51 @@ def _local_max_box(prob, pt, bits):
                 if r.hi.is_finite:
                     hi = hi.min(_const_ball(r.hi))
                 box.append((lo.lower(), hi.upper()))
-            # per-coordinate monotonicity towards pt
+            # on the box, |a| with a of one sign is a or -a: differentiate that (no sign() jumps)
+            vb = _strip_abs(prob.v_ext, dict(zip(prob.syms, box)))
+            if vb.has(*_JUMPS):
+                continue
+            grads = [sp.diff(vb, s) for s in prob.syms]
             ok = True
             for i in range(prob.n):
                 for side in (-1, 1):
                     sub = list(box)
                     sub[i] = (box[i][0], c[i].upper()) if side < 0 else (c[i].lower(), box[i][1])
-                    if side < 0 and sub[i][1] <= box[i][0] or side > 0 and sub[i][0] >= box[i][1]:
-                        continue
-                    zb = [arb.union(a, b) for a, b in sub]
-                    g = grad(*zb)
-                    gi = (g if isinstance(g, (list, tuple)) else [g])[i]
-                    if not gi.is_finite() or not (gi >= 0 if side < 0 else gi <= 0):
+                    if sub[i][0] >= sub[i][1]:
+                        continue  # pt is at the end of the range on this side
+                    glo, ghi = ext_eval(grads[i], dict(zip(prob.syms, sub)))
+                    good = (not isinstance(glo, float) and glo >= 0) if side < 0 else \
+                           (not isinstance(ghi, float) and ghi <= 0)
+                    if not good:
                         ok = False
                         break
                 if not ok:
                     break
             if ok:
                 return box
-            # concavity with an exactly vanishing gradient
-            gz = [_concrete(sp.diff(prob.v, s)).subs(dict(zip(prob.syms, pt))) for s in prob.syms]
-            if not all(_symbolic_zero(g, 3.0) for g in gz):
+            gkey = tuple(grads)
+            if gkey not in grad_zero:
+                gz = [g.subs(dict(zip(prob.syms, pt))) for g in grads]
+                grad_zero[gkey] = all(_symbolic_zero(g, 3.0) for g in gz)
+            if not grad_zero[gkey]:
                 continue
-            if hess is None:
-                hess = compile_expr(prob.syms, [sp.diff(prob.v, a, b) for a in prob.syms for b in prob.syms], "arb")
-            zb = [arb.union(a, b) for a, b in box]
-            h = hess(*zb)
-            h = h if isinstance(h, (list, tuple)) else [h]
-            n = prob.n
+            hess = [[sp.diff(g, b) for b in prob.syms] for g in grads]
+            env = dict(zip(prob.syms, box))
             good = True
-            for i in range(n):
-                row = h[i * n + i]
-                for j in range(n):
+            for i in range(prob.n):
+                lo, hi = ext_eval(hess[i][i], env)
+                if isinstance(hi, float):
+                    good = False
+                    break
+                row = hi
+                for j in range(prob.n):
                     if j != i:
-                        row = row + abs(h[i * n + j])
-                if not row.is_finite() or not row.upper() <= 0:
+                        a, b = ext_eval(hess[i][j], env)
+                        if isinstance(a, float) or isinstance(b, float):
+                            good = False
+                            break
+                        row = (row + (abs(a)).max(abs(b))).upper()
+                if not good or not row <= 0:
                     good = False
                     break
             if good:
@@ -710,11 +883,213 @@ def _fq(q):
     return fmpq(q.numerator, q.denominator)
 
 
-def _prove_inequality(text, lhs, op, rhs, ranges, constraints, dps, max_boxes, time_limit, tol, t0, assumptions):
+def _linear_breakpoint(cond):
+    """(symbol, c) when the relational condition is ``a*x + b op 0`` in one variable x (rational a, b)."""
+    if not isinstance(cond, sp.core.relational.Relational):
+        return None
+    d = sp.expand(cond.lhs - cond.rhs)
+    syms = d.free_symbols
+    if len(syms) != 1:
+        return None
+    x = next(iter(syms))
+    poly = _sympy(lambda: sp.Poly(d, x), 2.0)
+    if poly is None or poly.degree() != 1 or not all(c.is_Rational for c in poly.all_coeffs()):
+        return None
+    a0, b0 = poly.all_coeffs()
+    return x, -b0 / a0
+
+
+def _conditions(e):
+    out = []
+    for pw in e.atoms(sp.Piecewise):
+        for _, cond in pw.args:
+            stack = [cond]
+            while stack:
+                c = stack.pop()
+                if isinstance(c, (sp.And, sp.Or, sp.Not)):
+                    stack.extend(c.args)
+                elif c not in (sp.true, sp.false):
+                    out.append(c)
+    return out
+
+
+def _cells(v, ranges, max_cells=64):
+    """Split the domain at the breakpoints of piecewise functions (one cell per piece combination).
+
+    On each closed cell every piecewise function is replaced by the formula of the piece valid inside the cell
+    (continued to the cell's closure). Every point keeps its true value in the cell of the piece that sympy
+    assigns to it, so proving the claim on every cell proves it on the domain. Returns [(ranges, v_cell)];
+    a single cell with the unsplit ``v`` when there is nothing to split (or the conditions are not linear in
+    one variable, in which case the ball evaluators treat the pieces as unions).
+    """
+    vc = _concrete(v)
+    if not vc.has(sp.Piecewise):
+        return [(ranges, v)]
+    cuts = {r.symbol: set() for r in ranges}
+    for cond in _conditions(vc):
+        bp = _linear_breakpoint(cond)
+        if bp is None or bp[0] not in cuts:
+            return [(ranges, v)]
+        cuts[bp[0]].add(bp[1])
+    per_var = []
+    for r in ranges:
+        pts = sorted(c for c in cuts[r.symbol] if (r.lo is -sp.oo or c > r.lo) and (r.hi is sp.oo or c < r.hi))
+        ends = [r.lo] + pts + [r.hi]
+        segs = []
+        for k in range(len(ends) - 1):
+            lc = r.lo_closed if k == 0 else True
+            hc = r.hi_closed if k == len(ends) - 2 else True
+            segs.append(Range(r.name, ends[k], ends[k + 1], lc, hc))
+        per_var.append(segs)
+    import itertools
+
+    combos = list(itertools.product(*per_var))
+    if len(combos) > max_cells:
+        return [(ranges, v)]
+    out = []
+    for cell in combos:
+        mid = {}
+        for seg in cell:
+            if seg.lo.is_finite and seg.hi.is_finite:
+                m = (seg.lo + seg.hi) / 2
+            elif seg.lo.is_finite:
+                m = seg.lo + 1
+            elif seg.hi.is_finite:
+                m = seg.hi - 1
+            else:
+                m = sp.S.Zero
+            mid[seg.symbol] = m
+        # the symbols of the cell carry the cell's sign assumptions: rename back to the domain's symbols
+        back = {seg.symbol: r.symbol for seg, r in zip(cell, ranges)}
+        mid = {back[k]: val for k, val in mid.items()}
+
+        def pick(pw):
+            for expr, cond in pw.args:
+                t = cond.subs(mid)
+                if t == True:  # noqa: E712
+                    return expr
+            return sp.nan
+
+        vk = vc.replace(lambda e: isinstance(e, sp.Piecewise), pick)
+        if vk.has(sp.nan, sp.Piecewise):
+            return [(ranges, v)]
+        vk = vk.subs({r.symbol: seg.symbol for seg, r in zip(cell, ranges)})
+        out.append((list(cell), vk))
+    return out
+
+
+def _sample_refute(v_true, ranges, constraints, strict, bits, seed, n=48):
+    """A simple exact point where the true violation is certified (ball > 0, or >= 0 if strict), or None."""
+    syms = [r.symbol for r in ranges]
+    vt = _concrete(v_true)
+    for pt in _points(ranges, n, seed):
+        if not all(r.contains(z) for r, z in zip(ranges, pt)):
+            continue
+        ball = _true_ball(vt.subs(dict(zip(syms, pt))), bits)
+        if ball is None or not (ball >= 0 if strict else ball > 0):
+            continue
+        if constraints and not _constraints_hold_exact(constraints, syms, pt, bits):
+            continue
+        return pt
+    return None
+
+
+def _run_cell(prob, strict, tol, bits, max_boxes, time_limit, v_true, domain, constraints):
+    """Branch-and-bound on one cell; then the equality-attained certificate. Returns a dict."""
     from flint import arb
 
     from numerics.bnb import maximize
-    from numerics.precision import arb_prec, dps_to_bits
+    from numerics.precision import arb_prec
+
+    with arb_prec(bits):
+        res = maximize(prob.f, prob.t_box, tol=tol, max_boxes=max_boxes, grad=prob.grad if prob.smooth else None,
+                       time_limit=time_limit)
+    out = {"boxes": res.boxes_explored, "lower": res.lower,
+           "upper": res.upper if res.upper.is_finite() else INF, "unresolved": res.unresolved,
+           "exhausted": res.exhausted, "status": "open", "witness": None, "equality": None}
+    up = out["upper"]
+    if not isinstance(up, float) and (up < 0 if strict else up <= 0):
+        out["status"] = "proved"
+        return out
+    syms = [r.symbol for r in domain]
+    vt = _concrete(v_true)
+
+    def violated(pt, b):
+        if not all(r.contains(z) for r, z in zip(domain, pt)):
+            return None
+        ball = _true_ball(vt.subs(dict(zip(syms, pt))), b)
+        if ball is None or not (ball >= 0 if strict else ball > 0):
+            return None
+        if constraints and not _constraints_hold_exact(constraints, syms, pt, b):
+            return None
+        return ball
+
+    lo_ball = res.lower
+    z_pt = prob.z_of(res.argmax) if lo_ball.is_finite() else None
+    if z_pt is not None and all(z is not None for z in z_pt):
+        if violated(z_pt, bits) is not None and violated(z_pt, 2 * bits) is not None:
+            out.update(status="refuted", witness=z_pt, witness_ball=violated(z_pt, 2 * bits),
+                       how="ball at an exact point")
+            return out
+    near_zero = (lo_ball.is_finite() and not isinstance(up, float) and lo_ball.lower() >= -arb(_fq(tol * 16)))
+    out["near_zero"] = near_zero
+    if not near_zero or z_pt is None or any(z is None for z in z_pt):
+        return out
+    seeds = [[float(z) for z in z_pt]]
+    if any(float(z) != 0 for z in z_pt):
+        seeds.append([-float(z) for z in z_pt])  # symmetric functions have mirrored maximisers
+    holes, eq_pts, tried = [], [], 0
+    budget = min(max_boxes, 1500 * prob.n)
+    while seeds and len(holes) < 6 and tried < 16:
+        seed_pt = seeds.pop(0)
+        tried += 1
+        found = False
+        for cand in _snap_candidates(prob, seed_pt):
+            if strict:
+                if _exact_value_zero(v_true, syms, cand) and violated(cand, 2 * bits) is not None:
+                    out.update(status="refuted", witness=cand, witness_ball=arb(0),
+                               how="equality holds exactly there (sympy), so the strict inequality fails")
+                    return out
+                continue
+            if not prob.smooth or cand in eq_pts or not all(r.contains(z) for r, z in zip(prob.ranges, cand)):
+                continue
+            if constraints and not _constraints_hold_exact(constraints, syms, cand, bits):
+                continue
+            if not _exact_value_zero(prob.v, prob.syms, cand):
+                continue
+            hole = _local_max_box(prob, cand, bits)
+            if hole is None:
+                continue
+            holes.append((hole, 0))
+            eq_pts.append(cand)
+            found = True
+            break
+        if not found:
+            continue
+        prob.holes = list(holes)
+        with arb_prec(bits):
+            # tol = 0: every box must end at or below 0 (boxes and points inside a certified box count as 0)
+            res2 = maximize(prob.f, prob.t_box, tol=0, max_boxes=budget, grad=prob.grad if prob.smooth else None,
+                            time_limit=time_limit)
+        prob.holes = []
+        out["boxes"] += res2.boxes_explored
+        up2 = res2.upper if res2.upper.is_finite() else INF
+        if not isinstance(up2, float) and up2 <= 0:
+            out.update(status="proved", upper=arb(0), equality=eq_pts)
+            return out
+        # other maximisers: seeds from the boxes still open
+        for bx in res2.unresolved[:6]:
+            zc = prob.z_of([(lo + hi) / 2 for lo, hi in bx])
+            if all(z is not None for z in zc):
+                seeds.append([float(z) for z in zc])
+    return out
+
+
+def _prove_inequality(text, lhs, op, rhs, ranges, constraints, dps, max_boxes, time_limit, tol, t0, assumptions,
+                      seed=0):
+    from flint import arb
+
+    from numerics.precision import dps_to_bits
 
     strict = op in ("<", ">")
     v = lhs - rhs if op in ("<=", "<") else rhs - lhs  # the claim is v <= 0 (v < 0 if strict)
@@ -722,144 +1097,122 @@ def _prove_inequality(text, lhs, op, rhs, ranges, constraints, dps, max_boxes, t
     if not ranges:
         return _prove_constant(text, v, op, strict, dps, t0, assumptions, latex)
     bits = dps_to_bits(dps)
-    prob = _Problem(v, ranges, constraints)
     dom = ", ".join(str(r) for r in ranges)
+    n = len(ranges)
     if tol is None:
-        tol = Fraction(1, 2 ** 30) if prob.n == 1 else Fraction(1, 2 ** 20) if prob.n == 2 else Fraction(1, 2 ** 14)
-    tol = Fraction(tol) if not isinstance(tol, Fraction) else tol
-    side = "sup" if op in ("<=", "<") else "inf"
-    diff_name = "LHS - RHS"
+        tol = Fraction(1, 2 ** 30) if n == 1 else Fraction(1, 2 ** 20) if n == 2 else Fraction(1, 2 ** 14)
+    tol = Fraction(tol)
+    viol_name = "LHS - RHS" if op in ("<=", "<") else "RHS - LHS"
     const_other = rhs if op in ("<=", "<") else lhs
-    with arb_prec(bits):
-        res = maximize(prob.f, prob.t_box, tol=tol, max_boxes=max_boxes, grad=prob.grad, time_limit=time_limit)
-    boxes = res.boxes_explored
-    method = "ball branch-and-bound (python-flint), compactified domain"
-    stats = {"boxes_explored": boxes, "seconds": None, "tol": str(tol), "bits": bits, "latex": latex}
+    stats = {"boxes_explored": 0, "seconds": None, "tol": str(tol), "bits": bits, "latex": latex, "cells": 0}
+    method = "ball branch-and-bound (python-flint) on the compactified domain"
 
-    def tight_msg(lo_ball, up):
-        lo = lo_ball.lower() if lo_ball.is_finite() else -INF
+    def tight_msg(lo, up):
+        """lo, up: certified bounds of sup v (exact arb or +-inf)."""
         if op in ("<=", "<"):
-            s = f"sup of {diff_name} is in {_enclosure_str(lo, up)}"
+            s = f"sup of LHS - RHS is in {_enclosure_str(lo, up)}"
             if not const_other.free_symbols and not isinstance(up, float) and not isinstance(lo, float):
                 c = _const_ball(const_other)
                 s += f"; sup of LHS is in {_enclosure_str((lo + c).lower(), (up + c).upper())}"
         else:
             nlo = -up if not isinstance(up, float) else -INF
             nhi = -lo if not isinstance(lo, float) else INF
-            s = f"inf of {diff_name} is in {_enclosure_str(nlo, nhi)}"
+            s = f"inf of LHS - RHS is in {_enclosure_str(nlo, nhi)}"
             if not const_other.free_symbols and not isinstance(up, float) and not isinstance(lo, float):
                 c = _const_ball(const_other)
-                s += f"; inf of RHS is in {_enclosure_str((c - up).lower(), (c - lo).upper())}" if False else \
-                     f"; inf of LHS is in {_enclosure_str((c - up).lower(), (c - lo).upper())}"
+                s += f"; inf of LHS is in {_enclosure_str((c - up).lower(), (c - lo).upper())}"
         return s
 
-    def margin_of(lo_ball, up):
-        # signed slack inf(-v): certified interval [-upper, -lower]
-        lo = lo_ball.lower() if lo_ball.is_finite() else None
+    def margin_of(lo, up):
+        # signed slack inf(-v) is in [-up, -lo]
         return {"lower": _fmt(-up, False, 17) if not isinstance(up, float) else "-inf",
-                "upper": _fmt(-lo, True, 17) if lo is not None else "inf"}
+                "upper": _fmt(-lo, True, 17) if not isinstance(lo, float) else "inf"}
 
-    def finish(verdict, msg, witness=None, margin=None, extra_method=""):
+    def finish(verdict, msg, witness=None, margin=None, extra=""):
         stats["seconds"] = time.perf_counter() - t0
-        stats["boxes_explored"] = boxes
         return CheckResult(claim=text, verdict=verdict, margin=margin, precision=f"arb {bits} bits",
-                           method=method + extra_method, witness=witness, assumptions=assumptions, instance=dom,
+                           method=method + extra, witness=witness, assumptions=assumptions, instance=dom,
                            message=msg, stats=stats)
 
-    up = res.upper if res.upper.is_finite() else INF
-    lo_ball = res.lower
-    stats["sup_violation"] = [_fmt(lo_ball.lower(), False, 17) if lo_ball.is_finite() else "-inf",
-                              _fmt(up, True, 17) if not isinstance(up, float) else "inf"]
-    proved = not isinstance(up, float) and (up < 0 if strict else up <= 0)
-    if proved:
-        return finish(Verdict.PROVED, f"{tight_msg(lo_ball, up)}. Proved for {dom}. LaTeX: {latex}",
-                      margin=margin_of(lo_ball, up))
-
-    # refutation at the incumbent point, confirmed at twice the precision
-    def refute_at(pt, how):
-        ball = prob.value_at(pt, bits)
-        ok = ball.is_finite() and (ball >= 0 if strict else ball > 0)
-        if ok:
-            ball2 = prob.value_at(pt, 2 * bits)
-            ok = ball2.is_finite() and (ball2 >= 0 if strict else ball2 > 0)
-        if not ok or not all(r.contains(z) for r, z in zip(ranges, pt)):
-            return None
-        if constraints and not _constraints_hold_exact(constraints, prob.syms, pt, 2 * bits):
-            return None
+    def refuted(pt, ball, how, lo=None, up=None):
         wit = _witness_dict(ranges, pt)
-        wit["violation"] = _enclosure_str(ball2.lower(), ball2.upper())
+        wit["violation"] = _enclosure_str(ball.lower(), ball.upper())
         where = ", ".join(f"{r.name} = {z}" for r, z in zip(ranges, pt))
-        return finish(Verdict.REFUTED,
-                      f"at {where} the violation ({'LHS - RHS' if op in ('<=', '<') else 'RHS - LHS'}) is in "
-                      f"{_enclosure_str(ball2.lower(), ball2.upper())} ({how}; confirmed at {2 * bits} bits); "
-                      f"{tight_msg(lo_ball, up)}",
-                      witness=wit, margin=margin_of(lo_ball, up))
+        msg = (f"at {where} the violation {viol_name} is in {_enclosure_str(ball.lower(), ball.upper())} "
+               f"({how}; confirmed at {2 * bits} bits)")
+        if lo is not None:
+            msg += f"; {tight_msg(lo, up)}"
+        return finish(Verdict.REFUTED, msg, witness=wit,
+                      margin={"lower": _fmt(-ball.upper(), False, 17), "upper": _fmt(-ball.lower(), True, 17)})
 
-    if lo_ball.is_finite():
-        z_pt = prob.z_of(res.argmax)
-        if all(z is not None for z in z_pt):
-            out = refute_at(z_pt, "ball at an exact point")
-            if out is not None:
-                return out
-
-    # equality attained (or nearly): exact candidates near the incumbent
-    near_zero = lo_ball.is_finite() and not isinstance(up, float) and lo_ball.lower() >= -arb(_fq(tol * 16))
-    if near_zero:
-        z_pt = prob.z_of(res.argmax)
-        z_float = [float(z) for z in z_pt] if all(z is not None for z in z_pt) else None
-        if z_float is not None:
-            for cand in _snap_candidates(prob, z_float):
-                if not all(r.contains(z) for r, z in zip(ranges, cand)):
-                    continue
-                if constraints and not _constraints_hold_exact(constraints, prob.syms, cand, bits):
-                    continue
-                if not _exact_value_zero(prob, cand):
-                    continue
-                where = ", ".join(f"{r.name} = {z}" for r, z in zip(ranges, cand))
-                if strict:
-                    wit = _witness_dict(ranges, cand)
-                    wit["violation"] = "0 (exact, sympy)"
-                    return finish(Verdict.REFUTED, f"equality holds exactly at {where} (sympy), so the strict "
-                                  f"inequality fails there; {tight_msg(lo_ball, up)}", witness=wit,
-                                  margin={"lower": "0", "upper": "0"}, extra_method=" + sympy exact value")
-                hole = _local_max_box(prob, cand, bits)
-                if hole is None:
-                    continue
-                prob.hole = (hole, 0)
-                with arb_prec(bits):
-                    res2 = maximize(prob.f, prob.t_box, tol=tol, max_boxes=max_boxes, grad=prob.grad,
-                                    time_limit=time_limit)
-                boxes += res2.boxes_explored
-                up2 = res2.upper if res2.upper.is_finite() else INF
-                if not isinstance(up2, float) and up2 <= 0:
-                    stats["equality_at"] = _witness_dict(ranges, cand)
-                    return finish(
-                        Verdict.PROVED,
-                        f"equality is attained at {where}: v = 0 there exactly (sympy) and v <= 0 on a box "
-                        f"around it (monotonicity or concavity, balls); elsewhere the branch-and-bound bounds "
-                        f"v by 0; {tight_msg(res2.lower, arb(0))}. Proved for {dom}. LaTeX: {latex}",
-                        margin={"lower": "0", "upper": "0"}, extra_method=" + local maximum certificate")
-                prob.hole = None
-    unresolved = res.unresolved
-    shown = [_box_strs(prob, b) for b in unresolved[:5]]
-    stats["unresolved"] = shown
-    stats["unresolved_count"] = len(unresolved)
+    # 1. a cheap search for a simple counterexample
+    pt = _sample_refute(v, ranges, constraints, strict, bits, seed)
+    if pt is not None:
+        syms = [r.symbol for r in ranges]
+        ball = _true_ball(_concrete(v).subs(dict(zip(syms, pt))), 2 * bits)
+        if ball is not None and (ball >= 0 if strict else ball > 0):
+            return refuted(pt, ball, "ball at an exact sample point")
+    # 2. branch-and-bound, cell by cell
+    cells = _cells(v, ranges)
+    stats["cells"] = len(cells)
+    lo_all, up_all, eqs, open_cells, unresolved, exhausted, near = -INF, arb(-(2 ** 64)), [], 0, [], False, False
+    for cell_ranges, v_cell in cells:
+        prob = _Problem(v_cell, cell_ranges, constraints)
+        cell = _run_cell(prob, strict, tol, bits, max_boxes, time_limit, v, ranges, constraints)
+        stats["boxes_explored"] += cell["boxes"]
+        lb = cell["lower"]
+        cell_lo = lb.lower() if lb.is_finite() else -INF
+        if cell["status"] == "refuted":
+            up = cell["upper"]
+            return refuted(cell["witness"], cell["witness_ball"], cell["how"], cell_lo, up)
+        if not isinstance(cell_lo, float) and (isinstance(lo_all, float) or cell_lo > lo_all):
+            lo_all = cell_lo
+        cu = cell["upper"]
+        if isinstance(cu, float) or isinstance(up_all, float):
+            up_all = INF
+        elif cu > up_all:
+            up_all = cu
+        for e in cell["equality"] or ():
+            if e not in eqs:
+                eqs.append(e)
+        if cell["status"] != "proved":
+            open_cells += 1
+            exhausted = exhausted or cell["exhausted"]
+            near = near or cell.get("near_zero", False)
+            unresolved += [_box_strs(prob, b) for b in cell["unresolved"][:5]]
+            stats["unresolved_count"] = stats.get("unresolved_count", 0) + len(cell["unresolved"])
+    if open_cells == 0:
+        stats["sup_violation"] = [_fmt(lo_all, False, 17), _fmt(up_all, True, 17)]
+        extra = ""
+        msg = f"{tight_msg(lo_all, up_all)}. Proved for {dom}"
+        if eqs:
+            where = "; ".join(", ".join(f"{r.name} = {z}" for r, z in zip(ranges, e)) for e in eqs)
+            msg = (f"equality is attained at {where}: the violation is 0 there exactly (sympy) and at most 0 on "
+                   f"a box around it (monotonicity or concavity, interval arithmetic); elsewhere the "
+                   f"branch-and-bound bounds it by 0. " + msg)
+            extra = " + local maximum certificate"
+            stats["equality_at"] = [_witness_dict(ranges, e) for e in eqs]
+        if len(cells) > 1:
+            extra += f" ({len(cells)} cells split at the breakpoints)"
+        return finish(Verdict.PROVED, f"{msg}. LaTeX: {latex}", margin=margin_of(lo_all, up_all), extra=extra)
+    stats["unresolved"] = unresolved[:5]
+    stats["sup_violation"] = [_fmt(lo_all, False, 17), _fmt(up_all, True, 17)]
     knob = []
-    if res.exhausted:
+    if exhausted:
         knob.append(f"raise --max-boxes (now {max_boxes})" + (f" or --time-limit (now {time_limit} s)"
                                                                if time_limit else ""))
-    if near_zero:
-        knob.append("the bound looks attained (sup of the violation is ~0): if equality holds at an "
-                    "irrational point, the local certificate needs sympy to find it exactly; "
-                    "otherwise loosen the constant slightly")
-    if isinstance(up, float):
-        knob.append("some boxes have no finite bound (a singularity, an undefined point, or growth at "
-                    "infinity the monotone-tail argument could not handle)")
+    if near:
+        knob.append("the bound looks attained (sup of the violation is ~0) and no exact maximiser could be "
+                    "certified: if equality holds at a point sympy cannot find, loosen the constant slightly")
+    if isinstance(up_all, float):
+        knob.append("some boxes have no finite bound (a singularity, a point outside the functions' domain, "
+                    "or behaviour at infinity the monotone-tail argument could not handle)")
     knob.append("raise --dps for tighter balls")
+    n_unres = stats.get("unresolved_count", 0)
     return finish(Verdict.INCONCLUSIVE,
-                  f"neither proved nor refuted: {tight_msg(lo_ball, up)}; {len(unresolved)} unresolved box(es)"
-                  + (f", e.g. {shown[0]}" if shown else "") + ". Knobs: " + "; ".join(knob),
-                  margin=margin_of(lo_ball, up))
+                  f"neither proved nor refuted: {tight_msg(lo_all, up_all)}; {n_unres} unresolved box(es)"
+                  + (f", e.g. {unresolved[0]}" if unresolved else "") + ". Knobs: " + "; ".join(knob),
+                  margin=margin_of(lo_all, up_all))
 
 
 # ---------------------------------------------------------------------------
@@ -907,4 +1260,4 @@ def prove(statement: str, over=(), assume=(), *, dps: int = 20, max_boxes: int =
     if op == "==":
         return _prove_identity(statement, lhs, rhs, ranges, constraints, dps, samples, seed, t0, assumptions)
     return _prove_inequality(statement, lhs, op, rhs, ranges, constraints, dps, max_boxes, time_limit, tol, t0,
-                             assumptions)
+                             assumptions, seed)
