@@ -38,6 +38,7 @@ CLAIM_MODULES = [
     "activation_facts",
     "dynamics_energy",
     "dynamics_balancedness",
+    "dynamics_order",
 ]
 
 
