@@ -354,7 +354,7 @@ def _stationarity(model, mu, data, dps):
 
 
 def analyze(model, mu, data, *, dps: int = 30, certify: bool = False, max_dps: int | None = None,
-            box_radius="8", tol="1e-20", max_boxes: int = 3000, time_limit: float = 20.0, seed: int = 0) -> dict:
+            box_radius="8", tol="1e-10", max_boxes: int = 3000, time_limit: float = 20.0, seed: int = 0) -> dict:
     r"""Loss, stationarity and the global-optimality verdict of ``mu`` (DESIGN.md §3 ``analyze`` contract).
 
     Parameters
