@@ -399,6 +399,7 @@ class _Problem:
         self._grad_arb = None
         self._limits = {}
         self.constraints = [(compile_expr(self.syms, g, "arb"), _concrete(g), strict) for g, strict, _ in constraints]
+        self.critical = {}  # exact point -> expression whose gradient sympy solved to vanish there
         self.holes = []  # [(z box, v_star)]: v <= v_star on that box (certified locally)
         self.ends = []
         for r in ranges:
@@ -714,6 +715,8 @@ def _snap_candidates(prob, z_approx):
             for c in crit:
                 if c not in per_coord[0]:
                     per_coord[0].append(c)
+                # sympy solved d(vs)/dz = 0 there: remembered so the concavity test need not re-prove it
+                prob.critical[(c,)] = vs
     import itertools
 
     for combo in itertools.product(*per_coord):
@@ -804,6 +807,8 @@ def _local_max_box(prob, pt, bits):
             if ok:
                 return box
             gkey = tuple(grads)
+            if prob.critical.get(tuple(pt)) == vb:
+                grad_zero[gkey] = True
             if gkey not in grad_zero:
                 gz = [g.subs(dict(zip(prob.syms, pt))) for g in grads]
                 grad_zero[gkey] = all(_symbolic_zero(g, 3.0) for g in gz)
@@ -1041,31 +1046,32 @@ def _run_cell(prob, strict, tol, bits, max_boxes, time_limit, v_true, domain, co
     holes, eq_pts, tried = [], [], 0
     budget = min(max_boxes, 1500 * prob.n)
     while seeds and len(holes) < 6 and tried < 16:
-        seed_pt = seeds.pop(0)
-        tried += 1
         found = False
-        for cand in _snap_candidates(prob, seed_pt):
-            if strict:
-                if _exact_value_zero(v_true, syms, cand) and violated(cand, 2 * bits) is not None:
-                    out.update(status="refuted", witness=cand, witness_ball=arb(0),
-                               how="equality holds exactly there (sympy), so the strict inequality fails")
-                    return out
-                continue
-            if not prob.smooth or cand in eq_pts or not all(r.contains(z) for r, z in zip(prob.ranges, cand)):
-                continue
-            if constraints and not _constraints_hold_exact(constraints, syms, cand, bits):
-                continue
-            if not _exact_value_zero(prob.v, prob.syms, cand):
-                continue
-            hole = _local_max_box(prob, cand, bits)
-            if hole is None:
-                continue
-            holes.append((hole, 0))
-            eq_pts.append(cand)
-            found = True
-            break
+        while seeds and tried < 16:
+            seed_pt = seeds.pop(0)
+            tried += 1
+            for cand in _snap_candidates(prob, seed_pt):
+                if strict:
+                    if _exact_value_zero(v_true, syms, cand) and violated(cand, 2 * bits) is not None:
+                        out.update(status="refuted", witness=cand, witness_ball=arb(0),
+                                   how="equality holds exactly there (sympy), so the strict inequality fails")
+                        return out
+                    continue
+                if not prob.smooth or cand in eq_pts or not all(r.contains(z) for r, z in zip(prob.ranges, cand)):
+                    continue
+                if constraints and not _constraints_hold_exact(constraints, syms, cand, bits):
+                    continue
+                if not _exact_value_zero(prob.v, prob.syms, cand):
+                    continue
+                hole = _local_max_box(prob, cand, bits)
+                if hole is None:
+                    continue
+                holes.append((hole, 0))
+                eq_pts.append(cand)
+                found = True
+                break
         if not found:
-            continue
+            break
         prob.holes = list(holes)
         with arb_prec(bits):
             # tol = 0: every box must end at or below 0 (boxes and points inside a certified box count as 0)
