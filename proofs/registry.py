@@ -39,6 +39,7 @@ CLAIM_MODULES = [
     "dynamics_energy",
     "dynamics_balancedness",
     "dynamics_order",
+    "dynamics_mean_field_limit",
 ]
 
 
