@@ -119,8 +119,8 @@ def velocity_mp(model, mu, data, *, dps=50):
 def refine_argmax_abs_psi(model, mu, data, u0, *, dps=50, max_iter=60):
     """Newton on grad |Psi|_F^2 = 0 from ``u0``; returns (u, |Psi(u)|, converged).
 
-    Uses the exact gradient 2 sum_c Psi_c grad Psi_c and Hessian 2 sum_c (grad Psi_c grad Psi_c^T + Psi_c Hess
-    Psi_c). Steps that decrease |Psi| are halved (a local maximiser is sought); ``converged`` is True when the
+    Uses the exact gradient 2 sum_c Psi_c grad Psi_c (symbolic derivative of g) and its central differences as
+    the Hessian. Steps that decrease |Psi| are halved (a local maximiser is sought); ``converged`` is True when the
     gradient norm fell below 10^(-dps+5) times the scale.
     """
     with workdps(dps + 10):
@@ -134,18 +134,28 @@ def refine_argmax_abs_psi(model, mu, data, u0, *, dps=50, max_iter=60):
         fu = val(u)
         tol = mpmath.mpf(10) ** (-dps + 5) * max(mpmath.mpf(1), abs(fu))
         converged = False
+        def grad(uu):
+            P = psi_mp(model, mu, data, uu, dps=dps + 10, r=r)
+            J = grad_psi_mp(model, mu, data, uu, dps=dps + 10, r=r)
+            return [2 * sum(P[c] * J[c][t] for c in range(len(P))) for t in range(pu)]
+
+        h = mpmath.mpf(10) ** (-(dps // 2) - 5)
         for _ in range(max_iter):
-            P = psi_mp(model, mu, data, u, dps=dps + 10, r=r)
-            J = grad_psi_mp(model, mu, data, u, dps=dps + 10, r=r)
-            Hs = hessian_psi_mp(model, mu, data, u, dps=dps + 10, r=r)
-            g = [2 * sum(P[c] * J[c][t] for c in range(len(P))) for t in range(pu)]
+            g = grad(u)
             if mpmath.norm(g) < tol:
                 converged = True
                 break
+            # Hessian by central differences of the exact gradient (symbolic second derivatives of softmax
+            # heads are slow to generate; the Newton step only needs ~dps/2 correct digits of it)
             H = mpmath.matrix(pu, pu)
-            for s in range(pu):
-                for t in range(pu):
-                    H[s, t] = 2 * sum(J[c][s] * J[c][t] + P[c] * Hs[c][s][t] for c in range(len(P)))
+            for t in range(pu):
+                up = list(u)
+                um = list(u)
+                up[t] += h
+                um[t] -= h
+                gp, gm = grad(up), grad(um)
+                for s_ in range(pu):
+                    H[s_, t] = (gp[s_] - gm[s_]) / (2 * h)
             try:
                 step = mpmath.lu_solve(H, mpmath.matrix(g))
             except ZeroDivisionError:
