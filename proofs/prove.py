@@ -151,7 +151,8 @@ def parse_statement(statement, over=(), assume=()):
     try:
         lhs, op, rhs = parse_relation(statement, variables=syms, functions=fns)
     except GrammarError as exc:
-        raise GrammarError(f"{exc} (declare every variable with --over, e.g. --over 'z in R')") from None
+        hint = " (declare every variable with --over, e.g. --over 'z in R')" if "unknown name" in str(exc) else ""
+        raise GrammarError(f"{exc}{hint}") from None
     for side in (lhs, rhs):
         if side.has(sp.DiracDelta) or side.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             raise InvalidArgument(f"{statement!r} is not a function on the domain (a distributional derivative "
@@ -230,6 +231,7 @@ def _symbolic_zero(d, seconds=8.0) -> bool:
             if mp is not None:
                 return sp.expand(mp - x) == 0
     tries = [lambda: sp.simplify(d), lambda: sp.simplify(to_elementary(d)),
+             lambda: sp.simplify(to_elementary(d).rewrite(sp.erf)),
              lambda: sp.simplify(to_elementary(d).rewrite(sp.exp)),
              lambda: sp.simplify(sp.piecewise_fold(to_elementary(d)))]
     for fn in tries:
@@ -513,7 +515,9 @@ class _Problem:
 
     def dv_ext(self, i):
         if i not in self._dv_ext:
-            self._dv_ext[i] = _concrete(sp.diff(self.v, self.syms[i]))
+            d = _concrete(sp.diff(self.v, self.syms[i]))
+            # common factors out (1 - 2x^2) e^{-x^2}, not e^{-x^2} - 2x^2 e^{-x^2}: a sign survives intervals
+            self._dv_ext[i] = _sympy(lambda: sp.factor_terms(sp.expand(d)), 2.0, d)
         return self._dv_ext[i]
 
     def limit(self, i, side):
@@ -592,7 +596,8 @@ class _Problem:
 
     def _refine_monotone(self, node, sym, env, open_end, a, b, inf_hi):
         if node not in self._dnode:
-            self._dnode[node] = sp.diff(node, sym)
+            d = sp.diff(node, sym)
+            self._dnode[node] = _sympy(lambda: sp.factor_terms(sp.expand(d)), 2.0, d)
         dlo, dhi = ext_eval(self._dnode[node], env, open_end, self.refine)
         inc = not isinstance(dlo, float) and dlo >= 0
         dec = not isinstance(dhi, float) and dhi <= 0

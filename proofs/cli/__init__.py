@@ -21,7 +21,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_
                   help="escset: check escaping-set proofs of mean-field global convergence.")
 
 #: command modules of proofs.cli, imported when the CLI starts
-COMMAND_MODULES = ["_check", "_bench", "_analyze", "_ntk", "_simulate", "_search"]
+COMMAND_MODULES = ["_check", "_bench", "_analyze", "_ntk", "_simulate", "_search", "_prove"]
 
 
 def emit_json(obj) -> None:
