@@ -45,7 +45,8 @@ from . import backend as B
 from .kernels_net import FUSED_ACTIVATIONS, NetNumpyKernel, blas_single_thread
 
 __all__ = ["State", "VelocityField", "NetField", "AttentionField", "ButcherTableau", "TABLEAUS", "METHODS",
-           "ParticleFlow", "field_for", "XP_ACTIVATIONS"]
+           "ParticleFlow", "field_for", "XP_ACTIVATIONS",
+           "ntk_flow"]
 
 
 class State(tuple):
@@ -208,7 +209,7 @@ class NetField(VelocityField):
     """
 
     def __init__(self, X, Y, activation="sigmoid", *, m=None, mass=None, xp=None, fused=True,
-                 block=128, threads=None, name=None):
+                 block=128, threads=None, name=None, bias=True):
         xp = np if xp is None else xp
         self.xp = xp
         Xn = np.asarray(B.to_numpy(X), dtype=np.float64)
@@ -220,17 +221,19 @@ class NetField(VelocityField):
         if not (np.all(np.isfinite(Xn)) and np.all(np.isfinite(Yn))):
             raise _invalid("data contain NaN or inf; give finite numbers")
         self.n, self.d = Xn.shape
-        self.k, self.q, self.p_u = Yn.shape[1], 1, self.d + 1
+        self.bias = bool(bias)
+        self.k, self.q, self.p_u = Yn.shape[1], 1, self.d + int(self.bias)
         act_name = activation if isinstance(activation, str) else getattr(activation, "name", str(activation))
         self.activation = act_name
         self.name = name or ("sigmoid" if act_name == "sigmoid" else f"net[{act_name}]")
         self.X = B.asarray(Xn, xp)
         self.Y = B.asarray(Yn, xp)
-        self.Xt = B.asarray(np.hstack([Xn, np.ones((self.n, 1))]), xp)  # (n, d+1): bias through x~ = (x, 1)
+        # bias through x~ = (x, 1): (n, d+1); without bias (MATH.md §4.1) x~ = x
+        self.Xt = B.asarray(np.hstack([Xn, np.ones((self.n, 1))]) if self.bias else Xn, xp)
         self._mass_in = mass
         self.m = m
         self._kernel = None
-        self._kernel_opts = dict(block=block, threads=threads)
+        self._kernel_opts = dict(block=block, threads=threads, bias=self.bias)
         self.fused = bool(fused) and B.is_numpy(xp) and act_name in FUSED_ACTIVATIONS
         if act_name in XP_ACTIVATIONS:
             self._s, self._ds = _xp_activation(xp, act_name)
@@ -485,7 +488,8 @@ class ParticleFlow:
     ``dt``: step of the output weights (mean-field time); ``dt_inner``: step of the inner
     parameters (default ``dt``; a smaller one gives the two-timescale flow of MATH.md §6.3);
     ``l1``: lambda of V = lambda |a| (proximal step); ``weight_decay``: lambda_2 of
-    V = lambda_2/2 |theta|^2.
+    V = lambda_2/2 |theta|^2; ``train_outer=False`` freezes the output weights.
+    See :func:`ntk_flow` for the NTK-scaled GD of MATH.md §4.1.
     """
 
     field: VelocityField
@@ -494,6 +498,7 @@ class ParticleFlow:
     dt_inner: float | None = None
     l1: float = 0.0
     weight_decay: float = 0.0
+    train_outer: bool = True
     _bufs: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
@@ -540,6 +545,11 @@ class ParticleFlow:
                 vu *= eps
             else:
                 vu = vu * eps
+        if not self.train_outer:  # output weights frozen (Du et al. 2018, MATH.md §4.1)
+            if out is not None:
+                va[...] = 0.0
+            else:
+                va = va * 0.0
         return va, vu, loss
 
     def velocity(self, state: State):
@@ -549,6 +559,8 @@ class ParticleFlow:
         va, vu, loss = self.field.evaluate(a, u)
         if self.weight_decay:
             va, vu = va - self.weight_decay * a, vu - self.weight_decay * u
+        if not self.train_outer:
+            va = va * 0.0
         if self.l1:
             lam = self.l1
             na = _fro(xp, a)
@@ -673,6 +685,24 @@ class ParticleFlow:
             "mean_sq_u": float(xp.mean(nu2)),
             "max_norm": math.sqrt(float(xp.max(na2 + nu2))),
         }
+
+
+def ntk_flow(X, Y, a, *, eta, activation="relu", bias=False, train_outer=False, xp=None):
+    r"""NTK-scaled gradient descent of MATH.md §4.1 (Du, Zhai, Poczos, Singh 2018) on the engine.
+
+    Network :math:`f(x)=rac1{\sqrt m}\sum_r a_r\sigma(w_r\cdot x)` (no bias by default), sum loss
+    :math:`L=\sum_irac12(f(x_i)-y_i)^2`, output weights ``a`` frozen (``train_outer=False``), GD
+    :math:`w_r\leftarrow w_r-\eta\,\partial L/\partial w_r`. In the engine's terms: masses :math:`1/\sqrt m`,
+    :math:`L=nR`, and :math:`\partial L/\partial w_r=-rac{n}{\sqrt m}\,u_r'`, so one GD step is one Euler
+    step with ``dt_inner`` :math:`=\eta n/\sqrt m` (the outer step likewise when ``train_outer``).
+    Returns the :class:`ParticleFlow`; run it from ``State(a, W)``.
+    """
+    a = np.asarray(B.to_numpy(a), dtype=np.float64)
+    m = a.shape[0]
+    n = np.asarray(B.to_numpy(X)).shape[0]
+    field = NetField(X, Y, activation, mass=np.full(m, 1.0 / math.sqrt(m)), xp=xp, bias=bias)
+    h = float(eta) * n / math.sqrt(m)
+    return ParticleFlow(field, dt=h, dt_inner=h, train_outer=train_outer)
 
 
 def _fro(xp, a):

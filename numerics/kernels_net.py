@@ -75,12 +75,13 @@ class NetNumpyKernel:
     block, threads : particle block size and number of worker threads.
     """
 
-    def __init__(self, X, Y, activation: str, m: int, mass=None, block: int = 128, threads: int | None = None):
+    def __init__(self, X, Y, activation: str, m: int, mass=None, block: int = 128, threads: int | None = None,
+                 bias: bool = True):
         if activation not in FUSED_ACTIVATIONS:
             raise ValueError(f"no fused kernel for {activation!r}; fused are {FUSED_ACTIVATIONS}")
         X = np.asarray(X, dtype=np.float64)
         self.n, self.d = X.shape
-        self.Xt = np.ascontiguousarray(np.hstack([X, np.ones((self.n, 1))]))  # (n, d+1)
+        self.Xt = np.ascontiguousarray(np.hstack([X, np.ones((self.n, 1))]) if bias else X)  # (n, d+1) or (n, d)
         self.XtT = np.ascontiguousarray(self.Xt.T)  # (d+1, n)
         self.Y = np.asarray(Y, dtype=np.float64)
         self.k = self.Y.shape[1]
@@ -93,7 +94,7 @@ class NetNumpyKernel:
         self.block = max(8, int(block))
         B, n = self.block, self.n
         self.T = np.empty((self.m, n))  # tanh(gamma z) for all particles
-        self.Ug = np.empty((self.m, self.d + 1))  # gamma * u
+        self.Ug = np.empty((self.m, self.Xt.shape[1]))  # gamma * u
         self._buf = [np.empty((B, n)) for _ in range(self.threads)]
         self._D = [np.empty((B, n)) for _ in range(self.threads)]
         blocks = [(lo, min(lo + B, self.m)) for lo in range(0, self.m, B)]

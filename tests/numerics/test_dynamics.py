@@ -301,3 +301,35 @@ def test_field_rejects_bad_inputs():
     xps = pytest.importorskip("array_api_strict")
     with pytest.raises(InvalidArgument, match="no array-API kernel"):
         NetField(xps.asarray(X), xps.asarray(Y), "erf", xp=xps)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_ntk_flow_is_du_et_al_gradient_descent(activation):
+    """MATH.md §4.1: f = (1/sqrt m) sum_r a_r sigma(w_r . x), L = sum_i (f_i - y_i)^2 / 2, a frozen,
+    w_r -= eta dL/dw_r with the hand gradient (1/sqrt m) sum_i (f_i - y_i) a_r sigma'(w_r.x_i) x_i."""
+    from numerics.dynamics import ntk_flow
+
+    rng = np.random.default_rng(19)
+    n, d, m, eta = 6, 3, 50, 0.05
+    X = rng.standard_normal((n, d))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    Y = rng.standard_normal((n, 1))
+    W = rng.standard_normal((m, d))
+    a = rng.choice([-1.0, 1.0], size=m)
+
+    def sig(z):
+        return np.maximum(z, 0) if activation == "relu" else np.tanh(z)
+
+    def dsig(z):
+        return (z >= 0).astype(float) if activation == "relu" else 1 - np.tanh(z) ** 2
+
+    Wr = W.copy()
+    for _ in range(5):
+        Z = X @ Wr.T
+        f = sig(Z) @ a / np.sqrt(m)
+        G = ((f - Y[:, 0])[:, None] * dsig(Z) * a[None, :]).T @ X / np.sqrt(m)
+        Wr = Wr - eta * G
+    flow = ntk_flow(X, Y, a[:, None, None], eta=eta, activation=activation)
+    s = flow.run(State(a[:, None, None], W), 5)
+    assert np.array_equal(s.a[:, 0, 0], a)
+    assert _close(s.u, Wr, 1e-12)
