@@ -164,11 +164,14 @@ class LevelSetCertificate:
     seconds: float = 0.0
 
 
-def certify_regular_level(h, grad_h, box, level, *, max_boxes=20000, min_width="1e-12") -> LevelSetCertificate:
+def certify_regular_level(h, grad_h, box, level, *, max_boxes=20000, min_width="1e-12",
+                          beta_target=None) -> LevelSetCertificate:
     """Certify that :math:`\\nabla h\\ne0` on :math:`\\{h=\\ell\\}\\cap B` by bisection on balls (MATH.md §3.9 E2).
 
     A box is discarded when :math:`h(B)` excludes ``level`` (no point of the level set in it) and resolved when the
     enclosure of :math:`|\\nabla h|^2` over it is bounded away from 0; otherwise it is bisected along its widest side.
+    With ``beta_target``, boxes meeting the level set whose gradient bound is below the target are bisected further
+    (a sharper certified ``beta``; they are accepted with the bound they have once narrower than ``min_width``).
     Boxes narrower than ``min_width`` that stay undecided are reported in ``unresolved`` (then ``certified`` is
     False: there may be a critical point on the level set, or the enclosures are too wide; raise the precision).
     """
@@ -195,13 +198,14 @@ def certify_regular_level(h, grad_h, box, level, *, max_boxes=20000, min_width="
         met = True
         g = grad_h(balls)
         n2 = sum((gi * gi for gi in g), arb(0))
-        if n2.is_finite() and n2 > 0:
-            lb = n2.lower().max(arb(0)).sqrt().lower()
-            beta = lb if beta is None or lb < beta else beta
-            continue
         widths = [b - a for a, b in bx]
         j = max(range(len(bx)), key=lambda i: widths[i])
-        if widths[j] < minw:
+        if n2.is_finite() and n2 > 0:
+            lb = n2.lower().max(arb(0)).sqrt().lower()
+            if beta_target is None or lb >= ball_of(beta_target, beta_target) or widths[j] < minw:
+                beta = lb if beta is None or lb < beta else beta
+                continue
+        elif widths[j] < minw:
             unresolved.append(bx)
             continue
         a, b = bx[j]
