@@ -1,0 +1,143 @@
+"""Ball Cholesky and certified lambda_min (numerics/linalg.py); the ReLU Gram H^infty of MATH.md §4.2."""
+import json
+import math
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+from flint import arb, arb_mat
+
+from numerics.linalg import (certify_lambda_min_gt, cholesky_ball, lambda_min_lower, lambda_min_mpmath,
+                             relu_gram_ball, relu_gram_float)
+from numerics.precision import arb_prec
+from proofs._errors import InvalidArgument
+
+
+def _toeplitz(n):
+    """tridiag(-1, 2, -1): eigenvalues 2 - 2 cos(k pi / (n + 1)) (closed form)."""
+    return arb_mat([[2 if i == j else (-1 if abs(i - j) == 1 else 0) for j in range(n)] for i in range(n)])
+
+
+@pytest.mark.parametrize("n", [5, 40, 90])
+def test_certified_threshold_brackets_closed_form_eigenvalue(n):
+    lam = 2 - 2 * math.cos(math.pi / (n + 1))
+    with arb_prec(128):
+        K = _toeplitz(n)
+        assert certify_lambda_min_gt(K, Fraction(lam * (1 - 1e-6)))
+        assert not certify_lambda_min_gt(K, Fraction(lam * (1 + 1e-6)))  # never certifies a false bound
+        cert = lambda_min_lower(K)
+    assert cert.positive_definite == "proved" and cert.lower <= Fraction(lam)
+    assert float(cert.lower) > lam * (1 - 1e-5)  # tight: not a trivial bound
+
+
+def test_factor_encloses_matrix():
+    rng = np.random.default_rng(1)
+    B = rng.integers(-5, 6, size=(70, 70))
+    A = (B @ B.T + 70 * np.eye(70)).astype(int)
+    with arb_prec(128):
+        M = arb_mat(A.tolist())
+        L = cholesky_ball(M)
+        P = L * L.transpose()
+        for i in range(0, 70, 7):
+            for j in range(0, 70, 5):
+                assert P[i, j].contains(int(A[i, j]))
+                assert P[i, j].rad() < 1e-20
+
+
+def test_cross_check_against_mpmath_eigsy_small_random():
+    rng = np.random.default_rng(3)
+    for n in (3, 8, 15):
+        X = rng.standard_normal((n, 3)).round(2) + 0.01
+        with arb_prec(128):
+            H = relu_gram_ball([[str(v) for v in row] for row in X])
+            cert = lambda_min_lower(H)
+            ref = lambda_min_mpmath(H, dps=40)
+        assert cert.lower is not None and Fraction(cert.lower) <= Fraction(mpmath.nstr(ref, 35))
+        assert float(cert.lower) > float(ref) * (1 - 1e-5)
+
+
+def test_two_point_gram_closed_form():
+    # MATH.md §4.2 two-point case: lambda_0 = 1/2 - |H12| with H12 = rho (pi - arccos rho) / (2 pi)
+    with mpmath.workdps(40):  # the formula reproduces the MATH.md constant for rho = 0.9
+        h = mpmath.mpf("0.9") * (mpmath.pi - mpmath.acos(mpmath.mpf("0.9"))) / (2 * mpmath.pi)
+        assert abs(mpmath.mpf("0.5") - h - mpmath.mpf("0.114604831907917821837923848149")) < mpmath.mpf("1e-29")
+        lam = mpmath.mpf("0.5") - mpmath.mpf("0.6") * (mpmath.pi - mpmath.acos(mpmath.mpf("0.6"))) / (2 * mpmath.pi)
+    with arb_prec(200):
+        H = relu_gram_ball([["1", "0"], ["0.6", "0.8"]])  # exact unit vectors, rho = 0.6
+        rho = arb("0.6")
+        h12 = rho * (arb.pi() - rho.acos()) / (2 * arb.pi())
+        assert H[0, 1].overlaps(h12) and H[0, 1].rad() < 1e-50 and H[0, 0] == arb("0.5")
+        cert = lambda_min_lower(H)
+    assert Fraction(cert.lower) <= Fraction(mpmath.nstr(lam, 35)) and float(cert.lower) > float(lam) * (1 - 1e-5)
+
+
+def test_non_unit_inputs_scale_quadratically():
+    X = [["1", "0"], ["0.6", "0.8"], ["-0.3", "0.5"]]
+    Y = [[str(Fraction(v) * 3) for v in row] for row in X]
+    with arb_prec(128):
+        H, G = relu_gram_ball(X), relu_gram_ball(Y)
+        for i in range(3):
+            for j in range(3):
+                assert (G[i, j] - 9 * H[i, j]).contains(0) and (G[i, j] - 9 * H[i, j]).rad() < 1e-30
+    # float twin agrees with the ball version
+    assert np.allclose(relu_gram_float([[float(Fraction(v)) for v in r] for r in Y]),
+                       [[float(G[i, j].mid()) for j in range(3)] for i in range(3)], atol=1e-14)
+
+
+def test_gram_monte_carlo_twin():
+    # H_ij = E_w[x_i.x_j 1{w.x_i >= 0, w.x_j >= 0}]; 2e5 samples, atol 5e-3 (std ~ 1/sqrt(2e5) * |x|^2)
+    rng = np.random.default_rng(7)
+    X = np.array([[1.0, 0.5, -0.2], [0.3, -1.2, 0.8], [-0.7, 0.1, 0.4]])
+    W = rng.standard_normal((200000, 3))
+    S = (W @ X.T >= 0).astype(float)
+    mc = (X @ X.T) * (S.T @ S) / len(W)
+    assert np.allclose(relu_gram_float(X), mc, atol=5e-3)
+
+
+def test_zero_input_rejected():
+    with pytest.raises(InvalidArgument, match="zero vector"):
+        relu_gram_ball([["1", "0"], ["0", "0"]])
+
+
+def test_cli_ntk(tmp_path, capsys):
+    from proofs.cli import main
+
+    (tmp_path / "D.json").write_text(json.dumps({"X": [["1", "0"], ["0.6", "0.8"], ["-1", "0.1"]]}))
+    with pytest.raises(SystemExit) as e:
+        main(["ntk", "--data", str(tmp_path / "D.json"), "--certify", "--json"])
+    assert e.value.code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["positive_definite"] == "proved"
+    lam = float(out["lambda_min"])
+    lb = Fraction(out["certified_lower_bound"])
+    assert 0 < lb <= Fraction(lam) and float(lb) > lam * (1 - 1e-5)
+    (tmp_path / "Z.json").write_text(json.dumps({"X": [["1", "0"], ["0", "0"]]}))
+    with pytest.raises(SystemExit) as e:
+        main(["ntk", "--data", str(tmp_path / "Z.json"), "--json"])
+    assert e.value.code == 2 and "zero vector" in capsys.readouterr().err
+    (tmp_path / "P.json").write_text(json.dumps({"X": [["1", "0"], ["2", "0"], ["0", "1"]]}))
+    with pytest.raises(SystemExit) as e:
+        main(["ntk", "--data", str(tmp_path / "P.json"), "--certify", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["positive_definite"] == "refuted" and out["witness"]["parallel_inputs"] == [0, 1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", [400, 1000])
+def test_benchmark_relu_gram_certified_lambda_min(n):
+    """Benchmark (not a timed assertion): prints seconds for the Gram in balls and the certificate."""
+    import time
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, 5)).round(3)
+    est = float(np.linalg.eigvalsh(relu_gram_float(X))[0])
+    with arb_prec(128):
+        t0 = time.perf_counter()
+        H = relu_gram_ball([[str(v) for v in row] for row in X])
+        t1 = time.perf_counter()
+        cert = lambda_min_lower(H, estimate=est)
+        t2 = time.perf_counter()
+    print(f"\nn={n}: gram {t1 - t0:.2f} s, ball Cholesky {t2 - t1:.2f} s, lambda_min ~ {est:.6g}, "
+          f"certified > {float(cert.lower):.6g}")
+    assert cert.positive_definite == "proved"
