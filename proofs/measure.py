@@ -207,7 +207,8 @@ def stationarity_residual(model, mu, data, backend="numpy"):
     best = None
     for A, u in zip(va, vu):
         s = sum((v * v for row in A for v in row), convert(0, backend)) + sum((v * v for v in u), convert(0, backend))
-        s = mpmath.sqrt(s) if backend == "mpmath" else s.sqrt()
+        # a sum of squares: clip the ball at 0 (the sqrt of a ball reaching below 0 is nan)
+        s = mpmath.sqrt(s) if backend == "mpmath" else s.nonnegative_part().sqrt()
         best = s if best is None else (max(best, s) if backend == "mpmath" else best.max(s))
     return best
 
