@@ -39,7 +39,7 @@ class AttentionNumpyKernel:
         self.X2 = np.ascontiguousarray(X.reshape(n * L, p))
         xq = X[:, -1, :]
         self.Z = np.ascontiguousarray((X[:, :, :, None] * xq[:, None, None, :]).reshape(n * L, p * p))
-        self.threads = default_threads() if threads is None else max(1, int(threads))
+        self.threads = default_threads() if threads is None else max(1, int(threads))  # W2: work per sample is O(m)
         self.block = max(1, int(block))
         blocks = [(lo, min(lo + self.block, n)) for lo in range(0, n, self.block)]
         per = -(-len(blocks) // self.threads)

@@ -14,8 +14,8 @@ pass over particle blocks. Speed tricks, all exact up to rounding:
   is a SIMD kernel (``scipy.special.expit`` is ~5x slower here), it never overflows at large
   :math:`|z|`, and :math:`\sigma'=\tfrac14(1-\tanh^2)` needs no second transcendental;
   the 1/2 is folded into the (small) parameter matrix, the affine parts into the (small)
-  residual matrices, so the only n x m passes are: one GEMM, ``tanh``, and three
-  multiply/subtract passes for :math:`\sigma'`;
+  residual matrices, so the only n x m passes are: one GEMM, ``tanh``, and two multiply
+  passes for :math:`\sigma'` (the rank-k part of :math:`(a_j\cdot r_i)(1-T^2)` is applied after the GEMM);
 * particles are processed in blocks of ``block`` rows so the n x block intermediates stay in
   L2; the tanh values of all particles (m x n) are kept between the two passes (one read);
 * the blocks are split over ``threads`` Python threads (numpy ufuncs and BLAS release the GIL);
@@ -90,7 +90,9 @@ class NetNumpyKernel:
         # sigma = alpha + beta tanh(gamma z); sigma' = beta gamma (1 - tanh^2)
         self.alpha, self.beta, self.gamma = (0.5, 0.5, 0.5) if self.sig else (0.0, 1.0, 1.0)
         self.mass = None if mass is None else np.asarray(mass, dtype=np.float64)
-        self.threads = default_threads() if threads is None else max(1, int(threads))
+        # threads pay off only when there is enough work per step (measured: ~n m >= 2^18)
+        auto = default_threads() if self.n * self.m >= (1 << 18) else 1
+        self.threads = auto if threads is None else max(1, int(threads))
         self.block = max(8, int(block))
         B, n = self.block, self.n
         self.T = np.empty((self.m, n))  # tanh(gamma z) for all particles
@@ -104,28 +106,32 @@ class NetNumpyKernel:
         self._parts = [p for p in self._parts if p]
 
     # pass 1: T = tanh(gamma U Xt^T), partial predictor A_w^T T
-    def _forward(self, part, Aw):
+    def _forward(self, t, part, Aw):
         F = np.zeros((self.k, self.n))
+        tmp = np.empty((self.k, self.n))
+        zbuf = self._D[t]  # the backward scratch doubles as the GEMM output buffer (stays in L2)
         for lo, hi in part:
-            Tb = self.T[lo:hi]
-            np.matmul(self.Ug[lo:hi], self.XtT, out=Tb)
-            np.tanh(Tb, out=Tb)
-            F += Aw[lo:hi].T @ Tb
+            Zb = zbuf[:hi - lo]
+            np.matmul(self.Ug[lo:hi], self.XtT, out=Zb)
+            np.tanh(Zb, out=self.T[lo:hi])
+            np.matmul(Aw[lo:hi].T, self.T[lo:hi], out=tmp)
+            F += tmp
         return F
 
     # pass 2: velocities of the particles of this part
-    def _backward(self, t, part, A, Eb, Ed, c_a, va, vu):
+    def _backward(self, t, part, A, Eb, Ed, EdX, c_a, va, vu):
         buf, D = self._buf[t], self._D[t]
         for lo, hi in part:
             Tb = self.T[lo:hi]
             bb, Db = buf[:hi - lo], D[:hi - lo]
             np.matmul(Tb, Eb, out=va[lo:hi])  # -(beta/n) T E
             va[lo:hi] += c_a  # -(alpha/n) sum_i E_i
-            np.matmul(A[lo:hi], Ed, out=Db)  # -(beta gamma / n) A E^T
+            np.matmul(A[lo:hi], Ed, out=Db)  # D = -(beta gamma / n) A E^T  (rank k)
             np.multiply(Tb, Tb, out=bb)
-            bb *= Db
-            np.subtract(Db, bb, out=bb)  # D (1 - T^2)
+            bb *= Db  # D T^2
+            # (D (1 - T^2)) Xt = A (Ed Xt) - (D T^2) Xt: the rank-k part costs B k (d+1), not a pass
             np.matmul(bb, self.Xt, out=vu[lo:hi])
+            np.subtract(A[lo:hi] @ EdX, vu[lo:hi], out=vu[lo:hi])
 
     def evaluate(self, A, U, va, vu):
         """Fill ``va`` (m, k) and ``vu`` (m, d+1) with the velocity at (A, U); return the loss."""
@@ -133,12 +139,12 @@ class NetNumpyKernel:
         np.multiply(U, self.gamma, out=self.Ug)
         Aw = A if self.mass is None else A * self.mass[:, None]
         if self.threads > 1 and len(self._parts) > 1:
-            Fs = list(_pool(self.threads).map(lambda p: self._forward(p, Aw), self._parts))
+            Fs = list(_pool(self.threads).map(lambda tp: self._forward(tp[0], tp[1], Aw), enumerate(self._parts)))
             F = Fs[0]
             for G in Fs[1:]:
                 F += G
         else:
-            F = self._forward(self._parts[0], Aw)
+            F = self._forward(0, self._parts[0], Aw)
         # predictor f = sum_j p_j a_j (alpha + beta T_j)
         if self.mass is None:
             F = (F * self.beta + self.alpha * A.sum(axis=0)[:, None]) / m
@@ -149,9 +155,10 @@ class NetNumpyKernel:
         Eb = E * (-self.beta / n)
         Ed = E.T * (-self.beta * self.gamma / n)  # (k, n)
         c_a = E.sum(axis=0) * (-self.alpha / n)
+        EdX = Ed @ self.Xt  # (k, d+1)
         if self.threads > 1 and len(self._parts) > 1:
-            list(_pool(self.threads).map(lambda tp: self._backward(tp[0], tp[1], A, Eb, Ed, c_a, va, vu),
+            list(_pool(self.threads).map(lambda tp: self._backward(tp[0], tp[1], A, Eb, Ed, EdX, c_a, va, vu),
                                          enumerate(self._parts)))
         else:
-            self._backward(0, self._parts[0], A, Eb, Ed, c_a, va, vu)
+            self._backward(0, self._parts[0], A, Eb, Ed, EdX, c_a, va, vu)
         return loss

@@ -145,15 +145,49 @@ def _sync(x):
         pass
 
 
-def _peer(cmd):
+def _busy_s():
+    """Machine-wide busy CPU seconds (all cores), from /proc/stat; None where unavailable."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return None
+    return (sum(v[:8]) - v[3] - (v[4] if len(v) > 4 else 0)) / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_quiet(max_wait, thresh=0.3, window=1.0):
+    """Wait (at most max_wait s) until other processes use < thresh cores; returns the load seen."""
+    t_end = time.time() + max_wait
+    while True:
+        b0 = _busy_s()
+        if b0 is None:
+            return None
+        time.sleep(window)
+        load = (_busy_s() - b0) / window
+        if load < thresh or time.time() >= t_end:
+            return load
+
+
+def _peer(cmd, quiet_wait=0.0):
+    load_before = _wait_quiet(quiet_wait) if quiet_wait > 0 else None
+    b0, t0 = _busy_s(), time.perf_counter()
+    r0 = os.times()
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    wall = time.perf_counter() - t0
+    r1 = os.times()
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
     if out.returncode != 0 or not lines:
         return {"error": (out.stderr.strip().splitlines() or ["no output"])[-1]}
-    return json.loads(lines[-1])
+    rec = json.loads(lines[-1])
+    if b0 is not None:
+        mine = (r1.children_user + r1.children_system) - (r0.children_user + r0.children_system)
+        rec["other_cores_during"] = round(max(0.0, (_busy_s() - b0) - mine) / wall, 3)
+        rec["other_load_before"] = load_before
+    return rec
 
 
-def compare(workload, peers_dir, *, m=None, steps=None, repeats=3, peer_python=None, backend="numpy"):
+def compare(workload, peers_dir, *, m=None, steps=None, repeats=3, peer_python=None, backend="numpy",
+            quiet_wait=60.0):
     """escset and the peers of ``peers_dir`` run alternately, ``repeats`` times each; medians."""
     peers = [("numpy", sys.executable, ["peer_numpy.py"])]
     if peer_python:
@@ -163,9 +197,9 @@ def compare(workload, peers_dir, *, m=None, steps=None, repeats=3, peer_python=N
           "bench", "dynamics", "--json", "--backend", backend] + extra
     runs: dict[str, list] = {}
     for _ in range(repeats):
-        runs.setdefault("escset", []).append(_peer(me))
+        runs.setdefault("escset", []).append(_peer(me, quiet_wait))
         for name, py, script in peers:
-            runs.setdefault(name, []).append(_peer([py, os.path.join(peers_dir, script[0])] + extra))
+            runs.setdefault(name, []).append(_peer([py, os.path.join(peers_dir, script[0])] + extra, quiet_wait))
     table = []
     for name, rs in runs.items():
         ok = [r for r in rs if "sec_per_step" in r]
@@ -175,7 +209,8 @@ def compare(workload, peers_dir, *, m=None, steps=None, repeats=3, peer_python=N
         sps = [r["sec_per_step"] for r in ok]
         table.append({"impl": name, "runs": len(ok), "sec_per_step_median": statistics.median(sps),
                       "sec_per_step_min": min(sps), "sec_per_step_max": max(sps),
-                      "final_loss": ok[0]["final_loss"]})
+                      "final_loss": ok[0]["final_loss"],
+                      "other_cores_during": [r.get("other_cores_during") for r in ok]})
     ref = next((t["final_loss"] for t in table if t["impl"] == "numpy" and "final_loss" in t), None)
     mine = next((t for t in table if t["impl"] == "escset" and "final_loss" in t), None)
     for t in table:
@@ -200,6 +235,8 @@ def bench_dynamics_cmd(
         peer_python: Optional[str] = typer.Option(None, "--peer-python",
                                                   help="python with torch and jax for the torch/JAX peers"),
         repeats: int = typer.Option(3, "--repeats", help="runs per implementation with --compare"),
+        quiet_wait: float = typer.Option(60.0, "--quiet-wait", help="with --compare: wait up to this many seconds "
+                                         "before each run for other processes to go idle"),
         json_out: bool = typer.Option(False, "--json", help="one JSON object on stdout")):
     """Time the dynamics engine on the bench/ workloads (same data, seeds, init and loss)."""
     if workload not in WORKLOADS:
@@ -214,7 +251,7 @@ def bench_dynamics_cmd(
         if not os.path.isfile(os.path.join(compare_dir, "peer_numpy.py")):
             fail(f"--compare {compare_dir!r}: no peer_numpy.py there; give the bench/ directory")
         res = compare(workload, compare_dir, m=m, steps=steps, repeats=repeats, peer_python=peer_python,
-                      backend=backend)
+                      backend=backend, quiet_wait=quiet_wait)
         if json_out:
             emit_json(res)
             return
@@ -222,7 +259,7 @@ def bench_dynamics_cmd(
         from rich.table import Table
 
         t = Table(title=f"{workload}: median s/step over {repeats} alternating runs")
-        for col in ("impl", "median ms/step", "min..max", "escset / impl", "final loss"):
+        for col in ("impl", "median ms/step", "min..max", "escset / impl", "final loss", "foreign cores"):
             t.add_column(col)
         for r in res["table"]:
             if "error" in r:
@@ -230,7 +267,8 @@ def bench_dynamics_cmd(
                 continue
             t.add_row(r["impl"], f"{r['sec_per_step_median'] * 1e3:.2f}",
                       f"{r['sec_per_step_min'] * 1e3:.2f}..{r['sec_per_step_max'] * 1e3:.2f}",
-                      f"{r.get('escset_ratio', float('nan')):.2f}", f"{r['final_loss']:.15g}")
+                      f"{r.get('escset_ratio', float('nan')):.2f}", f"{r['final_loss']:.15g}",
+                      ", ".join(str(x) for x in r.get("other_cores_during", [])))
         Console().print(t)
         print(f"relative difference of the final loss vs the numpy peer: {res['rel_diff_final_loss_vs_numpy_peer']}")
         return
