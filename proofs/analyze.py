@@ -142,10 +142,11 @@ def _vsum(rows, idx, k):
     return out
 
 
-def _at_infinity_sigmoid(model, data, r, info, *, seed=0, max_exact=MAX_EXACT_HYPERPLANES):
+def _at_infinity_sigmoid(model, data, r, info, *, seed=0, max_exact=None):
     """Exact limits of Psi at infinity for a sigmoid-type model (MATH.md §1b A.3, A.5)."""
     from flint import arb
 
+    max_exact = MAX_EXACT_HYPERPLANES if max_exact is None else max_exact
     n, k, d = data.n, model.k, model.p_x
     X = as_points(data.X)
     alpha, beta = info["alpha"], info["beta"]

@@ -212,3 +212,47 @@ def test_cli_analyze_rejects_bad_input(tmp_path, capsys, args, needle):
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert needle in err and len(err.strip().splitlines()) == 1
+
+
+def test_plane_data_half_space_sup_dominates_finite_points_and_is_approached():
+    # MATH.md §1b A.5 check: finite-u values never exceed the half-space maximum and approach it along the witness ray
+    from numerics.highprec import psi_mp
+
+    rng = np.random.default_rng(11)
+    model = get_model("sigmoid", k=1, d=2)
+    mu = Measure(a=[[["1"]]], u=[["0.5", "-1", "0.25"]], mass=["1"])
+    X = [[str(round(v, 2)) for v in rng.uniform(-2, 2, size=2)] for _ in range(7)]
+    Y = [[str(round(v, 2))] for v in rng.uniform(-1, 1, size=7)]
+    data = Dataset(X=X, Y=Y)
+    out = analyze(model, mu, data, dps=20)
+    g = out["global_optimality"]
+    S = mpmath.mpf(g["sup_psi"])
+    assert g["verdict"] == "refuted" and g["attained"] == "infinity" and out["stats"]["hyperplanes_tried"] == 21
+    for u in rng.normal(scale=5, size=(300, 3)):
+        v = psi_mp(model, mu, data, [str(t) for t in u], dps=20)[0]
+        assert abs(v) <= S * (1 + mpmath.mpf("1e-15"))
+    w = [Fraction(t) for t in g["witness"]["w"]]
+    b = Fraction(g["witness"]["b"])
+    margin = min(abs(sum(wi * Fraction(xi) for wi, xi in zip(w, x)) + b) for x in X)
+    t = 100 / margin  # every pre-activation beyond 100 in size: sigmoid within e^-100 of its limit
+    far = psi_mp(model, mu, data, [str(t * wi) for wi in w] + [str(t * b)], dps=30)[0]
+    assert abs(abs(far) - S) < mpmath.mpf("1e-18")
+
+
+def test_high_dimension_uses_sampled_cuts_and_reports_coverage():
+    from proofs import analyze as an
+
+    rng = np.random.default_rng(5)
+    model = get_model("sigmoid", k=1, d=4)
+    mu = Measure(a=[[["1"]]], u=[["0.5", "-1", "0.25", "0", "0.1"]], mass=["1"])
+    X = [[str(round(v, 2)) for v in rng.uniform(-2, 2, size=4)] for _ in range(9)]
+    Y = [[str(round(v, 2))] for v in rng.uniform(-1, 1, size=9)]
+    old = an.MAX_EXACT_HYPERPLANES
+    try:
+        an.MAX_EXACT_HYPERPLANES = 50  # force the sampled path (C(9, 4) = 126 hyperplanes)
+        out = analyze(model, mu, Dataset(X=X, Y=Y), dps=20)
+    finally:
+        an.MAX_EXACT_HYPERPLANES = old
+    g = out["global_optimality"]
+    assert out["stats"]["hyperplanes_total"] == 126 and out["stats"]["hyperplanes_tried"] <= 50
+    assert g["verdict"] == "refuted" and g["sup_psi_enclosure"][1] is None and not g["location_certified"]
