@@ -517,7 +517,7 @@ class _Problem:
         if i not in self._dv_ext:
             d = _concrete(sp.diff(self.v, self.syms[i]))
             # common factors out (1 - 2x^2) e^{-x^2}, not e^{-x^2} - 2x^2 e^{-x^2}: a sign survives intervals
-            self._dv_ext[i] = _sympy(lambda: sp.factor_terms(sp.expand(d)), 2.0, d)
+            self._dv_ext[i] = _sympy(lambda: sp.factor(d), 1.0, None) or _sympy(lambda: sp.factor_terms(d), 2.0, d)
         return self._dv_ext[i]
 
     def limit(self, i, side):
@@ -541,17 +541,19 @@ class _Problem:
         if not isinstance(hi, float) or depth > self.n or not self.smooth:
             return hi
         for i, (a, b) in enumerate(ivs):
+            r, (c_lo, c_hi) = self.ranges[i], self.ends[i]
             inf_hi, inf_lo = isinstance(b, float), isinstance(a, float)
-            if not (inf_hi or inf_lo):
-                continue
-            if inf_hi and inf_lo:
+            # a side at infinity, or at an open finite end of the range (where v may be singular)
+            sing_lo = inf_lo or (not r.lo_closed and c_lo is not None and c_lo.rad() == 0 and a == c_lo)
+            sing_hi = inf_hi or (not r.hi_closed and c_hi is not None and c_hi.rad() == 0 and b == c_hi)
+            if sing_lo == sing_hi:
                 continue
             dlo, dhi = ext_eval(self.dv_ext(i), env, open_end, refine)
             dec = not isinstance(dhi, float) and dhi <= 0
             inc = not isinstance(dlo, float) and dlo >= 0
-            if inf_hi and dec:  # v non-increasing towards +oo: the sup is on the face z_i = a
+            if sing_hi and dec and not isinstance(a, float):  # v non-increasing towards the end: sup at z_i = a
                 return self.ext_upper(ivs[:i] + [(a, a)] + ivs[i + 1:], open_end, depth + 1)
-            if inf_lo and inc:
+            if sing_lo and inc and not isinstance(b, float):
                 return self.ext_upper(ivs[:i] + [(b, b)] + ivs[i + 1:], open_end, depth + 1)
             if self.n == 1 and ((inf_hi and inc) or (inf_lo and dec)):
                 lim = self.limit(i, 1 if inf_hi else -1)
@@ -597,7 +599,7 @@ class _Problem:
     def _refine_monotone(self, node, sym, env, open_end, a, b, inf_hi):
         if node not in self._dnode:
             d = sp.diff(node, sym)
-            self._dnode[node] = _sympy(lambda: sp.factor_terms(sp.expand(d)), 2.0, d)
+            self._dnode[node] = _sympy(lambda: sp.factor(d), 1.0, None) or _sympy(lambda: sp.factor_terms(d), 2.0, d)
         dlo, dhi = ext_eval(self._dnode[node], env, open_end, self.refine)
         inc = not isinstance(dlo, float) and dlo >= 0
         dec = not isinstance(dhi, float) and dhi <= 0

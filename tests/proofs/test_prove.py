@@ -1,0 +1,298 @@
+"""escset prove: reference values from closed forms (computed here with mpmath), refutations, bad input, CLI.
+
+Every reference value is computed independently of the code under test (mpmath at 50 digits from the closed
+forms of the issue); certified enclosures are checked for containment *and* width.
+"""
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import mpmath
+import pytest
+
+from proofs._errors import EscsetError, GrammarError, InvalidArgument
+from proofs._result import Verdict
+from proofs.prove import prove
+
+
+
+
+def _ref(expr_fn):
+    with mpmath.workdps(50):
+        return expr_fn()
+
+
+SIG1 = lambda: mpmath.mpf(1) / 4  # noqa: E731  sup|sigmoid'|
+SIG2 = lambda: 1 / (6 * mpmath.sqrt(3))  # noqa: E731  sup|sigmoid''|
+TANH1 = lambda: mpmath.mpf(1)  # noqa: E731
+TANH2 = lambda: 4 / (3 * mpmath.sqrt(3))  # noqa: E731
+ERF1 = lambda: 2 / mpmath.sqrt(mpmath.pi)  # noqa: E731
+ERF2 = lambda: 2 * mpmath.sqrt(2 / (mpmath.pi * mpmath.e))  # noqa: E731
+
+
+def _sup_lhs(r, rhs_value):
+    """The certified enclosure of sup LHS = sup(LHS - RHS) + RHS from the result (decimal strings, outward)."""
+    lo, hi = r.stats["sup_violation"]
+    return mpmath.mpf(lo) + rhs_value, mpmath.mpf(hi) + rhs_value
+
+
+def _assert_proved(r):
+    assert r.verdict is Verdict.PROVED, r.message
+    assert not r.numerical
+
+
+def _assert_refuted(r):
+    assert r.verdict is Verdict.REFUTED, r.message
+
+
+# ---------------------------------------------------------------------------
+# sup |sigma^(k)| with loose constants: proved, and the reported enclosure contains the closed form, tightly
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("stmt, ref, slack", [
+    ("|sigmoid'(z)|", SIG1, "0.01"),
+    ("|sigmoid''(z)|", SIG2, "0.01"),
+    ("|tanh'(z)|", TANH1, "0.01"),
+    ("|tanh''(z)|", TANH2, "0.01"),
+    ("|erf'(z)|", ERF1, "0.01"),
+    ("|erf''(z)|", ERF2, "0.01"),
+])
+def test_prove_activation_derivative_bounds_reference_values(stmt, ref, slack):
+    value = _ref(ref)
+    c = Fraction(mpmath.nstr(value, 12)) + Fraction(slack)
+    r = prove(f"{stmt} <= {c.numerator}/{c.denominator}", over=["z in R"])
+    _assert_proved(r)
+    with mpmath.workdps(50):
+        lo, hi = _sup_lhs(r, mpmath.mpf(c.numerator) / c.denominator)
+        assert lo <= value <= hi
+        assert hi - lo < mpmath.mpf("1e-5")  # the tightness report is tight, not merely valid
+    # a constant just below the true supremum is refuted with an exact witness that really violates it
+    below = Fraction(mpmath.nstr(value, 12)) - Fraction(1, 10 ** 6)
+    r2 = prove(f"{stmt} <= {below.numerator}/{below.denominator}", over=["z in R"])
+    _assert_refuted(r2)
+    z = Fraction(r2.witness["z"])
+    assert r2.witness["z"] and z.denominator > 0
+
+
+@pytest.mark.parametrize("stmt", [
+    "|sigmoid'(z)| <= 1/4",
+    "|sigmoid''(z)| <= 1/(6*sqrt(3))",
+    "|erf'(z)| <= 2/sqrt(pi)",
+    "|erf''(z)| <= 2*sqrt(2/(pi*E))",
+    "|tanh'(z)| <= 1",
+])
+def test_prove_exact_constants_where_equality_is_attained(stmt):
+    # equality is attained (at 0, +-log(2 -+ sqrt 3), +-1/sqrt 2): plain ball B&B cannot certify these;
+    # the exact local-maximum certificate must
+    r = prove(stmt, over=["z in R"])
+    _assert_proved(r)
+
+
+@pytest.mark.slow
+def test_prove_tanh_second_derivative_exact_constant_two_maximisers():
+    r = prove("|tanh''(z)| <= 4/(3*sqrt(3))", over=["z in R"])
+    _assert_proved(r)
+    assert len(r.stats["equality_at"]) == 2
+
+
+def test_prove_cubic_step_derivative_bounds_reference_values():
+    # MATH.md §6.2: max sigma' = 3 at 0; sigma'' jumps from +12 to -12 at 0, so sup|sigma''| = 12
+    _assert_proved(prove("|cubic_step'(z)| <= 3", over=["z in R"]))
+    _assert_proved(prove("|cubic_step''(z)| <= 12", over=["z in R"]))
+    r = prove("cubic_step'(z) <= 2.999", over=["z in R"])
+    _assert_refuted(r)
+    z = Fraction(r.witness["z"])
+    assert -Fraction(1, 2) < z < Fraction(1, 2)
+    # sigma'(z) on the pieces, evaluated independently
+    sp1 = 12 * (z + Fraction(1, 2)) ** 2 if z <= 0 else 12 * (Fraction(1, 2) - z) ** 2
+    assert sp1 > Fraction(2999, 1000)
+    _assert_refuted(prove("|cubic_step''(z)| <= 11.99", over=["z in R"]))
+
+
+def test_prove_cubic_step_is_bounded_by_its_limits():
+    _assert_proved(prove("cubic_step(z) <= 1", over=["z in R"]))
+    _assert_proved(prove("cubic_step(z) >= 0", over=["z in R"]))
+    _assert_refuted(prove("cubic_step(z) <= 0.999", over=["z in R"]))
+
+
+# ---------------------------------------------------------------------------
+# classical inequalities
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("stmt, over", [
+    ("log(1+x) <= x", ["x in [0, oo)"]),
+    ("log(1+x) <= x", ["x in (-1, oo)"]),
+    ("tanh(x) <= x", ["x in [0, oo)"]),
+    ("tanh(x) <= x", ["x >= 0"]),
+    ("exp(x) >= 1 + x", ["x in R"]),
+    ("x/(1+x) <= log(1+x)", ["x in (-1, oo)"]),
+    ("sigmoid(z) <= 1", ["z in R"]),
+    ("softplus(z) >= relu(z)", ["z in R"]),
+])
+def test_prove_classical_inequalities(stmt, over):
+    _assert_proved(prove(stmt, over=over))
+
+
+def test_prove_strict_sup_not_attained_is_not_refuted():
+    r = prove("sigmoid(z) < 1", over=["z in R"])
+    assert r.verdict is not Verdict.REFUTED
+
+
+@pytest.mark.parametrize("stmt, over", [
+    ("sigmoid(z) <= 1/2 + z/4", ["z in R"]),
+    ("tanh(x) <= x", ["x in R"]),
+    ("log(1+x) <= x - x**2/2", ["x in [0, oo)"]),
+    ("exp(x) >= 1 + x + x**2/2", ["x in R"]),
+    ("sigmoid'(z) < 1/4", ["z in R"]),
+])
+def test_prove_false_inequalities_refuted_with_a_replayable_witness(stmt, over):
+    r = prove(stmt, over=over)
+    _assert_refuted(r)
+    # replay: evaluate both sides at the exact witness with mpmath, independently of the code under test
+    name = over[0].split()[0]
+    w = mpmath.mpf(Fraction(r.witness[name]).numerator) / Fraction(r.witness[name]).denominator
+    f = {
+        "sigmoid(z) <= 1/2 + z/4": lambda z: 1 / (1 + mpmath.exp(-z)) - (mpmath.mpf(1) / 2 + z / 4),
+        "tanh(x) <= x": lambda x: mpmath.tanh(x) - x,
+        "log(1+x) <= x - x**2/2": lambda x: mpmath.log(1 + x) - (x - x ** 2 / 2),
+        "exp(x) >= 1 + x + x**2/2": lambda x: (1 + x + x ** 2 / 2) - mpmath.exp(x),
+        "sigmoid'(z) < 1/4": lambda z: mpmath.exp(-z) / (1 + mpmath.exp(-z)) ** 2 - mpmath.mpf(1) / 4,
+    }[stmt]
+    with mpmath.workdps(60):
+        if "<" in stmt and "<=" not in stmt:
+            assert f(w) >= 0
+        else:
+            assert f(w) > 0
+
+
+def test_prove_refuted_witness_respects_open_domain_end():
+    r = prove("log(1+x) >= x - x**2/4", over=["x in (-1, oo)"])
+    _assert_refuted(r)
+    assert Fraction(r.witness["x"]) > -1
+
+
+# ---------------------------------------------------------------------------
+# two variables, constraints, constants
+# ---------------------------------------------------------------------------
+def test_prove_two_variable_box_and_plane():
+    ref = _ref(lambda: 1 / mpmath.sqrt(2 * mpmath.e))  # sup x exp(-x^2-y^2) at (1/sqrt 2, 0)
+    for over in (["x in [-3, 3]", "y in [-3, 3]"], ["x in R", "y in R"]):
+        r = prove("x*exp(-x**2 - y**2) <= 0.43", over=over)
+        _assert_proved(r)
+        lo, hi = _sup_lhs(r, mpmath.mpf("0.43"))
+        assert lo <= ref <= hi and hi - lo < mpmath.mpf("1e-4")
+        _assert_refuted(prove("x*exp(-x**2 - y**2) <= 0.428", over=over))
+
+
+def test_prove_assumption_is_used_and_dropping_it_refutes():
+    over = ["x in [0, 1]", "y in [0, 1]"]
+    _assert_proved(prove("x*y <= 0.26", over=over, assume=["x + y <= 1"]))
+    r = prove("x*y <= 0.26", over=over)
+    _assert_refuted(r)
+    assert Fraction(r.witness["x"]) * Fraction(r.witness["y"]) > Fraction(26, 100)
+
+
+def test_prove_constant_statements():
+    _assert_proved(prove("pi <= 22/7"))
+    _assert_refuted(prove("pi < 3.1415"))
+    _assert_proved(prove("sqrt(2)*sqrt(3) <= sqrt(6)"))
+
+
+# ---------------------------------------------------------------------------
+# identities
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("stmt, over", [
+    ("tanh(z) == 2*sigmoid(2*z) - 1", []),
+    ("sigmoid'(z) == sigmoid(z)*(1 - sigmoid(z))", []),
+    ("softplus'(z) == sigmoid(z)", []),
+    ("sqrt(x**2) == x", ["x >= 0"]),
+    ("erf(z) + erfc(z) == 1", []),
+])
+def test_prove_identities_symbolically(stmt, over):
+    r = prove(stmt, over=over)
+    _assert_proved(r)
+    assert r.precision.startswith("exact")
+
+
+@pytest.mark.parametrize("stmt, over", [
+    ("sigmoid(z) == 1 - sigmoid(z)", []),
+    ("sqrt(x**2) == x", ["x in R"]),
+    ("atan(z) + atan(1/z) == pi/2", ["z in R"]),
+])
+def test_prove_false_identities_refuted(stmt, over):
+    r = prove(stmt, over=over)
+    _assert_refuted(r)
+
+
+def test_prove_identity_sympy_cannot_reduce_is_numerical_never_proved():
+    # true for z > 0, but sympy does not simplify it: numerical agreement only
+    r = prove("atan(z) + atan(1/z) == pi/2", over=["z in (0, oo)"])
+    assert r.verdict is Verdict.INCONCLUSIVE
+    assert r.numerical
+    assert float(r.margin) < 1e-15
+    assert "NOT a proof" in r.message
+
+
+# ---------------------------------------------------------------------------
+# bad input: one clear error
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs, exc, needle", [
+    ({"statement": "log(1+x) <= x", "over": ["x in [0, oo"]}, InvalidArgument, "valid forms"),
+    ({"statement": "log(1+x) <= x", "over": ["x in [0, oo]"]}, InvalidArgument, "infinite end must be open"),
+    ({"statement": "log(1+x) <= x", "over": ["x between 0 and 1"]}, InvalidArgument, "valid forms"),
+    ({"statement": "log(1+x) <= x", "over": ["x in [1, 0]"]}, InvalidArgument, "empty"),
+    ({"statement": "x <= 1", "over": ["x in R", "x in [0, 1]"]}, InvalidArgument, "twice"),
+    ({"statement": "foo(z) <= 1", "over": ["z in R"]}, GrammarError, "unknown function"),
+    ({"statement": "z + w <= 1", "over": ["z in R"]}, GrammarError, "--over"),
+    ({"statement": "relu''(z) <= 1", "over": ["z in R"]}, InvalidArgument, "distributional"),
+    ({"statement": "sigmoid(z)", "over": ["z in R"]}, GrammarError, "comparison"),
+    ({"statement": "z <= 1", "over": ["z in R"], "assume": ["z == 0"]}, InvalidArgument, "equalities"),
+    ({"statement": "z <= 1", "over": ["z in R"], "dps": 3}, InvalidArgument, "dps"),
+    ({"statement": "z <= 1", "over": ["z in R"], "max_boxes": 0}, InvalidArgument, "max_boxes"),
+    ({"statement": "", "over": []}, InvalidArgument, "statement"),
+])
+def test_prove_rejects_bad_input(kwargs, exc, needle):
+    with pytest.raises(exc) as info:
+        prove(**kwargs)
+    assert needle in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+# ---------------------------------------------------------------------------
+# CLI
+# ---------------------------------------------------------------------------
+def _cli(argv, capsys):
+    from proofs.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    out = capsys.readouterr()
+    return info.value.code, out.out, out.err
+
+
+def test_prove_cli_json_one_object(capsys):
+    code, out, err = _cli(["prove", "sigmoid''(z) <= 1/10", "--over", "z in R", "--json"], capsys)
+    assert code == 0
+    d = json.loads(out)
+    assert out.count("\n") == 1
+    assert d["verdict"] == "proved" and d["boxes_explored"] > 0 and d["seconds"] >= 0
+    assert "\\le" in d["latex"]
+    code, out, _ = _cli(["prove", "sigmoid(z) <= 1/2 + z/4", "--json"], capsys)
+    d = json.loads(out)
+    assert code == 0 and d["verdict"] == "refuted" and "z" in d["witness"]
+
+
+def test_prove_cli_human_output(capsys):
+    code, out, _ = _cli(["prove", "tanh(x) <= x", "--over", "x in [0, oo)"], capsys)
+    assert code == 0 and "PROVED" in out and "LaTeX" in out
+
+
+@pytest.mark.parametrize("argv", [
+    ["prove", "log(1+x) <= x", "--over", "x in [0, oo"],
+    ["prove", "foo(z) <= 1", "--over", "z in R"],
+    ["prove", "z <= 1", "--dps", "2"],
+])
+def test_prove_cli_bad_input_exit_2_one_line(argv, capsys):
+    code, out, err = _cli(argv, capsys)
+    assert code == 2
+    assert err.startswith("escset: error:") and err.count("\n") == 1
+    assert "Traceback" not in err
