@@ -308,7 +308,7 @@ class AttentionField(VelocityField):
     softmax over tokens (max-shifted: no overflow), :math:`c_h=X^\top p_h`, :math:`f=\sum_hp_hV_hc_h`.
     """
 
-    def __init__(self, X, Y, *, qk=False, dq=None, mass=None, xp=None, name=None, fused=True, block=8,
+    def __init__(self, X, Y, *, qk=False, dq=None, mass=None, xp=None, name=None, fused=True, block=16,
                  threads=None):
         xp = np if xp is None else xp
         self.xp = xp
