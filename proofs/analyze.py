@@ -262,14 +262,20 @@ def _at_infinity_attention(model, data, r, *, samples=200, seed=0, extra=()):
     L = model.L
     X = [[Fraction(str(v)) if not isinstance(v, (int, Fraction)) else Fraction(v) for v in row] for row in data.X]
     rng = random.Random(seed)
-    dirs = [list(e) for e in extra]
+    dirs = [(list(e), None) for e in extra]
     for _ in range(samples):
-        dirs.append([Fraction(rng.randint(-9, 9)) for _ in range(p * p)])
+        if model.qk:  # A = Q K^T with Q, K of shape p x dq
+            dq = model.dq
+            Q0 = [Fraction(rng.randint(-9, 9)) for _ in range(p * dq)]
+            K0 = [Fraction(rng.randint(-9, 9)) for _ in range(p * dq)]
+            A0 = [sum((Q0[a * dq + t] * K0[b * dq + t] for t in range(dq)), Fraction(0))
+                  for a in range(p) for b in range(p)]
+            dirs.append((A0, {"Q": [exact_str(v) for v in Q0], "K": [exact_str(v) for v in K0]}))
+        else:
+            dirs.append(([Fraction(rng.randint(-9, 9)) for _ in range(p * p)], None))
     best = None
-    for A0 in dirs:
+    for A0, qk in dirs:
         A0q = [as_fraction(a) for a in A0]
-        if model.qk:
-            continue
         acc = [arb(0)] * (k * p)
         for i in range(n):
             toks = [X[i][l * p:(l + 1) * p] for l in range(L)]
@@ -285,7 +291,10 @@ def _at_infinity_attention(model, data, r, *, samples=200, seed=0, extra=()):
         vec = [v / n for v in acc]
         val = _norm(vec)
         if best is None or val.mid() > best[0].mid():
-            best = (val, {"kind": "direction", "A": [exact_str(a) for a in A0q], "hardmax": True}, vec)
+            wit = {"kind": "direction", "A": [exact_str(a) for a in A0q], "hardmax": True}
+            if qk:
+                wit.update(qk)
+            best = (val, wit, vec)
     if best is None:
         return None
     return {"value": best[0], "upper": None, "exact": False, "witness": best[1], "psi_limit": best[2],
@@ -438,7 +447,9 @@ def _decide(model, mu, data, info, *, dps, certify, box_radius, tol, max_boxes, 
     elif model.name in ("attention", "attention-qk"):
         extra = [] if model.qk else [[Fraction(v) for v in uj] for uj in mu.u]
         inf = _at_infinity_attention(model, data, r, seed=seed, extra=extra)
-    homogeneous = info is None and model.name not in ("attention", "attention-qk")
+    # positively 1-homogeneous features (the ReLU lift, MATH.md §3.7): Psi(t u) = t Psi(u), so S = +inf unless Psi = 0
+    homogeneous = model.name == "relu-lift"
+    unbounded = info is None and not homogeneous and model.name not in ("attention", "attention-qk")
     need_interior = not (info is not None and info["monotone"] and inf["exact"])
     inter = None
     if need_interior:
@@ -473,6 +484,8 @@ def _decide(model, mu, data, info, *, dps, certify, box_radius, tol, max_boxes, 
             witness = {"kind": "point", "u": [exact_str(v) for v in inter["u"]],
                        "note": "Psi is positively homogeneous along rays here: S(mu) = +inf if Psi(u) != 0"}
             psi_at = enc.psi([point_ball(v) for v in inter["u"]])
+        elif unbounded:  # no compactification known: the box is all that was searched
+            attained, best_val = "interior", i_val
         elif f_val is not None and inf["upper"] is not None and i_val.lower() > inf["upper"]:
             attained, location_certified, best_val = "interior", True, i_val
         elif f_val is not None and (i_val is None or f_val.mid() >= i_val.mid()):
@@ -504,8 +517,14 @@ def _decide(model, mu, data, info, *, dps, certify, box_radius, tol, max_boxes, 
         msg = (f"every enclosure of S(mu) contains 0 at {dps} dps (best value {_bstr(best_val, 5)}); "
                "the sign of the optimality gap is undecided: raise --dps")
     if not location_certified and verdict == "refuted":
-        msg += "; the location of the sup is not certified (outside the search box is not covered)" \
-            if attained == "interior" or certify else "; location from the search, not certified (use --certify)"
+        if unbounded:
+            msg += ("; the activation has an infinite limit, so only the box [-R, R]^p_u was searched (sup_psi is the "
+                    "sup found there, not S(mu); raise --box-radius)")
+        elif homogeneous:
+            msg += "; the features are positively homogeneous, so S(mu) = +inf along the witness ray"
+        else:
+            msg += "; the location of the sup is not certified (outside the search box is not covered)" \
+                if attained == "interior" or certify else "; location from the search, not certified (use --certify)"
     a_hat = None
     if lower > 0 and best_val.is_finite():
         nrm = _norm(psi_at)

@@ -256,3 +256,15 @@ def test_high_dimension_uses_sampled_cuts_and_reports_coverage():
     g = out["global_optimality"]
     assert out["stats"]["hyperplanes_total"] == 126 and out["stats"]["hyperplanes_tried"] <= 50
     assert g["verdict"] == "refuted" and g["sup_psi_enclosure"][1] is None and not g["location_certified"]
+
+
+def test_relu_lift_nonzero_psi_gives_infinite_gap_and_softplus_is_box_only():
+    model = get_model("relu-lift", k=1, d=2)
+    mu = Measure(a=[[["1"]], [["-1"]]], u=[["1", "0", "0.5"], ["0", "1", "-0.5"]], mass=["0.5", "0.5"])
+    data = Dataset(X=[["1", "0.5"], ["-1", "2"], ["0.3", "-0.7"], ["2", "1"]], Y=[["0.3"], ["-0.2"], ["0.5"], ["0.1"]])
+    g = analyze(model, mu, data, dps=20)["global_optimality"]
+    assert g["verdict"] == "refuted" and g["sup_psi"] == "inf" and g["attained"] == "infinity"
+    soft = get_model("sigmoid", k=1, d=1, activation="softplus")
+    g = analyze(soft, Measure(a=[[["1"]]], u=[["1", "0"]], mass=["1"]),
+                Dataset(X=[["-1"], ["0.5"], ["2"]], Y=[["0.1"], ["0.2"], ["-0.3"]]), dps=20)["global_optimality"]
+    assert g["verdict"] == "refuted" and not g["location_certified"] and "box" in g["message"]
