@@ -229,7 +229,11 @@ def _periodic(fn):
     def ev(p):
         if not _fin(p[0]) or not _fin(p[1]):
             return (_a(-1), _a(1))
-        return _from_ball(fn(_ball(p)))
+        lo, hi = _from_ball(fn(_ball(p)))
+        # sin and cos lie in [-1, 1]: the ball's rounding may not know it (cos x - 1 <= 0 exactly)
+        lo = _a(-1) if not _fin(lo) or lo < -1 else lo
+        hi = _a(1) if not _fin(hi) or hi > 1 else hi
+        return (lo, hi)
     return ev
 
 
