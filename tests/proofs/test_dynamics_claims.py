@@ -135,3 +135,31 @@ def test_a14_closed_form_reference_values():
     assert r1.verdict is Verdict.INCONCLUSIVE and r1.numerical
     d = r1.stats["sup_distance"]
     assert d[0] > d[-1]  # the loss curves approach the reference as m grows
+
+
+def test_g2_constant_and_norm_reference_values():
+    """C = max(sup|s|, sup|s'| max|x~|) for the sigmoid (1 and 1/4: closed forms), and the Jacobian
+    operator norm of the claim against central finite differences of the feature map."""
+    from proofs.claims.dynamics_feature_growth import _jacobian_norm
+
+    c = CLAIMS["feature-derivative-linear-growth"]
+    r = run_check(c, c.instances[0])
+    assert r.verdict is Verdict.PROVED
+    X = np.asarray([[float(Fraction(v)) for v in row] for row in r.witness["X"]])
+    xt = np.sqrt(np.max(1 + np.sum(X * X, axis=1)))
+    assert abs(float(r.stats["C"]) - max(1.0, 0.25 * xt)) < 1e-15
+    assert r.stats["max_ratio_norm_over_1_plus_abs_theta"] <= r.stats["C"]
+    rng = np.random.default_rng(3)
+    a, u = rng.standard_normal(2), rng.standard_normal(3)
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+
+    def phi(theta):
+        aa, uu = theta[:2], theta[2:]
+        Xt = np.hstack([X, np.ones((len(X), 1))])
+        return (sig(Xt @ uu)[:, None] * aa[None, :]).ravel() / np.sqrt(len(X))
+
+    th, h = np.concatenate([a, u]), 1e-6
+    J = np.stack([(phi(th + h * e) - phi(th - h * e)) / (2 * h) for e in np.eye(5)], axis=1)
+    ref = np.linalg.norm(J, 2)
+    got = _jacobian_norm(sig, lambda z: sig(z) * (1 - sig(z)), X, a, u)
+    assert abs(got - ref) < 1e-8

@@ -17,6 +17,8 @@ DROPPED = [
     ("integrator-order", {"name": "RK4 on the kinked ReLU field", "method": "rk4", "order": 4,
                           "activation": "relu", "seed": 0, "T": "1"}),
     ("mean-field-limit-loss-curves", {"name": "unbounded horizon (A15)", "model": "a15", "horizon": "infinite"}),
+    ("feature-derivative-linear-growth", {"name": "square activation (unbounded)", "activation": "square", "k": 1,
+                                          "d": 2, "n": 4, "seed": 0}),
 ]
 
 
