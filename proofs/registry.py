@@ -40,6 +40,7 @@ CLAIM_MODULES = [
     "dynamics_balancedness",
     "dynamics_order",
     "dynamics_mean_field_limit",
+    "dynamics_feature_growth",
 ]
 
 
