@@ -408,6 +408,9 @@ class _Problem:
             c_lo = None if not r.lo.is_finite else _const_ball(r.lo)
             c_hi = None if not r.hi.is_finite else _const_ball(r.hi)
             self.ends.append((c_lo, c_hi))
+        from flint import ctx
+
+        self._point_bits = max(ctx.prec - 8, 16)
         self.t_box = [r.t_box for r in ranges]
         self.t_box_arb = [(arb(_fq(a)), arb(_fq(b))) for a, b in self.t_box]
         self._arb = arb
@@ -482,7 +485,10 @@ class _Problem:
     def f(self, balls):
         """Ball whose upper end bounds v above on the box; a true enclosure of v at a point."""
         arb = self._arb
-        point = all(b.rad() == 0 for b in balls)
+        # a point of the search (bnb evaluates box centres): exact, or one rounding of a non-dyadic rational.
+        # Its ball must be a true enclosure (its lower end is used as a lower bound of the sup): never the
+        # upper-bound-only answers of the extended evaluator below.
+        point = all(b.rad() == 0 or b.rel_accuracy_bits() >= self._point_bits for b in balls)
         ivs, open_end = self.zmap(balls)
         finite = all(not isinstance(a, float) and not isinstance(b, float) for a, b in ivs)
         zb = [a if a == b else arb.union(a, b) for a, b in ivs] if finite else None
@@ -505,6 +511,7 @@ class _Problem:
             if point:
                 return val
         hi = self.ext_upper(ivs, open_end, 0)
+        # boxes: only the upper end is read by the branch-and-bound (numerics/bnb.py uses f(box).upper())
         return arb("inf") if isinstance(hi, float) else arb(hi)
 
     def _in_hole(self, ivs):
@@ -990,6 +997,29 @@ def _cells(v, ranges, max_cells=64):
     return out
 
 
+def _simpler_witness(v_true, ranges, constraints, strict, bits, pt):
+    """Replace each coordinate of a certified witness by the simplest nearby rational that still violates."""
+    syms = [r.symbol for r in ranges]
+    vt = _concrete(v_true)
+    pt = list(pt)
+    for i, z in enumerate(pt):
+        if not z.is_Rational:
+            continue
+        for den in (1, 2, 4, 10, 100, 1000, 10 ** 4):
+            q = Fraction(int(z.p), int(z.q)).limit_denominator(den)
+            cand = pt[:i] + [sp.Rational(q.numerator, q.denominator)] + pt[i + 1:]
+            if cand[i] == z or not ranges[i].contains(cand[i]):
+                continue
+            ball = _true_ball(vt.subs(dict(zip(syms, cand))), bits)
+            if ball is None or not (ball >= 0 if strict else ball > 0):
+                continue
+            if constraints and not _constraints_hold_exact(constraints, syms, cand, bits):
+                continue
+            pt = cand
+            break
+    return pt
+
+
 def _sample_refute(v_true, ranges, constraints, strict, bits, seed, n=48):
     """A simple exact point where the true violation is certified (ball > 0, or >= 0 if strict), or None."""
     syms = [r.symbol for r in ranges]
@@ -1013,6 +1043,7 @@ def _run_cell(prob, strict, tol, bits, max_boxes, time_limit, v_true, domain, co
     from numerics.bnb import maximize
     from numerics.precision import arb_prec
 
+    prob._point_bits = bits - 8
     with arb_prec(bits):
         res = maximize(prob.f, prob.t_box, tol=tol, max_boxes=max_boxes, grad=prob.grad if prob.smooth else None,
                        time_limit=time_limit)
@@ -1059,7 +1090,9 @@ def _run_cell(prob, strict, tol, bits, max_boxes, time_limit, v_true, domain, co
             tried += 1
             for cand in _snap_candidates(prob, seed_pt):
                 if strict:
-                    if _exact_value_zero(v_true, syms, cand) and violated(cand, 2 * bits) is not None:
+                    in_dom = all(r.contains(z) for r, z in zip(domain, cand)) and not (
+                        constraints and not _constraints_hold_exact(constraints, syms, cand, 2 * bits))
+                    if in_dom and _exact_value_zero(v_true, syms, cand):
                         out.update(status="refuted", witness=cand, witness_ball=arb(0),
                                    how="equality holds exactly there (sympy), so the strict inequality fails")
                         return out
@@ -1148,11 +1181,18 @@ def _prove_inequality(text, lhs, op, rhs, ranges, constraints, dps, max_boxes, t
                            message=msg, stats=stats)
 
     def refuted(pt, ball, how, lo=None, up=None):
+        if "sympy" not in how:
+            simple = _simpler_witness(v, ranges, constraints, strict, 2 * bits, pt)
+            if simple != pt:
+                b2 = _true_ball(_concrete(v).subs(dict(zip([r.symbol for r in ranges], simple))), 2 * bits)
+                if b2 is not None and (b2 >= 0 if strict else b2 > 0):
+                    pt, ball = simple, b2
         wit = _witness_dict(ranges, pt)
         wit["violation"] = _enclosure_str(ball.lower(), ball.upper())
         where = ", ".join(f"{r.name} = {z}" for r, z in zip(ranges, pt))
+        conf = "" if "sympy" in how else f"; confirmed at {2 * bits} bits"
         msg = (f"at {where} the violation {viol_name} is in {_enclosure_str(ball.lower(), ball.upper())} "
-               f"({how}; confirmed at {2 * bits} bits)")
+               f"({how}{conf})")
         if lo is not None:
             msg += f"; {tight_msg(lo, up)}"
         return finish(Verdict.REFUTED, msg, witness=wit,
