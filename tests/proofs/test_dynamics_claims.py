@@ -163,3 +163,20 @@ def test_g2_constant_and_norm_reference_values():
     ref = np.linalg.norm(J, 2)
     got = _jacobian_norm(sig, lambda z: sig(z) * (1 - sig(z)), X, a, u)
     assert abs(got - ref) < 1e-8
+
+
+def test_g4_ball_probability_and_counts_reference_values():
+    """mu_0(B) by the non-central chi-square against Monte Carlo (n_samples = 200000, 5 sigma band),
+    and the default instance keeps every ball populated."""
+    from proofs.claims.dynamics_support import _gauss_ball_prob
+
+    rng = np.random.default_rng(0)
+    Zs = rng.standard_normal((200_000, 4))
+    for center, r in (([0, 0, 0, 0], 1.0), ([1, 0, 0, 0], 1.0), ([1, -1, 0, 0], 1.5)):
+        p = _gauss_ball_prob(np.asarray(center, float), r)
+        mc = np.mean(np.sum((Zs - np.asarray(center)) ** 2, axis=1) < r * r)
+        assert abs(p - mc) < 5 * np.sqrt(p * (1 - p) / len(Zs))
+    c = CLAIMS["full-support-kept"]
+    res = run_check(c, c.instances[0])
+    assert res.verdict is Verdict.INCONCLUSIVE and res.numerical and res.margin > 0
+    assert res.stats["counts"][0] == [int(v) for v in res.stats["counts"][0]]

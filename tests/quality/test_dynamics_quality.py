@@ -19,6 +19,8 @@ DROPPED = [
     ("mean-field-limit-loss-curves", {"name": "unbounded horizon (A15)", "model": "a15", "horizon": "infinite"}),
     ("feature-derivative-linear-growth", {"name": "square activation (unbounded)", "activation": "square", "k": 1,
                                           "d": 2, "n": 4, "seed": 0}),
+    ("full-support-kept", {"name": "ball far in the tail (m mu_0(B) << 1)", "m": 4000, "T": 1.0,
+                           "centers": [[6, 0, 0, 0]], "radius": 0.5}),
 ]
 
 
