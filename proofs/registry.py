@@ -41,6 +41,7 @@ CLAIM_MODULES = [
     "dynamics_order",
     "dynamics_mean_field_limit",
     "dynamics_feature_growth",
+    "dynamics_support",
 ]
 
 
