@@ -301,6 +301,109 @@ def _at_infinity_attention(model, data, r, *, samples=200, seed=0, extra=()):
             "coverage": {"directions_sampled": len(dirs)}, "candidates": len(dirs)}
 
 
+# ------------------------------------------------------------------------------------------------ compactified (d = 1)
+def _tails(info, act):
+    """Smallest M in (1, 2, 4, 8, 16) with sigma monotone on [M, oo) and on (-oo, -M] (sympy), or None."""
+    if "tail_M" in info:
+        return info["tail_M"]
+    import sympy as sp
+    from sympy.calculus.singularities import is_decreasing, is_increasing
+
+    from ._functions import to_elementary
+    from .activations import Z
+
+    e = to_elementary(act.expr)
+    found = None
+    for M in (1, 2, 4, 8, 16):
+        try:
+            right = is_decreasing(e, sp.Interval(M, sp.oo), Z) or is_increasing(e, sp.Interval(M, sp.oo), Z)
+            left = is_decreasing(e, sp.Interval(-sp.oo, -M), Z) or is_increasing(e, sp.Interval(-sp.oo, -M), Z)
+        except (NotImplementedError, ValueError, TypeError):
+            break
+        if right is True and left is True:
+            found = M
+            break
+    info["tail_M"] = found
+    return found
+
+
+def _sigma_hull(info, sig, lo, hi):
+    """A ball containing sigma([lo, hi]); ``lo``/``hi`` exact arbs or None for -oo/+oo (monotone tails beyond M)."""
+    from flint import arb
+
+    M = arb(info["tail_M"])
+    if lo is None and hi is None:
+        return arb.union(info["smin"], info["smax"])
+    if hi is None:  # [lo, +oo): sigma on [lo, max(lo, M)], then monotone towards beta
+        start = lo.max(M)
+        out = arb.union(sig(start), info["beta"])
+        return arb.union(out, sig(arb.union(lo, M))) if lo < M else out
+    if lo is None:  # (-oo, hi]
+        end = hi.min(-M)
+        out = arb.union(sig(end), info["alpha"])
+        return arb.union(out, sig(arb.union(-M, hi))) if hi > -M else out
+    return sig(arb.union(lo, hi))
+
+
+def _compactified_sup_d1(model, data, r, info, *, tol, max_boxes, time_limit):
+    r"""Certified bounds of :math:`S(\mu)` over all of :math:`\mathbb R^2` for d = 1 (MATH.md §1b A.3).
+
+    Compactify :math:`(w,b)=\rho(\cos\theta,\sin\theta)`, :math:`\rho=\tau/(1-\tau)`, :math:`\tau\in[0,1]`,
+    :math:`\theta\in[-4,4]\supset[-\pi,\pi]`; on a box the pre-activations :math:`z_i=\rho\,(x_i\cos\theta+
+    \sin\theta)` range over possibly unbounded intervals, on which sigma is enclosed through its exact limits, the
+    closure of its range and its monotone tails (sympy). Boxes touching :math:`\tau=1` therefore enclose the limits at
+    infinity, and the branch-and-bound returns an upper bound of the supremum over the whole compactified domain.
+    """
+    from flint import arb
+
+    from numerics.bnb import maximize
+
+    from .activations import Z
+    from .codegen import compile_expr, to_arb
+
+    act = model.activation
+    if info.get("smin") is None or _tails(info, act) is None:
+        return None
+    sig = compile_expr([Z], act.expr, "arb")
+    xs = [to_arb(x[0]) for x in data.X]
+    n, k = data.n, model.k
+
+    def f(balls):
+        th, tau = balls
+        t0 = tau.lower().max(arb(0))
+        t1 = tau.upper()
+        rho0 = t0 / (1 - t0)
+        rho1 = None if t1 >= 1 else t1 / (1 - t1)
+        if rho1 is not None and not tau.rad() > 0:
+            rho_pt = tau / (1 - tau)
+        else:
+            rho_pt = None
+        c, s_ = th.cos(), th.sin()
+        acc = [arb(0)] * k
+        for ri, x in zip(r, xs):
+            ell = x * c + s_
+            if rho_pt is not None:  # a point: plain evaluation
+                v = sig(rho_pt * ell)
+            else:
+                l0, l1 = ell.lower(), ell.upper()
+                if l0 > 0:
+                    lo = (rho0 * l0).lower()
+                    hi = None if rho1 is None else (rho1 * l1).upper()
+                elif l1 < 0:
+                    lo = None if rho1 is None else (rho1 * l0).lower()
+                    hi = (rho0 * l1).upper()
+                else:
+                    lo = None if rho1 is None else (rho1 * l0).lower()
+                    hi = None if rho1 is None else (rho1 * l1).upper()
+                v = _sigma_hull(info, sig, lo, hi)
+            for cc in range(k):
+                acc[cc] = acc[cc] + ri[cc] * v
+        return _norm([a / n for a in acc])
+
+    res = maximize(f, [(-4, 4), (0, 1)], tol=tol, max_boxes=max_boxes, time_limit=time_limit)
+    return {"upper": res.upper, "lower": res.lower, "exhausted": res.exhausted, "boxes": res.boxes_explored}
+
+
 # ------------------------------------------------------------------------------------------------ interior
 def _interior(model, mu, data, enc, *, certify, box_radius, dps, tol, max_boxes, time_limit, seed):
     """Interior part on the box [-R, R]^p_u: certified lower bound at a point, and an upper bound when certifying."""
@@ -490,7 +593,17 @@ def _decide(model, mu, data, info, *, dps, certify, box_radius, tol, max_boxes, 
             attained, location_certified, best_val = "interior", True, i_val
         elif f_val is not None and (i_val is None or f_val.mid() >= i_val.mid()):
             attained, best_val = "infinity", f_val
-            # not certified even when it beats the box's upper bound: the complement of the box is not covered
+            # the box's upper bound does not cover its complement; for d = 1 the compactified branch-and-bound does
+            if certify and model.p_x == 1 and info is not None and inf["upper"] is not None:
+                loc_tol = f_val.upper().max(arb(1)) * arb("1e-6")
+                comp = _compactified_sup_d1(model, data, r, info, tol=Fraction(str(float(loc_tol.upper()))),
+                                            max_boxes=max_boxes * 4, time_limit=time_limit)
+                if comp is not None:
+                    stats["compactified_boxes"] = comp["boxes"]
+                    upper = comp["upper"]
+                    if comp["upper"] <= f_val.upper() + loc_tol:
+                        location_certified = True
+                        stats["location_tolerance"] = _bstr(loc_tol, 3)
         else:
             attained, best_val = "interior", i_val
         if not homogeneous:
@@ -516,6 +629,9 @@ def _decide(model, mu, data, info, *, dps, certify, box_radius, tol, max_boxes, 
         verdict = "inconclusive"
         msg = (f"every enclosure of S(mu) contains 0 at {dps} dps (best value {_bstr(best_val, 5)}); "
                "the sign of the optimality gap is undecided: raise --dps")
+    if location_certified and "location_tolerance" in stats:
+        msg += (f"; located at infinity up to {stats['location_tolerance']}: the compactified branch-and-bound bounds "
+                "|Psi| over all of R^2 by the limit value plus that tolerance")
     if not location_certified and verdict == "refuted":
         if unbounded:
             msg += ("; the activation has an infinite limit, so only the box [-R, R]^p_u was searched (sup_psi is the "

@@ -268,3 +268,14 @@ def test_relu_lift_nonzero_psi_gives_infinite_gap_and_softplus_is_box_only():
     g = analyze(soft, Measure(a=[[["1"]]], u=[["1", "0"]], mass=["1"]),
                 Dataset(X=[["-1"], ["0.5"], ["2"]], Y=[["0.1"], ["0.2"], ["-0.3"]]), dps=20)["global_optimality"]
     assert g["verdict"] == "refuted" and not g["location_certified"] and "box" in g["message"]
+
+
+def test_certify_locates_bump_sup_at_infinity_on_the_compactified_line():
+    model, data = _bump_instance(0)
+    out = analyze(model, MU, data, dps=20, certify=True, max_boxes=500, time_limit=10)
+    g = out["global_optimality"]
+    interior, infinity = _bump_brute_force(data.Y)
+    assert g["verdict"] == "refuted" and g["attained"] == "infinity" and g["location_certified"] is True
+    lo, hi = (mpmath.mpf(v) for v in g["sup_psi_enclosure"])
+    tol = mpmath.mpf(out["stats"]["location_tolerance"])
+    assert lo <= infinity * (1 + mpmath.mpf("1e-18")) and infinity <= hi <= infinity + 2 * tol
