@@ -113,7 +113,7 @@ class PsiEnclosure:
         return out
 
     def h(self, a_hat):
-        """(h, grad_h) callables for :math:`h(u)=\\langle\\hat a,\\Psi(u)\\rangle` (MATH.md §1b A.2), a_hat k*q exact."""
+        """(h, grad_h) on balls for :math:`h(u)=\\langle\\hat a,\\Psi(u)\\rangle` (MATH.md §1b A.2), a_hat exact."""
         from proofs.codegen import to_arb
 
         a = [to_arb(v) for v in a_hat]

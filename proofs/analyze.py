@@ -26,6 +26,7 @@ lower bounds only.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import time
@@ -33,8 +34,8 @@ from fractions import Fraction
 
 import mpmath
 
-from numerics.bnb import as_fraction, ball_of, point_ball
-from numerics.enclosures import PsiEnclosure, arb_to_fraction, sup_abs_psi_box
+from numerics.bnb import as_fraction, point_ball
+from numerics.enclosures import PsiEnclosure, sup_abs_psi_box
 from numerics.halfspaces import affine_dichotomies, affine_rank, as_points, hyperplane_cuts, sampled_cuts
 from numerics.highprec import loss_mp, refine_argmax_abs_psi, velocity_mp
 from numerics.precision import arb_prec, dps_to_bits, mp_tolerance, workdps
@@ -232,8 +233,6 @@ def _at_infinity_sigmoid(model, data, r, info, *, seed=0, max_exact=None):
                                "threshold_set": sorted(Pos), "ties": sorted(T), "tie_value": name})
             # independent tie values (realisable when the tie locations are affinely independent)
             if len(locs) > 1:
-                import itertools
-
                 for pick in itertools.product((0, 1), repeat=len(locs)):
                     if smin_u is None:
                         complete = False

@@ -1,5 +1,4 @@
 """Exact half-space sets (numerics/halfspaces.py), checked against Cover's counting theorem and brute force."""
-import itertools
 import random
 from fractions import Fraction
 
