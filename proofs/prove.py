@@ -522,9 +522,7 @@ class _Problem:
 
     def dv_ext(self, i):
         if i not in self._dv_ext:
-            d = _concrete(sp.diff(self.v, self.syms[i]))
-            # common factors out (1 - 2x^2) e^{-x^2}, not e^{-x^2} - 2x^2 e^{-x^2}: a sign survives intervals
-            self._dv_ext[i] = _sympy(lambda: sp.factor(d), 1.0, None) or _sympy(lambda: sp.factor_terms(d), 2.0, d)
+            self._dv_ext[i] = _factored(_concrete(sp.diff(self.v, self.syms[i])))
         return self._dv_ext[i]
 
     def limit(self, i, side):
@@ -605,8 +603,7 @@ class _Problem:
 
     def _refine_monotone(self, node, sym, env, open_end, a, b, inf_hi):
         if node not in self._dnode:
-            d = sp.diff(node, sym)
-            self._dnode[node] = _sympy(lambda: sp.factor(d), 1.0, None) or _sympy(lambda: sp.factor_terms(d), 2.0, d)
+            self._dnode[node] = _factored(sp.diff(node, sym))
         dlo, dhi = ext_eval(self._dnode[node], env, open_end, self.refine)
         inc = not isinstance(dlo, float) and dlo >= 0
         dec = not isinstance(dhi, float) and dhi <= 0
@@ -737,7 +734,57 @@ def _snap_candidates(prob, z_approx):
         cands.append(list(combo))
         if len(cands) > 24:
             break
+    for g in _polished_guesses(prob, z_approx):
+        if g not in cands:
+            cands.append(g)
     return cands
+
+
+def _polished_guesses(prob, z_approx, dps=40):
+    """Closed-form guesses of an interior critical point: Newton on the gradient at 40 digits, then
+    ``nsimplify`` (radicals, pi, E). Only guesses: every one is verified exactly before it is used."""
+    import mpmath
+
+    from numerics.precision import workdps
+
+    from .codegen import compile_expr
+
+    subs = dict(zip(prob.syms, [sp.Float(z, 30) for z in z_approx]))
+
+    def sign_at(e):
+        val = _sympy(lambda: sp.N(to_elementary(e.args[0]).subs(subs), 30), 2.0)
+        if val is None or not val.is_real:
+            return e
+        return e.args[0] if val > 0 else -e.args[0]
+
+    vs = prob.v_ext.replace(lambda e: isinstance(e, sp.Abs), sign_at)
+    if vs.has(*_JUMPS):
+        return []
+    try:
+        grad = compile_expr(prob.syms, [sp.diff(vs, s_) for s_ in prob.syms], "mpmath")
+        with workdps(dps):
+            if prob.n == 1:
+                root = [mpmath.findroot(lambda x: grad(x)[0], mpmath.mpf(z_approx[0]))]
+            else:
+                root = list(mpmath.findroot(lambda *xs: grad(*xs), [mpmath.mpf(z) for z in z_approx]))
+            if any(abs(r - z) > 1e-2 * (1 + abs(z)) for r, z in zip(root, z_approx)):
+                return []
+            strs = [mpmath.nstr(r, dps - 5) for r in root]
+    except Exception:  # noqa: BLE001 - no convergence / not differentiable there: no guess
+        return []
+    guess = []
+    for txt in strs:
+        g = _sympy(lambda: sp.nsimplify(sp.Float(txt, dps - 5), [sp.pi, sp.E], tolerance=10.0 ** (8 - dps)), 3.0)
+        if g is None or (g.is_Rational and g.q > 10 ** 6) or g.has(sp.Float):
+            return []
+        guess.append(g)
+    return [guess]
+
+
+def _factored(d):
+    """Common factors out: (1 - 2x^2) e^{-x^2}, not e^{-x^2} - 2x^2 e^{-x^2}, so that a sign survives interval
+    evaluation (the dependency problem). Same value; only the form changes."""
+    return _sympy(lambda: sp.factor(d), 1.0, None) or _sympy(lambda: sp.factor_terms(d), 1.0, d)
 
 
 def _strip_abs(expr, env):
@@ -802,7 +849,7 @@ def _local_max_box(prob, pt, bits):
             vb = _strip_abs(prob.v_ext, dict(zip(prob.syms, box)))
             if vb.has(*_JUMPS):
                 continue
-            grads = [sp.diff(vb, s) for s in prob.syms]
+            grads = [_factored(sp.diff(vb, s)) for s in prob.syms]
             ok = True
             for i in range(prob.n):
                 for side in (-1, 1):
@@ -828,7 +875,7 @@ def _local_max_box(prob, pt, bits):
                 grad_zero[gkey] = all(_symbolic_zero(g, 3.0) for g in gz)
             if not grad_zero[gkey]:
                 continue
-            hess = [[sp.diff(g, b) for b in prob.syms] for g in grads]
+            hess = [[_factored(sp.diff(g, b)) for b in prob.syms] for g in grads]
             env = dict(zip(prob.syms, box))
             good = True
             for i in range(prob.n):

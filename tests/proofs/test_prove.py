@@ -296,3 +296,18 @@ def test_prove_cli_bad_input_exit_2_one_line(argv, capsys):
     assert code == 2
     assert err.startswith("escset: error:") and err.count("\n") == 1
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("stmt, over, where", [
+    # sup x e^{-x^2-y^2} = 1/sqrt(2e) at (1/sqrt 2, 0): an irrational interior maximiser in two variables
+    ("x*exp(-x**2 - y**2) <= 1/sqrt(2*E)", ["x in R", "y in R"], {"x": "sqrt(2)/2", "y": "0"}),
+    # sup x sigma'(x y) on [-2, 2]^2 = 2 * 1/4 at (2, 0): a maximiser on the boundary in x, interior in y
+    ("x*sigmoid'(x*y) <= 1/2", ["x in [-2, 2]", "y in [-2, 2]"], {"x": "2", "y": "0"}),
+])
+def test_prove_two_variable_exact_constants_where_equality_is_attained(stmt, over, where):
+    r = prove(stmt, over=over)
+    _assert_proved(r)
+    assert where in r.stats["equality_at"]
+    # and the strict version is refuted exactly there
+    r2 = prove(stmt.replace("<=", "<"), over=over)
+    _assert_refuted(r2)
