@@ -333,3 +333,18 @@ def test_ntk_flow_is_du_et_al_gradient_descent(activation):
     s = flow.run(State(a[:, None, None], W), 5)
     assert np.array_equal(s.a[:, 0, 0], a)
     assert _close(s.u, Wr, 1e-12)
+
+
+@pytest.mark.parametrize("backend", ["jax", "cupy", "torch"])
+def test_optional_backends_match_numpy(backend):
+    """The same generic code on the optional namespaces (skipped where not installed)."""
+    pytest.importorskip(backend)
+    from numerics.backend import get_backend, to_numpy
+
+    xp = get_backend(backend)
+    X, Y, a, u = _net_instance(20)
+    kw = dict(dt=0.05, method="rk4", l1=0.01, weight_decay=0.02, dt_inner=0.03)
+    s_np = ParticleFlow(NetField(X, Y), **kw).run(State(a, u), 3)
+    f = NetField(xp.asarray(X), xp.asarray(Y), xp=xp)
+    s_x = ParticleFlow(f, **kw).run(State(xp.asarray(a), xp.asarray(u)), 3)
+    assert _close(to_numpy(s_x.a), s_np.a, 1e-13) and _close(to_numpy(s_x.u), s_np.u, 1e-13)
