@@ -180,8 +180,8 @@ def hyperplane_cuts(X):
     return out
 
 
-def _dichotomies(P):
-    """dict frozenset(H) -> (v, c) strictly separating H from its complement (exact), for points P."""
+def _dichotomies_generic(P):
+    """dict frozenset(H) -> (v, c) strictly separating H from its complement (exact), for points P (any rank)."""
     n = len(P)
     d = len(P[0])
     zero = [Fraction(0)] * d
@@ -195,6 +195,8 @@ def _dichotomies(P):
         off = [abs(s[i]) for i in range(n) if i not in T]
         for S_loc, (v2, c2) in sub.items():
             S = frozenset(Tl[i] for i in S_loc)
+            if all(side | S in out for side in (Pos, Neg)):
+                continue
             if off:
                 big = max(abs(_dot(v2, P[i]) + c2) for i in range(n) if i not in T)
                 eps = min(off) / (2 * big + 1)
@@ -207,6 +209,101 @@ def _dichotomies(P):
                 vv = [sign * a + eps * b for a, b in zip(v, v2)]
                 out[H] = (vv, sign * c + eps * c2)
     return out
+
+
+def _dichotomies_line(P):
+    """d = 1: thresholds between consecutive distinct values (sorting), with exact witnesses."""
+    n = len(P)
+    xs = [p[0] for p in P]
+    vals = sorted(set(xs))
+    out = {frozenset(): ([Fraction(0)], Fraction(-1)), frozenset(range(n)): ([Fraction(0)], Fraction(1))}
+    for lo, hi in zip(vals, vals[1:]):
+        mid = (lo + hi) / 2
+        up = frozenset(i for i, x in enumerate(xs) if x > mid)
+        out.setdefault(up, ([Fraction(1)], -mid))
+        out.setdefault(frozenset(range(n)) - up, ([Fraction(-1)], mid))
+    return out
+
+
+def _dichotomies_full(P):
+    """Full-rank P in R^d, d >= 2: hyperplanes through d points in integer arithmetic; ties in general position
+    (exactly the d defining points) are split by an exact solve, other tie sets by recursion."""
+    import math as _m
+
+    n, d = len(P), len(P[0])
+    D = 1
+    for p in P:
+        for v in p:
+            D = D * v.denominator // _m.gcd(D, v.denominator)
+    Z = [[int(v * D) for v in p] for p in P]  # integer coordinates Z = D P
+    zero = [Fraction(0)] * d
+    out = {frozenset(): (zero, Fraction(-1)), frozenset(range(n)): (zero, Fraction(1))}
+    zmax = max(abs(v) for z in Z for v in z)
+    seen = set()
+    generic_ties = []
+    for combo in itertools.combinations(range(n), d):
+        rows = [[Fraction(v) for v in Z[i]] + [Fraction(1)] for i in combo]
+        if len(_rref_basis(rows)) < d:
+            continue
+        kz = _kernel_vector(rows, d + 1)
+        den = 1
+        for v in kz:
+            den = den * v.denominator // _m.gcd(den, v.denominator)
+        iz = [int(v * den) for v in kz]
+        g = 0
+        for v in iz:
+            g = _m.gcd(g, abs(v))
+        iz = [v // g for v in iz]
+        lead = next(v for v in iz if v != 0)
+        key = tuple(v if lead > 0 else -v for v in iz)
+        if key in seen:
+            continue
+        seen.add(key)
+        w, c0 = iz[:d], iz[d]
+        sv = [sum(a * b for a, b in zip(w, z)) + c0 for z in Z]
+        T = [i for i in range(n) if sv[i] == 0]
+        Pos = frozenset(i for i in range(n) if sv[i] > 0)
+        Neg = frozenset(i for i in range(n) if sv[i] < 0)
+        off_min = min((abs(sv[i]) for i in range(n) if sv[i] != 0), default=None)
+        if len(T) != d:
+            generic_ties.append(key)
+            continue
+        # sign patterns on the d tie points: (v2, c2) solving [z_i, 1].(v2, c2) = +-1 and w.v2 = 0
+        M = [[Fraction(v) for v in Z[i]] + [Fraction(1)] for i in T] + [[Fraction(v) for v in w] + [Fraction(0)]]
+        for pattern in itertools.product((1, -1), repeat=d):
+            S = frozenset(T[j] for j in range(d) if pattern[j] > 0)
+            if Pos | S in out and Neg | S in out:
+                continue
+            sol = _solve(M, [Fraction(t) for t in pattern] + [Fraction(0)])
+            v2, c2 = sol[:d], sol[d]
+            if off_min is None:
+                eps = Fraction(1)
+            else:  # |v2.z + c2| <= |v2|_1 max|z| + |c2| for every point
+                big = sum(abs(a) for a in v2) * zmax + abs(c2)
+                eps = Fraction(off_min) / (2 * big + 1)
+            for sign, side in ((1, Pos), (-1, Neg)):
+                H = side | S
+                if H in out:
+                    continue
+                vz = [sign * a + eps * b for a, b in zip(w, v2)]
+                out[H] = ([a * D for a in vz], sign * c0 + eps * c2)  # back to the original coordinates
+    if generic_ties:  # degenerate hyperplanes (more than d points): the generic recursion handles their ties
+        for H, wit in _dichotomies_generic(P).items():
+            out.setdefault(H, wit)
+    return out
+
+
+def _dichotomies(P):
+    """dict frozenset(H) -> (v, c) strictly separating H from its complement (exact), for points P."""
+    d = len(P[0])
+    r = affine_rank(P)
+    if r == 0:
+        return _dichotomies_generic(P)
+    if d == 1:
+        return _dichotomies_line(P)
+    if r == d:
+        return _dichotomies_full(P)
+    return _dichotomies_generic(P)
 
 
 def affine_dichotomies(X) -> dict:

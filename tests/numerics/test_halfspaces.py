@@ -64,3 +64,17 @@ def test_sampled_cuts_report_coverage():
     X = [[rng.randint(-9, 9) for _ in range(5)] for _ in range(12)]
     cuts, tried, total = sampled_cuts(X, samples=50, seed=1)
     assert total == 792 and 0 < tried <= 50 and len(cuts) <= tried
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_fast_paths_agree_with_generic_recursion_on_degenerate_sets(seed):
+    from numerics.halfspaces import _dichotomies_generic, as_points
+
+    rng = random.Random(seed)
+    # integer grid points: many collinear triples and coplanar quadruples (ties beyond d points)
+    for d, n in ((2, 8), (3, 7), (1, 6)):
+        X = [[rng.randint(-2, 2) for _ in range(d)] for _ in range(n)]
+        D = affine_dichotomies(X)
+        G = _dichotomies_generic(as_points(X))
+        assert set(D) == set(G)
+        _strict(D, X)
