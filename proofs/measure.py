@@ -30,7 +30,7 @@ from ._errors import InvalidArgument
 from .codegen import to_arb
 
 __all__ = ["Measure", "Dataset", "features", "predict", "residual", "loss", "psi", "velocity",
-           "stationarity_residual", "convert", "load_dataset", "load_measure"]
+           "stationarity_residual", "convert", "load_dataset", "load_measure", "save_dataset", "save_measure"]
 
 
 @dataclass(frozen=True)
@@ -334,3 +334,68 @@ def load_measure(path, model) -> Measure:
         if any(Fraction(v) <= 0 for v in mass):
             raise InvalidArgument(f"{path}: masses must be positive")
     return Measure(a=a, u=u, mass=mass)
+
+
+def _exact_str(v):
+    """Decimal/rational string of a number without losing exactness (floats: their shortest repr,
+    mpf: 30 significant digits; Fractions as 'p/q')."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, Fraction):
+        return str(v) if v.denominator != 1 else str(v.numerator)
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return repr(float(v))
+    if isinstance(v, mpmath.mpf):
+        return mpmath.nstr(v, 30, min_fixed=-30, max_fixed=30)
+    return str(v)
+
+
+def _tree(x, depth):
+    if depth == 0:
+        return _exact_str(x)
+    return [_tree(v, depth - 1) for v in (x.tolist() if isinstance(x, np.ndarray) else x)]
+
+
+def _atomic_write_json(path, obj):
+    import os
+    import tempfile
+
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".escset-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(obj, fh, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def save_dataset(path, data: Dataset) -> None:
+    """Write a data file (DESIGN.md §3) atomically, numbers as exact strings."""
+    obj = {"X": _tree(data.X, 2)}
+    if data.Y is not None:
+        obj["Y"] = _tree(data.Y, 2)
+    _atomic_write_json(path, obj)
+
+
+def save_measure(path, model, mu: Measure) -> None:
+    """Write a measure file in the model's key layout (see :func:`load_measure`) atomically."""
+    obj = {"a": [[row if model.q > 1 else row[0] for row in aj] for aj in _tree(mu.a, 3)]}
+    u = _tree(mu.u, 2)
+    start = 0
+    for name, shape, syms in model.u_groups:
+        n = len(syms)
+        block = [row[start:start + n] for row in u]
+        if shape == ():
+            obj[name] = [b[0] for b in block]
+        elif len(shape) == 2:
+            obj[name] = [[b[r * shape[1]:(r + 1) * shape[1]] for r in range(shape[0])] for b in block]
+        else:
+            obj[name] = block
+        start += n
+    obj["mass"] = _tree(mu.mass, 1)
+    _atomic_write_json(path, obj)
