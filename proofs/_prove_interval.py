@@ -60,14 +60,19 @@ def _hi_of(b):
     return b.upper() if b.is_finite() else INF
 
 
+def _lt(a, b) -> bool:
+    """a < b for ends (exact arbs or +-inf floats)."""
+    if not _fin(a):
+        return a < 0 and (_fin(b) or b > 0)
+    if not _fin(b):
+        return b > 0
+    return bool(a < b)
+
+
 def _min(vals):
     out = None
     for v in vals:
-        if out is None:
-            out = v
-        elif not _fin(v):
-            out = v if v < 0 else out
-        elif _fin(out) and v < out:
+        if out is None or _lt(v, out):
             out = v
     return out
 
@@ -75,11 +80,7 @@ def _min(vals):
 def _max(vals):
     out = None
     for v in vals:
-        if out is None:
-            out = v
-        elif not _fin(v):
-            out = v if v > 0 else out
-        elif _fin(out) and v > out:
+        if out is None or _lt(out, v):
             out = v
     return out
 

@@ -1,0 +1,95 @@
+"""The extended interval evaluator of escset prove: every interval contains every value (sampled with mpmath).
+
+Containment is the property that makes ``proved`` safe: it is checked on boxes with finite and infinite ends,
+at points sampled independently of the evaluator (mpmath at 40 digits), plus the exact corner cases
+(0 * oo, poles at open ends, lower ends at -oo followed by finite ones).
+"""
+from __future__ import annotations
+
+import math
+
+import mpmath
+import pytest
+import sympy as sp
+from flint import arb
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from proofs._functions import sigmoid, softplus
+from proofs._prove_interval import ext_eval
+
+z = sp.Symbol("z", real=True)
+INF = math.inf
+
+EXPRS = [
+    -z * sp.sign(z), z * sp.exp(-z ** 2), sp.tanh(z) - z, sp.log(1 + z ** 2) - z, sigmoid(z) * (1 - sigmoid(z)),
+    softplus(z) - z, sp.erf(z) ** 3 - z / 7, sp.Abs(z - 1) * sp.exp(-sp.Abs(z)), sp.atan(z) * z,
+    sp.cos(z) + sp.sin(3 * z), (1 - sp.tanh(z) ** 2) * z ** 2, sp.Max(z, 0) - sp.Min(z, 1),
+    sp.cosh(z) / (1 + z ** 2), z ** 3 - 2 * z, sp.sqrt(1 + z ** 2) - sp.Abs(z), sp.erfc(z) * z,
+    sp.Piecewise((0, z <= -1), ((z + 1) ** 2, z <= 0), (1, True)), sp.Heaviside(z, sp.S.Half) * z,
+]
+
+
+def _mp(expr, x):
+    f = sp.lambdify(z, expr, modules=["mpmath", {"sigmoid": lambda t: 1 / (1 + mpmath.exp(-t)),
+                                                  "softplus": lambda t: mpmath.log(1 + mpmath.exp(t))}])
+    return f(x)
+
+
+def _contains(iv, val):
+    lo, hi = iv
+    lo_ok = (not isinstance(lo, float) and mpmath.mpf(lo.str(40, radius=False)) <= val + mpmath.mpf(10) ** -30) \
+        or (isinstance(lo, float) and lo < 0)
+    hi_ok = (not isinstance(hi, float) and val - mpmath.mpf(10) ** -30 <= mpmath.mpf(hi.str(40, radius=False))) \
+        or (isinstance(hi, float) and hi > 0)
+    return lo_ok and hi_ok
+
+
+@settings(max_examples=150, deadline=None)
+@given(k=st.integers(0, len(EXPRS) - 1), a=st.integers(-40, 40), w=st.integers(1, 30),
+       side=st.sampled_from(["finite", "right", "left"]), u=st.lists(st.floats(0, 1), min_size=5, max_size=5))
+def test_ext_eval_contains_sampled_values(k, a, w, side, u):
+    expr = EXPRS[k]
+    lo, hi = mpmath.mpf(a) / 4, mpmath.mpf(a + w) / 4
+    if side == "finite":
+        env = {z: (arb(a) / 4, arb(a + w) / 4)}
+        pts = [lo + (hi - lo) * mpmath.mpf(t) for t in u] + [lo, hi]
+    elif side == "right":
+        env = {z: (arb(a) / 4, INF)}
+        pts = [lo + mpmath.mpf(10) ** (4 * t) - 1 for t in u] + [lo, lo + 10 ** 3]
+    else:
+        env = {z: (-INF, arb(a + w) / 4)}
+        pts = [hi - mpmath.mpf(10) ** (4 * t) + 1 for t in u] + [hi, hi - 10 ** 3]
+    iv = ext_eval(expr, env)
+    with mpmath.workdps(40):
+        for x in pts:
+            val = _mp(expr, x)
+            assert _contains(iv, val), (expr, env, x, val, iv)
+
+
+def test_ext_eval_zero_times_infinity_and_signs():
+    iv = ext_eval(-z * sp.sign(z), {z: (arb(1023), INF)})
+    assert iv[0] == -INF and iv[1] == -1023  # the upper end is finite (a min/max bug once made it -oo)
+    lo, hi = ext_eval(z * sp.exp(-z), {z: (arb(0), INF)})
+    assert lo == 0 and hi == INF  # 0 * oo = 0 at the lower end, no information above without refinement
+
+
+def test_ext_eval_poles_only_at_open_ends():
+    # 1/z on [0, 1]: z = 0 is in the box, so no information unless the box touches an open end of the domain
+    assert ext_eval(1 / z, {z: (arb(0), arb(1))}) == (-INF, INF)
+    lo, hi = ext_eval(1 / z, {z: (arb(0), arb(1))}, open_end=True)
+    assert lo == 1 and hi == INF
+    assert ext_eval(sp.log(z), {z: (arb(-1), arb(1))}, open_end=True) == (-INF, INF)
+
+
+def test_ext_eval_limits_at_infinity():
+    assert ext_eval(sp.tanh(z), {z: (arb(0), INF)})[1] == 1
+    lo, hi = ext_eval(sigmoid(z), {z: (-INF, arb(0))})
+    assert lo == 0 and hi == arb(1) / 2
+    lo, hi = ext_eval(sp.erfc(z), {z: (-INF, INF)})
+    assert lo == 0 and hi == 2
+
+
+@pytest.mark.parametrize("expr", [sp.log(z), sp.sqrt(z), z ** sp.Rational(1, 3)])
+def test_ext_eval_outside_domain_is_no_information(expr):
+    assert ext_eval(expr, {z: (arb(-2), arb(-1))}) == (-INF, INF)
