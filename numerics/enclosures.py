@@ -184,7 +184,6 @@ def certify_regular_level(h, grad_h, box, level, *, max_boxes=20000, min_width="
     beta = None
     boxes = 0
     unresolved = []
-    met = False
     while stack:
         if boxes >= max_boxes:
             unresolved.extend(stack)
@@ -195,7 +194,6 @@ def certify_regular_level(h, grad_h, box, level, *, max_boxes=20000, min_width="
         hv = h(balls)
         if hv.is_finite() and not (hv - lvl).contains(0):
             continue
-        met = True
         g = grad_h(balls)
         n2 = sum((gi * gi for gi in g), arb(0))
         widths = [b - a for a, b in bx]
@@ -215,5 +213,6 @@ def certify_regular_level(h, grad_h, box, level, *, max_boxes=20000, min_width="
             child[j] = half
             stack.append(child)
     ok = not unresolved
+    # "empty" only when every box was excluded by the enclosure of h (no box kept for its gradient)
     return LevelSetCertificate(certified=ok, beta_lower=beta if ok else None, boxes=boxes, unresolved=unresolved,
-                               level_set_empty=ok and not met, seconds=time.perf_counter() - t0)
+                               level_set_empty=ok and beta is None, seconds=time.perf_counter() - t0)

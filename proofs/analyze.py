@@ -531,6 +531,22 @@ def analyze(model, mu, data, *, dps: int = 30, certify: bool = False, max_dps: i
     return out
 
 
+def _regular_level(enc, a_hat, lower, box_radius, max_boxes):
+    """MATH.md §3.9 E2 / §1b A.2 on the search box: is -S/2 a regular value of h = <a_hat, Psi> there?"""
+    from numerics.enclosures import certify_regular_level
+
+    a = [Fraction(v) for v in a_hat]
+    level = -Fraction(_bstr(lower, 12)) / 2
+    R = as_fraction(box_radius)
+    h, gh = enc.h(a)
+    c = certify_regular_level(h, gh, [(-R, R)] * enc.p_u, level, max_boxes=max_boxes, min_width="1e-9")
+    return {"level": exact_str(level), "a_hat_exact": [exact_str(v) for v in a], "box": [exact_str(-R), exact_str(R)],
+            "certified": c.certified, "level_set_meets_box": not c.level_set_empty,
+            "beta_lower": _bstr(c.beta_lower, 12) if c.beta_lower is not None else None, "boxes": c.boxes,
+            "note": "certified: grad_u h != 0 on {h = level} inside the box, with min |grad h| >= beta_lower there "
+                    "(the level set may continue outside the box, where bounded features flatten: A.2)"}
+
+
 def _decide(model, mu, data, info, *, dps, certify, box_radius, tol, max_boxes, time_limit, seed):
     """One pass at the current python-flint precision: verdict, sup, location, witness."""
     from flint import arb
@@ -648,6 +664,8 @@ def _decide(model, mu, data, info, *, dps, certify, box_radius, tol, max_boxes, 
            "a_hat": a_hat,
            "note": "E_eps = {h(a/|a|, u) < -eps} is non-empty exactly for eps < S(mu) (MATH.md §1b A.2); a_hat = "
                    "-Psi/|Psi| at the witness is the steepest escaping output direction"}
+    if certify and a_hat is not None and lower > 0 and not homogeneous and not unbounded:
+        esc["regular_level"] = _regular_level(enc, a_hat, lower, box_radius, max_boxes)
     return {"verdict": verdict, "sup_psi": sup_str, "attained": attained, "witness": witness,
             "sup_psi_enclosure": enclosure, "location_certified": location_certified, "message": msg,
             "escaping_set": esc, "stats": stats}

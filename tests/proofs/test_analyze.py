@@ -122,6 +122,10 @@ def test_certify_mode_gives_box_upper_bound_and_same_interior_answer():
     assert g["verdict"] == "refuted" and g["attained"] == "interior" and g["location_certified"]
     ub = mpmath.mpf(out["stats"]["sup_upper_on_box_and_infinity"])
     assert ub >= mpmath.mpf(g["sup_psi"]) * (1 - mpmath.mpf("1e-15"))
+    rl = out["escaping_set"]["regular_level"]  # MATH.md §3.9 E2 on the box, reported honestly
+    assert Fraction(rl["level"]) < 0 and rl["boxes"] > 0
+    if rl["certified"] and rl["level_set_meets_box"]:
+        assert mpmath.mpf(rl["beta_lower"]) > 0
 
 
 def test_exact_teacher_is_proved():
