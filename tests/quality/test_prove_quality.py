@@ -45,6 +45,13 @@ TRUE_LINES = [
     ("sigmoid'(z) == sigmoid(z)*(1 - sigmoid(z))", [], ()),
     ("sqrt(x**2) == x", ["x >= 0"], ()),
     ("pi <= 22/7", [], ()),
+    ("cubic_step(z) <= 1/2", ["z in (-oo, 0]"], ()),           # equality at the breakpoint 0
+    ("x - x**3 <= 2/(3*sqrt(3))", ["x in [0, 1]"], ()),        # at 1/sqrt 3
+    ("x**2*exp(-x) <= 4/E**2", ["x in [0, oo)"], ()),          # at 2
+    ("abs(x) == x", ["x in [0, oo)"], ()),
+    ("softplus(z) - softplus(-z) == z", [], ()),
+    ("tanh(z)**2 <= 1", [], ()),
+    ("exp(-z**2) <= 1", [], ()),
 ]
 
 FALSE_LINES = [
@@ -73,6 +80,17 @@ FALSE_LINES = [
     ("tanh(z) == 2*sigmoid(z) - 1", [], ()),
     ("sqrt(x**2) == x", ["x in R"], ()),
     ("pi < 3.1415", [], ()),
+    ("relu'(z) <= 1/2", [], ()),                                # relu' = 1 for z > 0
+    ("heaviside(z) <= 0.5", ["z in [-1, 1]"], ()),
+    ("cubic_step(z) < 1/2", ["z in (-oo, 0]"], ()),             # equality at 0, strict sign
+    ("1/x <= 1000000", ["x in (0, 1]"], ()),                    # unbounded at the open end
+    ("log(x) >= -1000", ["x in (0, 1]"], ()),
+    ("x - x**3 <= 0.3849", ["x in [0, 1]"], ()),                # sup 2/(3 sqrt 3) = 0.3849002
+    ("x*exp(-x/100) <= 36", ["x in [0, oo)"], ()),              # 100/e = 36.79, far out
+    ("log(x)/x <= 0.3678", ["x in (0, oo)"], ()),               # 1/e at x = e
+    ("max(x, 0) == x", [], ()),
+    ("z**2 > 0", [], ()),
+    ("exp(-z**2) < 1", [], ()),
 ]
 
 
