@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import abc
 import math
-import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -721,9 +720,3 @@ def _lin(terms):
     if out is None:
         return terms[0][1] * 0.0
     return out
-
-
-def timed(fn, *args, **kw):
-    t0 = time.perf_counter()
-    out = fn(*args, **kw)
-    return out, time.perf_counter() - t0

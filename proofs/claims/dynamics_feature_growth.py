@@ -109,8 +109,7 @@ def check(inst, *, dps=30):
     from ..activations import Z
 
     t = sp.Symbol("t", positive=True)
-    u0 = [Fraction(1)] + [Fraction(0)] * int(inst.get("d", 1))  # u0 = e_1 (rational)
-    zs = [row[0] for row in Xq]  # z_i = u0 . x~_i = x_i1
+    zs = [row[0] for row in Xq]  # ray u = t e_1: z_i = e_1 . x~_i = x_i1 (exact rationals)
     for sign in (1, -1):
         cand = [z for z in zs if z * sign > 0]
         if not cand:

@@ -5,7 +5,6 @@ from fractions import Fraction
 
 import mpmath
 import numpy as np
-import pytest
 from hypothesis import given, settings
 
 from proofs import Verdict
