@@ -15,25 +15,43 @@ between them (``"x <= y"``).
 What is certified
 -----------------
 * ``==``: ``proved`` only when sympy reduces LHS - RHS to 0 (symbols carry the
-  sign assumptions of their ranges). Otherwise LHS - RHS is evaluated at many
-  exact rational points: a python-flint ball that excludes 0 (confirmed at twice
-  the precision) ``refutes`` with that point; agreement at every point is
-  reported ``inconclusive`` with ``numerical=True`` and the largest discrepancy,
-  never ``proved``.
-* ``<= < >= >``: a rigorous branch-and-bound (:mod:`numerics.bnb`) on python-flint
-  balls bounds the supremum of the violation ``v`` (``LHS - RHS`` for ``<=``) over
-  the whole domain. Unbounded variables are compactified (``z = t/(1-|t|)``);
-  boxes reaching infinity or a singular open end are bounded by the extended
-  interval evaluator (:mod:`proofs._prove_interval`), by monotonicity (the sign
-  of ``dv/dz`` there, which moves the supremum to a finite face) or, in one
-  variable, by the sympy limit at infinity. ``proved``: the certified upper bound
-  of ``sup v`` is ``<= 0`` (``< 0`` for strict). ``refuted``: a point with exact
-  coordinates where the ball of ``v`` is ``> 0`` (``>= 0`` for strict), confirmed
-  at twice the precision. A non-strict inequality with equality attained at a
-  point ``z*`` is proved when sympy shows ``v(z*) = 0`` exactly and balls show
-  that ``z*`` maximises ``v`` on a box around it (``v`` monotone towards ``z*`` in
-  every coordinate, or concave with ``grad v(z*) = 0`` exactly); the rest of the
-  domain is then covered by the branch-and-bound.
+  sign assumptions of their ranges; constants through their minimal polynomial).
+  Otherwise LHS - RHS is evaluated at many exact rational points: a python-flint
+  ball that excludes 0 (confirmed at twice the precision) ``refutes`` with that
+  point; agreement at every point is reported ``inconclusive`` with
+  ``numerical=True`` and the largest discrepancy, never ``proved``.
+* ``<= < >= >``: the claim is ``v <= 0`` (``v < 0`` if strict) for the violation
+  ``v`` (``LHS - RHS`` for ``<=``). A rigorous branch-and-bound
+  (:mod:`numerics.bnb`) on python-flint balls bounds ``sup v`` over the whole
+  domain:
+
+  - unbounded variables are compactified (``z = t/(1-|t|)``, ``z = a + t/(1-t)``);
+    boxes reaching infinity, or an open end where a function blows up, are bounded
+    by the extended interval evaluator (:mod:`proofs._prove_interval`), refined
+    where intervals lose the sign (``oo - oo``, ``0 * oo``) by monotonicity
+    (interval sign of the derivative; then the range is spanned by the value at
+    the finite end and the sympy limit) or by ``prod f_i = exp(sum log f_i)``;
+    and by monotone faces (``dv/dz <= 0`` towards infinity puts the supremum on
+    the finite face);
+  - piecewise functions (``cubic_step``) are split into cells at their
+    breakpoints, each cell with the formula of its piece, so every point keeps its
+    true value in the cell sympy assigns it to;
+  - a non-strict bound attained at a point ``z*`` (``sup|sigmoid'| = 1/4`` at 0) is
+    proved when sympy shows ``v(z*) = 0`` exactly and interval arithmetic shows
+    that ``z*`` maximises ``v`` on a box around it (``v`` monotone towards ``z*``
+    in every coordinate, or concave there with ``grad v(z*) = 0`` exactly); the
+    rest of the domain is then covered by the branch-and-bound. Candidates for
+    ``z*`` come from rational snapping, range ends, sympy's ``solveset`` and
+    closed-form guesses (Newton at 40 digits + ``nsimplify``), all verified exactly.
+
+  ``proved``: the certified upper bound of ``sup v`` is ``<= 0`` (``< 0`` if
+  strict). ``refuted``: an exact point of the domain where the ball of the *true*
+  ``v`` (piecewise conditions decided by sympy) is ``> 0`` (``>= 0`` if strict),
+  confirmed at twice the precision, or where equality holds exactly for a strict
+  claim. Otherwise ``inconclusive`` with the certified enclosure of the supremum
+  and the unresolved boxes. Mean-value forms, monotone faces and local
+  certificates are used only where ``v`` has no jump (no Heaviside, sign,
+  unsplit piecewise).
 """
 from __future__ import annotations
 
