@@ -120,7 +120,8 @@ def _act_info(model):
             srange = None
     vals = [lo, hi] + (list(srange) if srange else [])
     balls = compile_expr([], vals, "arb")()
-    info = {"alpha": balls[0], "beta": balls[1], "monotone": bool(mono), "name": act.name,
+    sigma0 = compile_expr([Z], act.expr, "arb")(0)  # a value sigma takes (tie points along a pure ray)
+    info = {"alpha": balls[0], "beta": balls[1], "monotone": bool(mono), "name": act.name, "sigma0": sigma0,
             "limits": (str(lo), str(hi))}
     if srange:
         info["smin"], info["smax"] = balls[2], balls[3]
@@ -222,7 +223,7 @@ def _at_infinity_sigmoid(model, data, r, info, *, seed=0, max_exact=None):
             locs = list(groups)
             indep = affine_rank(locs) == len(locs) - 1
             R = [_vsum(r, groups[loc], k) for loc in locs]
-            choices = [("smin", smin), ("smax", smax)] if not lower_only else [("sigma(0)", None)]
+            choices = [("smin", smin), ("smax", smax)] if not lower_only else [("sigma(0)", info["sigma0"])]
             # lower candidates: a common tie value (offset b0 only), always realisable
             for name, s in choices:
                 if s is None:

@@ -34,6 +34,8 @@ def ntk_lambda_min(X, *, certify: bool = False, dps: int = 30) -> dict:
                     "message": f"inputs {par[0]} and {par[1]} are positively parallel: rows of H^infty are "
                                "proportional, so H^infty is singular (exact)"})
         return out
+    if not certify:
+        out["message"] = "float64 estimate only: add --certify for a ball-Cholesky certificate"
     if certify:
         bits = max(128, dps_to_bits(dps))
         with arb_prec(bits):
