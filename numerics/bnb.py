@@ -22,7 +22,9 @@ of ``+inf`` and is bisected further; if the budget runs out the result says ``ex
 
 Mean-value form (against the wrapping effect): when ``grad`` encloses the gradient over a box ``B`` with centre
 ``c``, ``f(B) subset f(c) + grad(B) . (B - c)``; the upper bound of the box is the smaller of the plain and the
-mean-value bound.
+mean-value bound. ``grad`` must enclose the gradient of ``f`` over every box it is given (for a Lipschitz ``f`` with
+kinks, the Clarke generalised gradient: Lebourg's mean-value theorem then keeps the form valid; a ball Heaviside
+that returns [0, 1] on a box containing the kink does this).
 """
 from __future__ import annotations
 

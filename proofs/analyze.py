@@ -21,8 +21,16 @@ coverage reported), so ``attained = "infinity"`` and both bounds are certified. 
 the limits at infinity are threshold sums whose tie points take any value in the closure of the activation's range;
 the interior is searched on a box (branch-and-bound with ``certify``, multistart otherwise) and the location is
 called ``interior`` with ``location_certified: true`` only when a certified interior value exceeds the certified
-upper bound of every limit at infinity. For softmax attention the hardmax limits along sampled directions give
-lower bounds only.
+upper bound of every limit at infinity. With ``certify`` and d = 1, a branch-and-bound over the compactified plane
+(polar coordinates, :math:`\rho=\tau/(1-\tau)`, sigma enclosed on unbounded intervals through its limits and
+monotone tails) bounds :math:`S(\mu)` over all of :math:`\mathbb R^2` and can certify a supremum at infinity up to a
+stated tolerance. For softmax attention the hardmax limits along sampled directions give lower bounds only; for the
+ReLU lift (positively homogeneous) :math:`S(\mu)=+\infty` as soon as :math:`\Psi\ne0`; other unbounded activations
+are searched on the box only (said in the message).
+
+Escaping set (MATH.md §1b A.2): ``escaping_set`` reports whether :math:`E_\epsilon` is non-empty (iff
+:math:`\epsilon<S(\mu)`), the steepest output direction :math:`\hat a`, and with ``certify`` the MATH.md §3.9 E2
+certificate that :math:`-S/2` is a regular value of :math:`h=\langle\hat a,\Psi\rangle` on the search box.
 """
 from __future__ import annotations
 
