@@ -21,6 +21,7 @@ DROPPED = [
                                           "d": 2, "n": 4, "seed": 0}),
     ("full-support-kept", {"name": "ball far in the tail (m mu_0(B) << 1)", "m": 4000, "T": 1.0,
                            "centers": [[6, 0, 0, 0]], "radius": 0.5}),
+    ("subgaussian-tails-propagate", {"name": "superlinear velocity u' = u^2", "velocity": "u**2", "C": "2"}),
 ]
 
 
