@@ -42,6 +42,7 @@ CLAIM_MODULES = [
     "dynamics_mean_field_limit",
     "dynamics_feature_growth",
     "dynamics_support",
+    "dynamics_tails",
 ]
 
 
