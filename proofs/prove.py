@@ -318,7 +318,7 @@ def _prove_identity(text, lhs, rhs, ranges, constraints, dps, samples, seed, t0,
     syms = [r.symbol for r in ranges]
     d = lhs - rhs
     dom = ", ".join(str(r) for r in ranges)
-    latex = _latex_line(lhs, "==", rhs, ranges)
+    latex = _latex_line(lhs, "==", rhs, ranges, text)
     if _symbolic_zero(d):
         return CheckResult(
             claim=text, verdict=Verdict.PROVED, margin="0", precision="exact (sympy)", method="sympy.simplify",
@@ -379,9 +379,45 @@ def _prove_identity(text, lhs, rhs, ranges, constraints, dps, samples, seed, t0,
         stats={"points": used, "seconds": time.perf_counter() - t0, "latex": latex})
 
 
-def _latex_line(lhs, op, rhs, ranges):
+_LATEX_NAMES = {"sigmoid": r"\operatorname{sigmoid}", "tanh": r"\tanh", "erf": r"\operatorname{erf}",
+                "softplus": r"\operatorname{softplus}", "relu": r"\operatorname{relu}",
+                "identity": r"\operatorname{id}", "square": r"\operatorname{sq}",
+                "cubic_step": r"\sigma_{\mathrm{cubic}}"}
+
+
+def _display_function(name, order=0, _cache={}):
+    """An opaque sympy function printing as ``\tanh''(z)``; its derivative is the next order."""
+    key = (name, order)
+    if key not in _cache:
+        def fdiff(fself, argindex=1):
+            return _display_function(name, order + 1)(fself.args[0])
+
+        def _latex(fself, printer, exp=None):
+            primes = "'" * order if order < 4 else f"^{{({order})}}"
+            body = rf"{_LATEX_NAMES[name]}{primes}\left({printer._print(fself.args[0])}\right)"
+            return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
+
+        _cache[key] = type(f"display_{name}_{order}", (sp.Function,),
+                           {"nargs": 1, "fdiff": fdiff, "_latex": _latex, "is_real": True})
+    return _cache[key]
+
+
+def _latex_line(lhs, op, rhs, ranges, text=None):
+    """The LaTeX of what is claimed; from the user's text when it parses (activations keep their names and
+    primes), else from the sympy expressions."""
     quant = ", ".join(r.latex() for r in ranges)
-    body = f"{sp.latex(lhs)} {_OPS_LATEX[op]} {sp.latex(rhs)}"
+    body = None
+    if text is not None:
+        try:
+            fns = dict(named_functions())
+            for name in _LATEX_NAMES:
+                fns[name] = _display_function(name)
+            dl, dop, dr = parse_relation(text, variables=[r.symbol for r in ranges], functions=fns)
+            body = f"{sp.latex(dl)} {_OPS_LATEX[dop]} {sp.latex(dr)}"
+        except Exception:  # noqa: BLE001 - display only
+            body = None
+    if body is None:
+        body = f"{sp.latex(lhs)} {_OPS_LATEX[op]} {sp.latex(rhs)}"
     return rf"\forall {quant}:\quad {body}" if quant else body
 
 
@@ -1189,7 +1225,8 @@ def _run_cell(prob, strict, tol, bits, max_boxes, deadline, v_true, domain, cons
         out["boxes"] += res2.boxes_explored
         up2 = res2.upper if res2.upper.is_finite() else INF
         if not isinstance(up2, float) and up2 <= 0:
-            out.update(status="proved", upper=arb(0), equality=eq_pts)
+            # v(z*) = 0 exactly and v <= 0 everywhere: the supremum is exactly 0
+            out.update(status="proved", upper=arb(0), lower=arb(0), equality=eq_pts)
             return out
         # other maximisers: seeds from the boxes still open
         for bx in res2.unresolved[:6]:
@@ -1207,7 +1244,7 @@ def _prove_inequality(text, lhs, op, rhs, ranges, constraints, dps, max_boxes, t
 
     strict = op in ("<", ">")
     v = lhs - rhs if op in ("<=", "<") else rhs - lhs  # the claim is v <= 0 (v < 0 if strict)
-    latex = _latex_line(lhs, op, rhs, ranges)
+    latex = _latex_line(lhs, op, rhs, ranges, text)
     if not ranges:
         return _prove_constant(text, v, op, strict, dps, t0, assumptions, latex)
     bits = dps_to_bits(dps)
