@@ -183,8 +183,10 @@ def _at_infinity_sigmoid(model, data, r, info, *, seed=0, max_exact=None):
         else:
             cuts, tried, _ = sampled_cuts(X, samples=max_exact, seed=seed)
             D = {}
-            for v, c, P, N, T in cuts:  # ties on the positive side (all, not every split: a lower bound)
-                for H, vv, cc in ((P | T, v, c), (N | T, [-a for a in v], -c)):
+            for v, c, P, N, T in cuts:  # ties joined to one side (not every split of them: a lower bound)
+                svals = [abs(sum((a * b for a, b in zip(v, x)), Fraction(0)) + c) for x in X]
+                delta = min((t for t in svals if t), default=Fraction(2)) / 2  # shift c: ties strictly inside
+                for H, vv, cc in ((P | T, v, c + delta), (N | T, [-a for a in v], -c + delta)):
                     D.setdefault(frozenset(H), (vv, cc))
             D.setdefault(frozenset(), ([Fraction(0)] * d, Fraction(-1)))
             D.setdefault(frozenset(range(n)), ([Fraction(0)] * d, Fraction(1)))
@@ -435,14 +437,14 @@ def _interior(model, mu, data, enc, *, certify, box_radius, dps, tol, max_boxes,
     U = np.vstack([cands, np.asarray([[float(Fraction(v)) for v in uj] for uj in mu.u], dtype=float)])
     vals = psi_fn(model, mu, data, U, "numpy")
     norms = np.sqrt((vals.reshape(len(U), -1) ** 2).sum(axis=1))
-    order = np.argsort(-norms)[:5]
+    order = np.argsort(-norms)[:3]
     starts = [list(U[j]) for j in order]
     if start is not None:
         starts.insert(0, [float(v) for v in start])
     best = None
     for s0 in starts:
         try:
-            u, _, conv = refine_argmax_abs_psi(model, mu, data, [Fraction(v) for v in s0], dps=dps)
+            u, _, conv = refine_argmax_abs_psi(model, mu, data, [Fraction(v) for v in s0], dps=dps, max_iter=30)
         except (ZeroDivisionError, ValueError):
             continue
         uq = [Fraction(mpmath.nstr(v, dps + 5, strip_zeros=False, min_fixed=-mpmath.inf, max_fixed=mpmath.inf))

@@ -283,3 +283,23 @@ def test_certify_locates_bump_sup_at_infinity_on_the_compactified_line():
     lo, hi = (mpmath.mpf(v) for v in g["sup_psi_enclosure"])
     tol = mpmath.mpf(out["stats"]["location_tolerance"])
     assert lo <= infinity * (1 + mpmath.mpf("1e-18")) and infinity <= hi <= infinity + 2 * tol
+
+
+def test_sampled_cut_witnesses_strictly_separate_their_threshold_set():
+    from proofs import analyze as an
+
+    rng = np.random.default_rng(9)
+    model = get_model("sigmoid", k=1, d=3)
+    mu = Measure(a=[[["1"]]], u=[["0.5", "-1", "0.25", "0"]], mass=["1"])
+    X = [[str(round(v, 1)) for v in rng.uniform(-2, 2, size=3)] for _ in range(8)]
+    Y = [[str(round(v, 2))] for v in rng.uniform(-1, 1, size=8)]
+    old = an.MAX_EXACT_HYPERPLANES
+    try:
+        an.MAX_EXACT_HYPERPLANES = 20
+        g = analyze(model, mu, Dataset(X=X, Y=Y), dps=20)["global_optimality"]
+    finally:
+        an.MAX_EXACT_HYPERPLANES = old
+    w = g["witness"]
+    if w["kind"] == "direction":
+        s = [sum(Fraction(a) * Fraction(x) for a, x in zip(w["w"], row)) + Fraction(w["b"]) for row in X]
+        assert all(t != 0 for t in s) and [i for i, t in enumerate(s) if t > 0] == w["threshold_set"]
