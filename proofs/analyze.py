@@ -542,6 +542,22 @@ def analyze(model, mu, data, *, dps: int = 30, certify: bool = False, max_dps: i
     return out
 
 
+def _residual_exactly_zero(model, mu, data, limit=4000):
+    """True when f_mu(x_i) = y_i holds in exact rational arithmetic (sympy), for features that are rational at the
+    particles (e.g. u = 0 with a sigmoid); None when that does not apply or n * m exceeds ``limit``."""
+    from ._errors import InvalidArgument
+    from .inverse_design import _exact_predict, _exact_values
+
+    if data.n * len(mu.u) > limit:
+        return None
+    try:
+        G, _ = _exact_values(model, mu, data.X)
+    except (InvalidArgument, ValueError, TypeError):
+        return None
+    f = _exact_predict(model, mu, G)
+    return all(f[i][c] == Fraction(data.Y[i][c]) for i in range(data.n) for c in range(model.k))
+
+
 def _regular_level(enc, a_hat, lower, box_radius, max_boxes):
     """MATH.md §3.9 E2 / §1b A.2 on the search box: is -S/2 a regular value of h = <a_hat, Psi> there?"""
     from numerics.enclosures import certify_regular_level
@@ -564,7 +580,11 @@ def _decide(model, mu, data, info, *, dps, certify, box_radius, tol, max_boxes, 
 
     r = residual(model, mu, data, "arb")
     stats = {}
-    if all(_is_exact_zero(v) for row in r for v in row):
+    exact_zero = all(_is_exact_zero(v) for row in r for v in row)
+    if not exact_zero and all(v.contains(0) for row in r for v in row):
+        exact_zero = _residual_exactly_zero(model, mu, data)
+        stats["exact_residual_check"] = exact_zero
+    if exact_zero:
         return {"verdict": "proved", "sup_psi": "0", "attained": "interior", "witness": {"kind": "identically-zero"},
                 "sup_psi_enclosure": ["0", "0"], "location_certified": True,
                 "message": "the residual f_mu(x_i) - y_i is exactly zero, so Psi_mu = 0 everywhere (MATH.md §1b A.1)",

@@ -303,3 +303,16 @@ def test_sampled_cut_witnesses_strictly_separate_their_threshold_set():
     if w["kind"] == "direction":
         s = [sum(Fraction(a) * Fraction(x) for a, x in zip(w["w"], row)) + Fraction(w["b"]) for row in X]
         assert all(t != 0 for t in s) and [i for i, t in enumerate(s) if t > 0] == w["threshold_set"]
+
+
+def test_exact_teacher_with_non_dyadic_masses_is_proved_in_rational_arithmetic():
+    # masses 1/3, 2/3 are not exact balls, so the ball residual only contains 0; the sympy check decides exactly
+    model = get_model("sigmoid", k=1, d=1)
+    mu = Measure(a=[[["1"]], [["-0.5"]]], u=[["0", "0"], ["0", "0"]], mass=["1/3", "2/3"])
+    Y = teacher_targets_exact(model, mu, X7)
+    out = analyze(model, mu, Dataset(X=X7, Y=Y), dps=20, max_dps=20)
+    assert out["global_optimality"]["verdict"] == "proved" and out["stats"]["exact_residual_check"] is True
+    Y2 = [row[:] for row in Y]
+    Y2[3] = [str(Fraction(Y2[3][0]) + Fraction(1, 10**60))]  # below every working precision used here
+    out = analyze(model, mu, Dataset(X=X7, Y=Y2), dps=20, max_dps=20)
+    assert out["global_optimality"]["verdict"] == "inconclusive"
