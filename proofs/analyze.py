@@ -355,14 +355,16 @@ def _sigma_hull(info, sig, lo, hi):
     return sig(arb.union(lo, hi))
 
 
-def _compactified_sup_d1(model, data, r, info, *, tol, max_boxes, time_limit):
-    r"""Certified bounds of :math:`S(\mu)` over all of :math:`\mathbb R^2` for d = 1 (MATH.md §1b A.3).
+def _compactified_sup(model, data, r, info, *, tol, max_boxes, time_limit):
+    r"""Certified upper bound of :math:`S(\mu)` over all of :math:`\mathbb R^{d+1}` (MATH.md §1b A.3).
 
-    Compactify :math:`(w,b)=\rho(\cos\theta,\sin\theta)`, :math:`\rho=\tau/(1-\tau)`, :math:`\tau\in[0,1]`,
-    :math:`\theta\in[-4,4]\supset[-\pi,\pi]`; on a box the pre-activations :math:`z_i=\rho\,(x_i\cos\theta+
-    \sin\theta)` range over possibly unbounded intervals, on which sigma is enclosed through its exact limits, the
-    closure of its range and its monotone tails (sympy). Boxes touching :math:`\tau=1` therefore enclose the limits at
-    infinity, and the branch-and-bound returns an upper bound of the supremum over the whole compactified domain.
+    Compactify :math:`(w,b)=\rho\,\omega(\theta)` with hyperspherical angles :math:`\theta` (for d = 1,
+    :math:`\omega=(\cos\theta,\sin\theta)`, :math:`\theta\in[-4,4]\supset[-\pi,\pi]`) and
+    :math:`\rho=\tau/(1-\tau)`, :math:`\tau\in[0,1]`. On a box the pre-activations
+    :math:`z_i=\rho\,\langle\omega,(x_i,1)\rangle` range over possibly unbounded intervals, on which sigma is
+    enclosed through its exact limits, the closure of its range and its monotone tails (sympy). Boxes touching
+    :math:`\tau=1` therefore enclose the limits at infinity, and the branch-and-bound returns an upper bound of the
+    supremum over the whole compactified domain (and a value at a point as a lower bound).
     """
     from flint import arb
 
@@ -375,11 +377,12 @@ def _compactified_sup_d1(model, data, r, info, *, tol, max_boxes, time_limit):
     if info.get("smin") is None or _tails(info, act) is None:
         return None
     sig = compile_expr([Z], act.expr, "arb")
-    xs = [to_arb(x[0]) for x in data.X]
+    xs = [[to_arb(v) for v in x] for x in data.X]
+    d = model.p_x
     n, k = data.n, model.k
 
     def f(balls):
-        th, tau = balls
+        *th, tau = balls
         t0 = tau.lower().max(arb(0))
         t1 = tau.upper()
         rho0 = t0 / (1 - t0)
@@ -388,10 +391,15 @@ def _compactified_sup_d1(model, data, r, info, *, tol, max_boxes, time_limit):
             rho_pt = tau / (1 - tau)
         else:
             rho_pt = None
-        c, s_ = th.cos(), th.sin()
+        # hyperspherical coordinates of the unit direction (w, b) in R^(d+1)
+        direc, prod = [], arb(1)
+        for j, t in enumerate(th):
+            direc.append(prod * t.cos())
+            prod = prod * t.sin()
+        direc.append(prod)
         acc = [arb(0)] * k
         for ri, x in zip(r, xs):
-            ell = x * c + s_
+            ell = sum((xj * dj for xj, dj in zip(x, direc[:d])), arb(0)) + direc[d]
             if rho_pt is not None:  # a point: plain evaluation
                 v = sig(rho_pt * ell)
             else:
@@ -410,7 +418,8 @@ def _compactified_sup_d1(model, data, r, info, *, tol, max_boxes, time_limit):
                 acc[cc] = acc[cc] + ri[cc] * v
         return _norm([a / n for a in acc])
 
-    res = maximize(f, [(-4, 4), (0, 1)], tol=tol, max_boxes=max_boxes, time_limit=time_limit)
+    box = [(0, 4)] * (d - 1) + [(-4, 4), (0, 1)]  # angles cover [0, pi]^(d-1) x [-pi, pi]; tau in [0, 1]
+    res = maximize(f, box, tol=tol, max_boxes=max_boxes, time_limit=time_limit)
     return {"upper": res.upper, "lower": res.lower, "exhausted": res.exhausted, "boxes": res.boxes_explored}
 
 
@@ -639,10 +648,10 @@ def _decide(model, mu, data, info, *, dps, certify, box_radius, tol, max_boxes, 
             attained, location_certified, best_val = "interior", True, i_val
         elif f_val is not None and (i_val is None or f_val.mid() >= i_val.mid()):
             attained, best_val = "infinity", f_val
-            # the box's upper bound does not cover its complement; for d = 1 the compactified branch-and-bound does
-            if certify and model.p_x == 1 and info is not None and inf["upper"] is not None:
+            # the box's upper bound does not cover its complement; the compactified branch-and-bound does (d <= 3)
+            if certify and model.p_x <= 3 and info is not None and inf["upper"] is not None:
                 loc_tol = f_val.upper().max(arb(1)) * arb("1e-6")
-                comp = _compactified_sup_d1(model, data, r, info, tol=Fraction(str(float(loc_tol.upper()))),
+                comp = _compactified_sup(model, data, r, info, tol=Fraction(str(float(loc_tol.upper()))),
                                             max_boxes=max_boxes * 4, time_limit=time_limit)
                 if comp is not None:
                     stats["compactified_boxes"] = comp["boxes"]
@@ -663,6 +672,14 @@ def _decide(model, mu, data, info, *, dps, certify, box_radius, tol, max_boxes, 
                 and not homogeneous:
             upper_box = inter["upper"].max(inf["upper"])
             stats["sup_upper_on_box_and_infinity"] = _bstr(upper_box)
+        if certify and upper is None and info is not None and not info["monotone"] and model.p_x <= 3:
+            # a global upper bound for the enclosure (plain ball forms: valid, first-order tight)
+            ref = best_val.upper().max(arb(1)) * arb("1e-6")
+            comp = _compactified_sup(model, data, r, info, tol=Fraction(str(float(ref.upper()))),
+                                     max_boxes=max_boxes * 4, time_limit=time_limit)
+            if comp is not None and comp["upper"].is_finite():
+                stats["compactified_boxes"] = comp["boxes"]
+                upper = comp["upper"]
     witness["psi"] = [_bstr(v) for v in psi_at]
     digits = max(15, min(dps, 50))
     sup_str = "inf" if homogeneous and lower > 0 else _bstr(best_val, digits)

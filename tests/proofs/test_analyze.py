@@ -316,3 +316,19 @@ def test_exact_teacher_with_non_dyadic_masses_is_proved_in_rational_arithmetic()
     Y2[3] = [str(Fraction(Y2[3][0]) + Fraction(1, 10**60))]  # below every working precision used here
     out = analyze(model, mu, Dataset(X=X7, Y=Y2), dps=20, max_dps=20)
     assert out["global_optimality"]["verdict"] == "inconclusive"
+
+
+def test_certify_plane_bump_locates_sup_at_infinity_and_bounds_all_finite_points():
+    from numerics.highprec import psi_mp
+
+    model = get_model("sigmoid", k=1, d=2, activation="exp(-z**2)")
+    mu = Measure(a=[[["1"]]], u=[["1", "-0.5", "0.25"]], mass=["1"])
+    rng = np.random.default_rng(2)
+    X = [[str(round(v, 1)) for v in rng.uniform(-2, 2, size=2)] for _ in range(8)]
+    data = Dataset(X=X, Y=stationary_targets(model, mu, X, dps=30, seed=2)["Y"])
+    out = analyze(model, mu, data, dps=20, certify=True, max_boxes=1000, time_limit=15)
+    g = out["global_optimality"]
+    assert g["verdict"] == "refuted" and g["attained"] == "infinity" and g["location_certified"]
+    hi = mpmath.mpf(g["sup_psi_enclosure"][1])
+    for u in rng.normal(scale=4, size=(200, 3)):  # no finite point beats the certified global upper bound
+        assert abs(psi_mp(model, mu, data, [str(t) for t in u], dps=20)[0]) <= hi
