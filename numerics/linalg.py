@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["cholesky_ball", "certify_lambda_min_gt", "lambda_min_lower", "lambda_min_mpmath", "relu_gram_ball",
+__all__ = ["cholesky_ball", "certify_lambda_min_gt", "lambda_min_lower", "lambda_min_upper", "lambda_min_mpmath",
+           "relu_gram_ball",
            "relu_gram_float", "LambdaMinCertificate"]
 
 
@@ -149,10 +150,10 @@ class LambdaMinCertificate:
 def lambda_min_lower(K, *, estimate=None, max_tries: int = 8) -> LambdaMinCertificate:
     """The largest certified ``t`` (tried below the float estimate) with lambda_min(K) > t, by ball Cholesky.
 
-    Shifts ``t = est - delta`` with ``delta`` starting at ``n * 2^-40 * ||K||`` (plus the ball radii) and growing
-    by 16x per failure. ``positive_definite`` is ``proved`` when a certified ``t >= 0`` exists, ``refuted`` when
-    the Cholesky of ``K - t I`` with a certified upper bound... (never: a failed Cholesky is not a proof of
-    indefiniteness; see :func:`lambda_min_upper_witness`) — here ``inconclusive`` otherwise.
+    Shifts ``t = est - delta`` with ``delta`` starting at ``1e-6 |est| + n 2^-40 ||K||`` (plus the ball radii) and
+    growing by 16x per failure. ``positive_definite`` is ``proved`` when a certified ``t >= 0`` exists, otherwise
+    ``inconclusive`` (a failed Cholesky proves nothing; :func:`lambda_min_upper` gives certified upper bounds, whose
+    negativity would refute definiteness).
     """
     from fractions import Fraction
 
@@ -180,6 +181,25 @@ def lambda_min_lower(K, *, estimate=None, max_tries: int = 8) -> LambdaMinCertif
     pd = "proved" if lower is not None and lower >= 0 else "inconclusive"
     return LambdaMinCertificate(lower=lower, estimate=est, tries=tries, seconds=time.perf_counter() - t0,
                                 positive_definite=pd)
+
+
+def lambda_min_upper(K, v=None):
+    """Certified upper bound of lambda_min(K) (every member of the ball matrix): the Rayleigh quotient
+    v^T K v / v^T v at an exact rational vector ``v`` (default: the float64 eigenvector of the smallest eigenvalue
+    of the midpoint matrix, read exactly). Returns an exact arb."""
+    from flint import arb_mat
+
+    from .bnb import point_ball
+
+    n = K.nrows()
+    if v is None:
+        mids = np.array([[float(K[i, j].mid()) for j in range(n)] for i in range(n)])
+        _, vecs = np.linalg.eigh(mids)
+        v = [float(t) for t in vecs[:, 0]]
+    V = arb_mat([[point_ball(t)] for t in v])
+    num = (V.transpose() * K * V)[0, 0]
+    den = (V.transpose() * V)[0, 0]
+    return (num / den).upper()
 
 
 def lambda_min_mpmath(K, *, dps: int = 50):

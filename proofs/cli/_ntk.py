@@ -19,7 +19,7 @@ def ntk_lambda_min(X, *, certify: bool = False, dps: int = 30) -> dict:
     import numpy as np
 
     from numerics.bnb import as_fraction
-    from numerics.linalg import lambda_min_lower, relu_gram_ball, relu_gram_float
+    from numerics.linalg import lambda_min_lower, lambda_min_upper, relu_gram_ball, relu_gram_float
     from numerics.precision import arb_prec, dps_to_bits
 
     Q = [[as_fraction(v) for v in row] for row in X]
@@ -41,6 +41,8 @@ def ntk_lambda_min(X, *, certify: bool = False, dps: int = 30) -> dict:
         with arb_prec(bits):
             Hb = relu_gram_ball(Q)
             cert = lambda_min_lower(Hb, estimate=est)
+            ub = lambda_min_upper(Hb, [float(t) for t in np.linalg.eigh(H)[1][:, 0]])
+        out["certified_upper_bound"] = ub.str(20, radius=False) if ub.is_finite() else None
         out["precision"] = f"arb {bits} bits (ball Cholesky)"
         out["method"] = "ball Cholesky of H - tI"
         out["seconds"] = round(cert.seconds, 3)

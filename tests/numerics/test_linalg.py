@@ -1,6 +1,5 @@
 """Ball Cholesky and certified lambda_min (numerics/linalg.py); the ReLU Gram H^infty of MATH.md §4.2."""
 import json
-import math
 from fractions import Fraction
 
 import mpmath
@@ -9,7 +8,7 @@ import pytest
 from flint import arb, arb_mat
 
 from numerics.linalg import (certify_lambda_min_gt, cholesky_ball, lambda_min_lower, lambda_min_mpmath,
-                             relu_gram_ball, relu_gram_float)
+                             lambda_min_upper, relu_gram_ball, relu_gram_float)
 from numerics.precision import arb_prec
 from proofs._errors import InvalidArgument
 
@@ -21,7 +20,9 @@ def _toeplitz(n):
 
 @pytest.mark.parametrize("n", [5, 40, 90])
 def test_certified_threshold_brackets_closed_form_eigenvalue(n):
-    lam = 2 - 2 * math.cos(math.pi / (n + 1))
+    with mpmath.workdps(40):
+        lam_mp = 2 - 2 * mpmath.cos(mpmath.pi / (n + 1))  # the closed form, without float cancellation
+        lam = float(lam_mp)
     with arb_prec(128):
         K = _toeplitz(n)
         assert certify_lambda_min_gt(K, Fraction(lam * (1 - 1e-6)))
@@ -29,6 +30,11 @@ def test_certified_threshold_brackets_closed_form_eigenvalue(n):
         cert = lambda_min_lower(K)
     assert cert.positive_definite == "proved" and cert.lower <= Fraction(lam)
     assert float(cert.lower) > lam * (1 - 1e-5)  # tight: not a trivial bound
+    with arb_prec(128):
+        ub = lambda_min_upper(K)
+    with mpmath.workdps(40):
+        assert mpmath.mpf(ub.str(35, radius=False)) >= lam_mp * (1 - mpmath.mpf(10) ** -30)
+    assert float(ub) < lam * (1 + 1e-8)  # certified upper bound, tight
 
 
 def test_factor_encloses_matrix():
@@ -112,6 +118,7 @@ def test_cli_ntk(tmp_path, capsys):
     lam = float(out["lambda_min"])
     lb = Fraction(out["certified_lower_bound"])
     assert 0 < lb <= Fraction(lam) and float(lb) > lam * (1 - 1e-5)
+    assert lb <= Fraction(out["certified_upper_bound"])
     (tmp_path / "Z.json").write_text(json.dumps({"X": [["1", "0"], ["0", "0"]]}))
     with pytest.raises(SystemExit) as e:
         main(["ntk", "--data", str(tmp_path / "Z.json"), "--json"])
