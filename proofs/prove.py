@@ -109,7 +109,7 @@ def _sympy(fn, seconds=5.0, default=None):
             return fn()
     except _Timeout:
         return default
-    except (NotImplementedError, ValueError, TypeError, AttributeError, RecursionError, ZeroDivisionError):
+    except Exception:  # noqa: BLE001 - an optional symbolic step that sympy cannot do: no answer, never a guess
         return default
 
 
@@ -172,6 +172,9 @@ def parse_statement(statement, over=(), assume=()):
         hint = " (declare every variable with --over, e.g. --over 'z in R')" if "unknown name" in str(exc) else ""
         raise GrammarError(f"{exc}{hint}") from None
     for side in (lhs, rhs):
+        if side.has(sp.Derivative, sp.Subs):
+            raise InvalidArgument(f"{statement!r}: sympy cannot differentiate a function of it symbolically "
+                                  "(e.g. abs'(z)); write the derivative explicitly, e.g. sign(z)")
         if side.has(sp.DiracDelta) or side.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             raise InvalidArgument(f"{statement!r} is not a function on the domain (a distributional derivative "
                                   "or an infinite constant); valid are derivatives of order where the "
@@ -1033,27 +1036,53 @@ def _conditions(e):
     return out
 
 
-def _cells(v, ranges, max_cells=64):
-    """Split the domain at the breakpoints of piecewise functions (one cell per piece combination).
+def _linear_univariate(e, syms) -> bool:
+    return all((bp := _linear_breakpoint(c)) is not None and bp[0] in syms for c in _conditions(e))
 
-    On each closed cell every piecewise function is replaced by the formula of the piece valid inside the cell
-    (continued to the cell's closure). Every point keeps its true value in the cell of the piece that sympy
-    assigns to it, so proving the claim on every cell proves it on the domain. Returns [(ranges, v_cell)];
-    a single cell with the unsplit ``v`` when there is nothing to split (or the conditions are not linear in
-    one variable, in which case the ball evaluators treat the pieces as unions).
+
+def _piecewise_form(e, syms):
+    """Rewrite |a|, max, min, relu, Heaviside, sign whose case conditions are linear in one variable into
+    Piecewise (same values everywhere), so that the cells split at their kinks and jumps."""
+    for _ in range(3):
+        repl = {}
+        for atom in e.atoms(sp.Abs, sp.Max, sp.Min, sp.Heaviside, sp.sign, relu):
+            pw = _sympy(lambda: atom.rewrite(sp.Piecewise), 2.0)
+            if pw is None or pw == atom or not pw.has(sp.Piecewise) or not _linear_univariate(pw, syms):
+                continue
+            repl[atom] = pw
+        if not repl:
+            break
+        e = e.xreplace(repl)
+    return e
+
+
+def _cells(v, ranges, fixed=None, max_cells=64):
+    """Split the domain at the breakpoints of piecewise functions.
+
+    Returns ``[(ranges_k, v_k, fixed_k)]``. Interior cells: on the closure of each open cell every piecewise
+    function is replaced by the formula of the piece valid inside it (the conditions are linear in one
+    variable, so they are constant on the open cell). Slices: every breakpoint ``x = c`` in the domain is its
+    own lower-dimensional cell, with the *true* value (sympy decides the conditions at ``x = c``), so a jump or
+    an isolated value at a breakpoint is never lost; ``fixed_k`` holds the fixed coordinates. When there is
+    nothing to split, or a condition is not linear in one variable, one cell with the unsplit ``v`` (the ball
+    evaluators then treat the pieces as unions).
     """
-    vc = _concrete(v)
+    fixed = dict(fixed or {})
+    whole = [(ranges, v, fixed)]
+    syms = {r.symbol for r in ranges}
+    vc = _piecewise_form(_concrete(v), syms)
     if not vc.has(sp.Piecewise):
-        return [(ranges, v)]
+        return whole
     cuts = {r.symbol: set() for r in ranges}
     for cond in _conditions(vc):
         bp = _linear_breakpoint(cond)
         if bp is None or bp[0] not in cuts:
-            return [(ranges, v)]
+            return whole
         cuts[bp[0]].add(bp[1])
-    per_var = []
+    per_var, slices = [], []
     for r in ranges:
         pts = sorted(c for c in cuts[r.symbol] if (r.lo is -sp.oo or c > r.lo) and (r.hi is sp.oo or c < r.hi))
+        slices += [(r, c) for c in sorted(cuts[r.symbol]) if r.contains(c)]
         ends = [r.lo] + pts + [r.hi]
         segs = []
         for k in range(len(ends) - 1):
@@ -1064,12 +1093,12 @@ def _cells(v, ranges, max_cells=64):
     import itertools
 
     combos = list(itertools.product(*per_var))
-    if len(combos) > max_cells:
-        return [(ranges, v)]
+    if len(combos) + len(slices) > max_cells:
+        return whole
     out = []
     for cell in combos:
         mid = {}
-        for seg in cell:
+        for seg, r in zip(cell, ranges):
             if seg.lo.is_finite and seg.hi.is_finite:
                 m = (seg.lo + seg.hi) / 2
             elif seg.lo.is_finite:
@@ -1078,23 +1107,33 @@ def _cells(v, ranges, max_cells=64):
                 m = seg.hi - 1
             else:
                 m = sp.S.Zero
-            mid[seg.symbol] = m
-        # the symbols of the cell carry the cell's sign assumptions: rename back to the domain's symbols
-        back = {seg.symbol: r.symbol for seg, r in zip(cell, ranges)}
-        mid = {back[k]: val for k, val in mid.items()}
+            mid[r.symbol] = m
 
         def pick(pw):
             for expr, cond in pw.args:
                 t = cond.subs(mid)
                 if t == True:  # noqa: E712
                     return expr
+                if t != False:  # noqa: E712
+                    return sp.nan
             return sp.nan
 
         vk = vc.replace(lambda e: isinstance(e, sp.Piecewise), pick)
         if vk.has(sp.nan, sp.Piecewise):
-            return [(ranges, v)]
+            return whole
+        # the cell's symbols carry the cell's sign assumptions
         vk = vk.subs({r.symbol: seg.symbol for seg, r in zip(cell, ranges)})
-        out.append((list(cell), vk))
+        out.append((list(cell), vk, fixed))
+    for r, c in slices:
+        rest = [q for q in ranges if q is not r]
+        sub = v.subs(r.symbol, c)  # the unsplit form: its fallback cell stays compilable
+        if rest:
+            more = _cells(sub, rest, {**fixed, r.name: c}, max_cells)
+        else:
+            more = [([], sub, {**fixed, r.name: c})]
+        out += more
+        if len(out) > 4 * max_cells:
+            return whole
     return out
 
 
@@ -1121,6 +1160,48 @@ def _simpler_witness(v_true, ranges, constraints, strict, bits, pt):
     return pt
 
 
+def _point_cell(v_true, domain, fixed, strict, bits, constraints):
+    """A slice with every coordinate fixed: decide the claim at that exact point (true value, sympy + balls).
+    Returns a cell dict, or None when the point violates a constraint (nothing to prove there)."""
+    from flint import arb
+
+    syms = [r.symbol for r in domain]
+    pt = [fixed[r.name] for r in domain]
+    for g, st_, _ in constraints:
+        ge = _concrete(g).subs(dict(zip(syms, pt)))
+        gb = _true_ball(ge, bits)
+        if gb is None:
+            return {"boxes": 0, "unresolved": [], "exhausted": False, "witness": None, "equality": None,
+                    "lower": arb("nan"), "upper": INF, "status": "open"}
+        if gb < 0 or (not st_ and gb <= 0):
+            continue  # the constraint holds at the point
+        if gb > 0 or (st_ and gb >= 0):
+            return None  # the point is outside the constrained domain
+        if _symbolic_zero(ge, 4.0):
+            if st_:
+                return None
+            continue
+        return {"boxes": 0, "unresolved": [], "exhausted": False, "witness": None, "equality": None,
+                "lower": arb("nan"), "upper": INF, "status": "open"}
+    e = _concrete(v_true).subs(dict(zip(syms, pt)))
+    ball = _true_ball(e, bits)
+    out = {"boxes": 0, "unresolved": [], "exhausted": False, "witness": None, "equality": None,
+           "lower": arb("nan"), "upper": INF, "status": "open"}
+    if ball is None:
+        return out
+    out["lower"], out["upper"] = ball, ball.upper()
+    zero = 0 in ball and _symbolic_zero(e, 4.0)
+    if (ball < 0) or (not strict and (ball <= 0 or zero)):
+        out["status"] = "proved"
+        if zero:
+            out["lower"], out["upper"] = arb(0), arb(0)
+    elif (ball > 0) or (strict and (ball >= 0 or zero)):
+        if True:  # the constraints hold at pt (checked above)
+            out.update(status="refuted", witness=pt, witness_ball=arb(0) if zero else _true_ball(e, 2 * bits),
+                       how="exact value at a breakpoint" + (" (sympy)" if zero else ""))
+    return out
+
+
 def _sample_refute(v_true, ranges, constraints, strict, bits, seed, n=48):
     """A simple exact point where the true violation is certified (ball > 0, or >= 0 if strict), or None."""
     syms = [r.symbol for r in ranges]
@@ -1137,8 +1218,17 @@ def _sample_refute(v_true, ranges, constraints, strict, bits, seed, n=48):
     return None
 
 
-def _run_cell(prob, strict, tol, bits, max_boxes, deadline, v_true, domain, constraints):
-    """Branch-and-bound on one cell; then the equality-attained certificate. Returns a dict."""
+def _run_cell(prob, strict, tol, bits, max_boxes, deadline, v_true, domain, constraints, fixed=None):
+    """Branch-and-bound on one cell; then the equality-attained certificate. Returns a dict.
+
+    ``fixed``: coordinates fixed by a slice (name -> exact value); points of the cell are embedded into the
+    domain with them before the true ``v`` is evaluated. Witnesses and equality points are domain points."""
+    fixed = fixed or {}
+
+    def embed(pt):
+        it = iter(pt)
+        return [fixed[r.name] if r.name in fixed else next(it) for r in domain]
+
     from flint import arb
 
     from numerics.bnb import maximize
@@ -1161,7 +1251,7 @@ def _run_cell(prob, strict, tol, bits, max_boxes, deadline, v_true, domain, cons
     syms = [r.symbol for r in domain]
     vt = _concrete(v_true)
 
-    def violated(pt, b):
+    def violated(pt, b):  # pt: a domain point
         if not all(r.contains(z) for r, z in zip(domain, pt)):
             return None
         ball = _true_ball(vt.subs(dict(zip(syms, pt))), b)
@@ -1174,8 +1264,9 @@ def _run_cell(prob, strict, tol, bits, max_boxes, deadline, v_true, domain, cons
     lo_ball = res.lower
     z_pt = prob.z_of(res.argmax) if lo_ball.is_finite() else None
     if z_pt is not None and all(z is not None for z in z_pt):
-        if violated(z_pt, bits) is not None and violated(z_pt, 2 * bits) is not None:
-            out.update(status="refuted", witness=z_pt, witness_ball=violated(z_pt, 2 * bits),
+        full = embed(z_pt)
+        if violated(full, bits) is not None and violated(full, 2 * bits) is not None:
+            out.update(status="refuted", witness=full, witness_ball=violated(full, 2 * bits),
                        how="ball at an exact point")
             return out
     near_zero = (lo_ball.is_finite() and not isinstance(up, float) and lo_ball.lower() >= -arb(_fq(tol * 16)))
@@ -1194,10 +1285,11 @@ def _run_cell(prob, strict, tol, bits, max_boxes, deadline, v_true, domain, cons
             tried += 1
             for cand in _snap_candidates(prob, seed_pt):
                 if strict:
-                    in_dom = all(r.contains(z) for r, z in zip(domain, cand)) and not (
-                        constraints and not _constraints_hold_exact(constraints, syms, cand, 2 * bits))
-                    if in_dom and _exact_value_zero(v_true, syms, cand):
-                        out.update(status="refuted", witness=cand, witness_ball=arb(0),
+                    full = embed(cand)
+                    in_dom = all(r.contains(z) for r, z in zip(domain, full)) and not (
+                        constraints and not _constraints_hold_exact(constraints, syms, full, 2 * bits))
+                    if in_dom and _exact_value_zero(v_true, syms, full):
+                        out.update(status="refuted", witness=full, witness_ball=arb(0),
                                    how="equality holds exactly there (sympy), so the strict inequality fails")
                         return out
                     continue
@@ -1226,7 +1318,7 @@ def _run_cell(prob, strict, tol, bits, max_boxes, deadline, v_true, domain, cons
         up2 = res2.upper if res2.upper.is_finite() else INF
         if not isinstance(up2, float) and up2 <= 0:
             # v(z*) = 0 exactly and v <= 0 everywhere: the supremum is exactly 0
-            out.update(status="proved", upper=arb(0), lower=arb(0), equality=eq_pts)
+            out.update(status="proved", upper=arb(0), lower=arb(0), equality=[embed(e) for e in eq_pts])
             return out
         # other maximisers: seeds from the boxes still open
         for bx in res2.unresolved[:6]:
@@ -1314,10 +1406,22 @@ def _prove_inequality(text, lhs, op, rhs, ranges, constraints, dps, max_boxes, t
     cells = _cells(v, ranges)
     stats["cells"] = len(cells)
     lo_all, up_all, eqs, open_cells, unresolved, exhausted, near = -INF, arb(-(2 ** 64)), [], 0, [], False, False
-    for cell_ranges, v_cell in cells:
-        prob = _Problem(v_cell, cell_ranges, constraints)
-        deadline = None if time_limit is None else t0 + time_limit
-        cell = _run_cell(prob, strict, tol, bits, max_boxes, deadline, v, ranges, constraints)
+    dsyms = {r.name: r.symbol for r in ranges}
+    for cell_ranges, v_cell, fixed in cells:
+        if not cell_ranges:
+            cell = _point_cell(v, ranges, fixed, strict, bits, constraints)
+        else:
+            fsubs = {dsyms[k]: val for k, val in fixed.items()}
+            cons_k = [(g.subs(fsubs), st_, txt) for g, st_, txt in constraints]
+            try:
+                prob = _Problem(v_cell, cell_ranges, cons_k)
+            except (NotImplementedError, TypeError, ValueError) as exc:
+                raise InvalidArgument(f"{text!r} cannot be evaluated with balls ({str(exc).splitlines()[0]}); "
+                                      "valid are the grammar's functions and the activations") from None
+            deadline = None if time_limit is None else t0 + time_limit
+            cell = _run_cell(prob, strict, tol, bits, max_boxes, deadline, v, ranges, constraints, fixed)
+        if cell is None:
+            continue
         stats["boxes_explored"] += cell["boxes"]
         lb = cell["lower"]
         cell_lo = lb.lower() if lb.is_finite() else -INF
@@ -1338,7 +1442,8 @@ def _prove_inequality(text, lhs, op, rhs, ranges, constraints, dps, max_boxes, t
             open_cells += 1
             exhausted = exhausted or cell["exhausted"]
             near = near or cell.get("near_zero", False)
-            unresolved += [_box_strs(prob, b) for b in cell["unresolved"][:5]]
+            unresolved += [{**{k: str(val) for k, val in fixed.items()}, **_box_strs(prob, b)}
+                           for b in cell["unresolved"][:5]] if cell_ranges else [{k: str(val) for k, val in fixed.items()}]
             stats["unresolved_count"] = stats.get("unresolved_count", 0) + len(cell["unresolved"])
     if open_cells == 0:
         stats["sup_violation"] = [_fmt(lo_all, False, 17), _fmt(up_all, True, 17)]

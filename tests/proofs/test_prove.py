@@ -311,3 +311,38 @@ def test_prove_two_variable_exact_constants_where_equality_is_attained(stmt, ove
     # and the strict version is refuted exactly there
     r2 = prove(stmt.replace("<=", "<"), over=over)
     _assert_refuted(r2)
+
+
+@pytest.mark.parametrize("stmt, over, expected", [
+    # a jump whose value at the breakpoint (1/2) differs from both one-sided limits: only the breakpoint slice,
+    # evaluated with the true value, sees the violation (no sample point hits z = 1/7)
+    ("|heaviside(z - 1/7) - 1/2| >= 1/2", [], "refuted"),
+    ("heaviside(z) >= 1/2", ["z in [0, 1]"], "proved"),
+    ("heaviside(z) > 1/2", ["z in [0, 1]"], "refuted"),
+    # kinks: max, |.|, relu are split into cells, so the attained bound is certified
+    ("max(z, 0, 1 - z) >= 1/2", [], "proved"),
+    ("|z - 1| + |z + 1| >= 2", [], "proved"),
+    ("sign(z)*z >= 0", [], "proved"),
+    ("cubic_step''(z) >= -12", [], "proved"),
+    ("cubic_step''(z) < 12", [], "refuted"),
+])
+def test_prove_piecewise_cells_and_breakpoint_slices(stmt, over, expected):
+    r = prove(stmt, over=over, max_boxes=4000, time_limit=10)
+    assert r.verdict is Verdict(expected), r.message
+    if expected == "refuted" and "1/7" in stmt:
+        assert r.witness["z"] == "1/7"
+
+
+def test_prove_latex_line_keeps_activation_names():
+    r = prove("|tanh''(z)| <= 1", over=["z in R"])
+    assert "\\tanh''" in r.stats["latex"] and "\\mathbb{R}" in r.stats["latex"]
+
+
+def test_prove_time_limit_is_honoured_and_reported():
+    import time
+
+    t0 = time.perf_counter()
+    r = prove("x*y <= (x**2 + y**2)/2", over=["x in [-3, 3]", "y in [-3, 3]"], time_limit=2)
+    assert time.perf_counter() - t0 < 20
+    assert r.verdict is Verdict.INCONCLUSIVE  # equality on the whole diagonal: honest, not proved by accident
+    assert "--time-limit" in r.message or "--max-boxes" in r.message
