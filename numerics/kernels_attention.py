@@ -45,8 +45,9 @@ class AttentionNumpyKernel:
         self.threads = default_threads() if threads is None else max(1, int(threads))  # W2: work per sample is O(m)
         self.block = max(1, int(block))
         blocks = [(lo, min(lo + self.block, n)) for lo in range(0, n, self.block)]
-        per = -(-len(blocks) // self.threads)
-        self._parts = [blocks[t * per:(t + 1) * per] for t in range(self.threads)]
+        nparts = self.threads * 2 if self.threads > 1 else 1  # dynamic balancing on the pool
+        per = -(-len(blocks) // nparts)
+        self._parts = [blocks[t * per:(t + 1) * per] for t in range(nparts)]
         self._parts = [q for q in self._parts if q]
         self._H = None
 
@@ -119,7 +120,7 @@ class AttentionNumpyKernel:
             res = list(_pool(self.threads).map(lambda tp: self._part(tp[0], tp[1], Mf, V2, Vw2, shift),
                                                enumerate(self._parts)))
         else:
-            res = [self._part(0, self._parts[0], Mf, V2, Vw2, shift)]
+            res = [self._part(0, [b for part in self._parts for b in part], Mf, V2, Vw2, shift)]
         gV, dM, loss = res[0]
         for g2, d2, l2 in res[1:]:
             gV += g2

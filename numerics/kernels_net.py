@@ -76,7 +76,7 @@ class NetNumpyKernel:
     """
 
     def __init__(self, X, Y, activation: str, m: int, mass=None, block: int = 128, threads: int | None = None,
-                 bias: bool = True):
+                 bias: bool = True, parts_per_thread: int = 2):
         if activation not in FUSED_ACTIVATIONS:
             raise ValueError(f"no fused kernel for {activation!r}; fused are {FUSED_ACTIVATIONS}")
         X = np.asarray(X, dtype=np.float64)
@@ -97,13 +97,14 @@ class NetNumpyKernel:
         B, n = self.block, self.n
         self.T = np.empty((self.m, n))  # tanh(gamma z) for all particles
         self.Ug = np.empty((self.m, self.Xt.shape[1]))  # gamma * u
-        self._buf = [np.empty((B, n)) for _ in range(self.threads)]
-        self._D = [np.empty((B, n)) for _ in range(self.threads)]
         blocks = [(lo, min(lo + B, self.m)) for lo in range(0, self.m, B)]
-        # contiguous halves: each thread streams through its own part of T
-        per = -(-len(blocks) // self.threads)
-        self._parts = [blocks[t * per:(t + 1) * per] for t in range(self.threads)]
+        # contiguous parts (each streams through its own rows of T), scheduled dynamically on the pool
+        nparts = self.threads * max(1, int(parts_per_thread))
+        per = -(-len(blocks) // nparts)
+        self._parts = [blocks[t * per:(t + 1) * per] for t in range(nparts)]
         self._parts = [p for p in self._parts if p]
+        self._buf = [np.empty((B, n)) for _ in self._parts]
+        self._D = [np.empty((B, n)) for _ in self._parts]
 
     # pass 1: T = tanh(gamma U Xt^T), partial predictor A_w^T T
     def _forward(self, t, part, Aw):
@@ -144,7 +145,7 @@ class NetNumpyKernel:
             for G in Fs[1:]:
                 F += G
         else:
-            F = self._forward(0, self._parts[0], Aw)
+            F = self._forward(0, [b for part in self._parts for b in part], Aw)
         # predictor f = sum_j p_j a_j (alpha + beta T_j)
         if self.mass is None:
             F = (F * self.beta + self.alpha * A.sum(axis=0)[:, None]) / m
@@ -160,5 +161,5 @@ class NetNumpyKernel:
             list(_pool(self.threads).map(lambda tp: self._backward(tp[0], tp[1], A, Eb, Ed, EdX, c_a, va, vu),
                                          enumerate(self._parts)))
         else:
-            self._backward(0, self._parts[0], A, Eb, Ed, EdX, c_a, va, vu)
+            self._backward(0, [b for part in self._parts for b in part], A, Eb, Ed, EdX, c_a, va, vu)
         return loss

@@ -73,10 +73,11 @@ def test_attention_velocity_matches_generated_evaluators(name, fused):
     u = rng.standard_normal((m, model.p_u))
     mu, data = Measure(a=a, u=u, mass=[1 / m] * m), Dataset(X=X, Y=Y)
     ref_a, ref_u = measure_velocity(model, mu, data)
-    f = field_for(model, X, Y, fused=fused, block=4, threads=2)
-    va, vu, Lv = f.evaluate(a, u)
-    assert _close(va, ref_a, 1e-13) and _close(vu, ref_u, 1e-13)
-    assert abs(Lv - measure_loss(model, mu, data)) <= 1e-14
+    for block, threads in ((4, 2), (1, 2), (2, 1), (64, 1)):
+        f = field_for(model, X, Y, fused=fused, block=block, threads=threads)
+        va, vu, Lv = f.evaluate(a, u)
+        assert _close(va, ref_a, 1e-13) and _close(vu, ref_u, 1e-13)
+        assert abs(Lv - measure_loss(model, mu, data)) <= 1e-14
 
 
 def test_euler_step_is_gradient_descent_with_step_m_tau():
