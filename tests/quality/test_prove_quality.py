@@ -52,6 +52,10 @@ TRUE_LINES = [
     ("softplus(z) - softplus(-z) == z", [], ()),
     ("tanh(z)**2 <= 1", [], ()),
     ("exp(-z**2) <= 1", [], ()),
+    ("max(z, 0, 1 - z) >= 1/2", [], ()),                       # kink at 1/2
+    ("sign(z)*z >= 0", [], ()),                                  # = |z|
+    ("heaviside(z) >= 1/2", ["z in [0, 1]"], ()),                # H(0) = 1/2
+    ("cubic_step''(z) >= -12", [], ()),                          # jump from 12 to -12 at 0
 ]
 
 FALSE_LINES = [
@@ -91,6 +95,10 @@ FALSE_LINES = [
     ("max(x, 0) == x", [], ()),
     ("z**2 > 0", [], ()),
     ("exp(-z**2) < 1", [], ()),
+    ("|heaviside(z - 1/7) - 1/2| >= 1/2", [], ()),               # H = 1/2 exactly at the jump
+    ("cubic_step''(z) < 12", [], ()),                            # attained at the breakpoint 0
+    ("max(z, 0, 1 - z) > 1/2", [], ()),
+    ("|z - 1| + |z + 1| > 2", [], ()),                           # equality on all of [-1, 1]
 ]
 
 
