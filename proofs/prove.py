@@ -749,9 +749,10 @@ def _const_ball(c):
 
 
 def _snap_candidates(prob, z_approx):
-    """Exact candidate maximisers near a float point: rationals of small denominator, range ends,
-    and (in one variable) the exact critical points sympy finds nearby."""
-    cands = []
+    """Exact candidate maximisers near a float point, cheapest first (a generator: the caller stops at the
+    first one it can certify): rationals of small denominator and range ends, then (in one variable) the exact
+    critical points sympy's solveset finds nearby, then closed-form guesses of a critical point."""
+    seen = []
     per_coord = []
     for r, z in zip(prob.ranges, z_approx):
         opts = []
@@ -764,6 +765,13 @@ def _snap_candidates(prob, z_approx):
             if end.is_finite and closed and abs(float(end) - z) < 1e-3 and end not in opts:
                 opts.append(end)
         per_coord.append(opts[:3])
+    import itertools
+
+    for k, combo in enumerate(itertools.product(*per_coord)):
+        if k > 24:
+            break
+        seen.append(list(combo))
+        yield list(combo)
     if prob.n == 1:
         zs = prob.syms[0]
         zf = sp.Float(z_approx[0], 30)
@@ -781,20 +789,15 @@ def _snap_candidates(prob, z_approx):
         crit = _sympy(lambda: sp.solveset(dv, zs, sp.Interval(lo, hi)), 5.0)
         if isinstance(crit, sp.FiniteSet):
             for c in crit:
-                if c not in per_coord[0]:
-                    per_coord[0].append(c)
                 # sympy solved d(vs)/dz = 0 there: remembered so the concavity test need not re-prove it
                 prob.critical[(c,)] = vs
-    import itertools
-
-    for combo in itertools.product(*per_coord):
-        cands.append(list(combo))
-        if len(cands) > 24:
-            break
+                if [c] not in seen:
+                    seen.append([c])
+                    yield [c]
     for g in _polished_guesses(prob, z_approx):
-        if g not in cands:
-            cands.append(g)
-    return cands
+        if g not in seen:
+            seen.append(g)
+            yield g
 
 
 def _polished_guesses(prob, z_approx, dps=40):
@@ -1204,11 +1207,23 @@ def _point_cell(v_true, domain, fixed, strict, bits, constraints):
 
 def _sample_refute(v_true, ranges, constraints, strict, bits, seed, n=48):
     """A simple exact point where the true violation is certified (ball > 0, or >= 0 if strict), or None."""
+    from .codegen import compile_expr
+
     syms = [r.symbol for r in ranges]
     vt = _concrete(v_true)
+    try:
+        fast = compile_expr(syms, v_true, "arb")
+    except Exception:  # noqa: BLE001 - no ball evaluator: use the exact route only
+        fast = None
     for pt in _points(ranges, n, seed):
         if not all(r.contains(z) for r, z in zip(ranges, pt)):
             continue
+        if fast is not None:
+            # cheap screen with the compiled balls (a piecewise function at a breakpoint gives a union there,
+            # so this may miss, never invent); the decision is the true value below
+            b0 = _arb_point(fast, pt, bits)
+            if b0.is_finite() and not (b0 >= 0 if strict else b0 > 0) and not (0 in b0):
+                continue
         ball = _true_ball(vt.subs(dict(zip(syms, pt))), bits)
         if ball is None or not (ball >= 0 if strict else ball > 0):
             continue
