@@ -346,9 +346,10 @@ def _prove_identity(text, lhs, rhs, ranges, constraints, dps, samples, seed, t0,
                     claim=text, verdict=Verdict.REFUTED, margin=ball2, precision=f"arb {2 * bits} bits",
                     method="python-flint ball at an exact point", witness=wit, assumptions=assumptions,
                     instance=dom,
-                    message=(f"LHS - RHS is in {_enclosure_str(ball2.lower(), ball2.upper())} at "
-                             f"{', '.join(f'{k} = {v}' for k, v in _witness_dict(ranges, pt).items())}, "
-                             "which excludes 0 (ball arithmetic at two precisions)"),
+                    message=(f"LHS - RHS is in {_enclosure_str(ball2.lower(), ball2.upper())}"
+                             + (f" at {', '.join(f'{k} = {v}' for k, v in _witness_dict(ranges, pt).items())}"
+                                if ranges else "")
+                             + ", which excludes 0 (ball arithmetic at two precisions)"),
                     stats={"points": used + 1, "seconds": time.perf_counter() - t0, "latex": latex})
         with workdps(dps):
             try:
@@ -968,7 +969,7 @@ def _prove_constant(text, v, op, strict, dps, t0, assumptions, latex):
         if val.is_finite() and (val < 0 or (not strict and val <= 0)):
             return CheckResult(claim=text, verdict=Verdict.PROVED, margin=-val, precision=f"arb {b} bits",
                                method="python-flint ball", assumptions=assumptions,
-                               message=f"LHS - RHS violation is in {_enclosure_str(val.lower(), val.upper())}. "
+                               message=f"the violation is in {_enclosure_str(val.lower(), val.upper())} (< 0 proves it). "
                                        f"LaTeX: {latex}",
                                stats={"seconds": time.perf_counter() - t0, "latex": latex})
         if val.is_finite() and (val > 0 or (strict and val >= 0)):
