@@ -459,6 +459,7 @@ class _Problem:
         self._grad_arb = None
         self._limits = {}
         self.constraints = [(compile_expr(self.syms, g, "arb"), _concrete(g), strict) for g, strict, _ in constraints]
+        self.undefined = []  # centres (t) where v had no finite ball
         self.critical = {}  # exact point -> expression whose gradient sympy solved to vanish there
         self.holes = []  # [(z box, v_star)]: v <= v_star on that box (certified locally)
         self.ends = []
@@ -567,6 +568,10 @@ class _Problem:
             if val.is_finite():
                 return val
             if point:
+                # a centre where v has no finite ball: perhaps a point where the statement is undefined (a pole
+                # the extended evaluator would otherwise take for a limit at a box end); checked after the run
+                if len(self.undefined) < 8:
+                    self.undefined.append([b.mid() for b in balls])
                 return val
         hi = self.ext_upper(ivs, open_end, 0)
         # boxes: only the upper end is read by the branch-and-bound (numerics/bnb.py uses f(box).upper())
@@ -1234,6 +1239,21 @@ def _sample_refute(v_true, ranges, constraints, strict, bits, seed, n=48):
     return None
 
 
+def _undefined_point(prob, v_true, syms, embed):
+    """A domain point (exact) where the statement is undefined, among the centres the search met, or None."""
+    vt = _concrete(v_true)
+    while prob.undefined:
+        t_mid = prob.undefined.pop(0)
+        t = [_arb_fraction(m) for m in t_mid]
+        z = prob.z_of(t)
+        if any(c is None for c in z):
+            continue
+        full = embed(z)
+        if _true_ball(vt.subs(dict(zip(syms, full))), 128) is None:
+            return full
+    return None
+
+
 def _run_cell(prob, strict, tol, bits, max_boxes, deadline, v_true, domain, constraints, fixed=None):
     """Branch-and-bound on one cell; then the equality-attained certificate. Returns a dict.
 
@@ -1261,10 +1281,14 @@ def _run_cell(prob, strict, tol, bits, max_boxes, deadline, v_true, domain, cons
            "upper": res.upper if res.upper.is_finite() else INF, "unresolved": res.unresolved,
            "exhausted": res.exhausted, "status": "open", "witness": None, "equality": None}
     up = out["upper"]
+    syms = [r.symbol for r in domain]
+    undefined = _undefined_point(prob, v_true, syms, embed)
+    if undefined is not None:
+        out["undefined"] = undefined
+        return out
     if not isinstance(up, float) and (up < 0 if strict else up <= 0):
         out["status"] = "proved"
         return out
-    syms = [r.symbol for r in domain]
     vt = _concrete(v_true)
 
     def violated(pt, b):  # pt: a domain point
@@ -1331,6 +1355,10 @@ def _run_cell(prob, strict, tol, bits, max_boxes, deadline, v_true, domain, cons
                             time_limit=left())
         prob.holes = []
         out["boxes"] += res2.boxes_explored
+        undefined = _undefined_point(prob, v_true, syms, embed)
+        if undefined is not None:
+            out["undefined"] = undefined
+            return out
         up2 = res2.upper if res2.upper.is_finite() else INF
         if not isinstance(up2, float) and up2 <= 0:
             # v(z*) = 0 exactly and v <= 0 everywhere: the supremum is exactly 0
@@ -1454,6 +1482,13 @@ def _prove_inequality(text, lhs, op, rhs, ranges, constraints, dps, max_boxes, t
         for e in cell["equality"] or ():
             if e not in eqs:
                 eqs.append(e)
+        if cell.get("undefined") is not None:
+            where = ", ".join(f"{r.name} = {z}" for r, z in zip(ranges, cell["undefined"]))
+            stats["seconds"] = time.perf_counter() - t0
+            return CheckResult(claim=text, verdict=Verdict.INCONCLUSIVE, precision=f"arb {bits} bits",
+                               method=method, assumptions=assumptions, instance=dom, stats=stats,
+                               message=f"the statement is undefined at {where}, which the domain contains; "
+                                       "exclude it with an open end (e.g. --over 'x in (0, 1]') or --assume")
         if cell["status"] != "proved":
             open_cells += 1
             exhausted = exhausted or cell["exhausted"]

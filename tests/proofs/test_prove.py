@@ -346,3 +346,19 @@ def test_prove_time_limit_is_honoured_and_reported():
     assert time.perf_counter() - t0 < 20
     assert r.verdict is Verdict.INCONCLUSIVE  # equality on the whole diagonal: honest, not proved by accident
     assert "--time-limit" in r.message or "--max-boxes" in r.message
+
+
+@pytest.mark.parametrize("stmt, over", [
+    ("-1/x**2 <= 0", ["x in (-1, 1)"]),   # a pole inside the domain: "true where defined" is not proved
+    ("-1/x**2 <= 0", ["x in R"]),
+    ("1/x <= 5", ["x in (-1, 0]"]),       # a pole at a closed end
+    ("log(x) <= x", ["x in [0, 1]"]),
+])
+def test_prove_statement_undefined_somewhere_in_the_domain_is_never_proved(stmt, over):
+    r = prove(stmt, over=over, max_boxes=3000, time_limit=10)
+    assert r.verdict is Verdict.INCONCLUSIVE, r.message
+
+
+def test_prove_same_statements_with_the_point_excluded_are_proved():
+    _assert_proved(prove("-1/x**2 <= 0", over=["x in (0, 1)"]))
+    _assert_proved(prove("log(x) <= x", over=["x in (0, 1]"]))
