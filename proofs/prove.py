@@ -329,6 +329,18 @@ def _prove_identity(text, lhs, rhs, ranges, constraints, dps, samples, seed, t0,
             message=f"sympy reduces LHS - RHS to 0 for {dom or 'all values'}. LaTeX: {latex}",
             stats={"seconds": time.perf_counter() - t0, "latex": latex})
     bits = dps_to_bits(dps)
+    z0 = _derivative_identity(d, ranges, constraints, bits, seed)
+    if z0 is not None:
+        where = ", ".join(f"{r.name} = {z}" for r, z in zip(ranges, z0))
+        return CheckResult(
+            claim=text, verdict=Verdict.PROVED, margin="0", precision=f"exact (sympy) + arb {bits} bits",
+            method="sympy: every partial derivative of LHS - RHS is 0, LHS - RHS = 0 at a point; "
+                   "ball branch-and-bound: defined and continuous on the (connected) domain",
+            assumptions=assumptions, instance=dom,
+            message=(f"the derivative of LHS - RHS reduces to 0 (sympy), LHS - RHS = 0 exactly at {where}, and "
+                     f"LHS - RHS is defined and continuous on all of {dom} (certified enclosures on a cover of "
+                     f"the compactified domain), so it vanishes identically. LaTeX: {latex}"),
+            stats={"seconds": time.perf_counter() - t0, "latex": latex, "anchor": _witness_dict(ranges, z0)})
     arb_d = compile_expr(syms, d, "arb")
     mp_l = compile_expr(syms, lhs, "mpmath")
     mp_r = compile_expr(syms, rhs, "mpmath")
@@ -404,6 +416,46 @@ def _display_function(name, order=0, _cache={}):
         _cache[key] = type(f"display_{name}_{order}", (sp.Function,),
                            {"nargs": 1, "fdiff": fdiff, "_latex": _latex, "is_real": True})
     return _cache[key]
+
+
+def _derivative_identity(d, ranges, constraints, bits, seed):
+    """Prove d == 0 on the domain when sympy cannot reduce d itself: every partial derivative reduces to 0,
+    d vanishes exactly at one point, and d is defined and continuous on the whole domain (a product of
+    intervals, hence connected; no constraints). Definedness is certified by the branch-and-bound on d and
+    -d: every box of a cover of the compactified domain gets a finite enclosure, and no centre is undefined.
+    Returns the anchor point, or None."""
+    from numerics.bnb import maximize
+    from numerics.precision import arb_prec
+
+    if constraints or not ranges:
+        return None
+    dc = _concrete(d)
+    if dc.has(*_JUMPS):
+        return None
+    syms = [r.symbol for r in ranges]
+    t0 = time.perf_counter()
+    for s_ in syms:
+        if time.perf_counter() - t0 > 10 or not _symbolic_zero(sp.diff(dc, s_), 5.0):
+            return None
+    z0 = None
+    for pt in _points(ranges, 12, seed):
+        if not all(r.contains(z) for r, z in zip(ranges, pt)):
+            continue
+        e = dc.subs(dict(zip(syms, pt)))
+        if _true_ball(e, 128) is not None and _symbolic_zero(e, 4.0):
+            z0 = pt
+            break
+    if z0 is None:
+        return None
+    for expr in (d, -d):
+        prob = _Problem(expr, ranges, [])
+        prob._point_bits = bits - 8
+        with arb_prec(bits):
+            # only finiteness matters here (tol = 1): a box with an undefined point never gets a finite bound
+            res = maximize(prob.f, prob.t_box, tol=1, max_boxes=3000, time_limit=10)
+        if not res.upper.is_finite() or res.unresolved or res.exhausted or prob.undefined:
+            return None
+    return z0
 
 
 def _latex_line(lhs, op, rhs, ranges, text=None):

@@ -224,8 +224,8 @@ def test_prove_false_identities_refuted(stmt, over):
 
 
 def test_prove_identity_sympy_cannot_reduce_is_numerical_never_proved():
-    # true for z > 0, but sympy does not simplify it: numerical agreement only
-    r = prove("atan(z) + atan(1/z) == pi/2", over=["z in (0, oo)"])
+    # true for x >= -1 (|x + 1| = x + 1), but sympy knows no sign for x + 1: numerical agreement only
+    r = prove("sqrt(x**2 + 2*x + 1) == x + 1", over=["x in [-1, oo)"])
     assert r.verdict is Verdict.INCONCLUSIVE
     assert r.numerical
     assert float(r.margin) < 1e-15
@@ -362,3 +362,23 @@ def test_prove_statement_undefined_somewhere_in_the_domain_is_never_proved(stmt,
 def test_prove_same_statements_with_the_point_excluded_are_proved():
     _assert_proved(prove("-1/x**2 <= 0", over=["x in (0, 1)"]))
     _assert_proved(prove("log(x) <= x", over=["x in (0, 1]"]))
+
+
+@pytest.mark.parametrize("stmt, over, expected", [
+    # sympy cannot reduce these, but their derivatives vanish: proved on connected domains where defined
+    ("atan(z) + atan(1/z) == pi/2", ["z in (0, oo)"], "proved"),
+    ("atan(z) + atan(1/z) == -pi/2", ["z in (-oo, 0)"], "proved"),
+    ("atan(x) + atan(y) == atan((x + y)/(1 - x*y))", ["x in (-1/2, 1/2)", "y in (-1/2, 1/2)"], "proved"),
+    # the same formulas across the singularity or the branch cut: never proved
+    ("atan(z) + atan(1/z) == pi/2", ["z in R"], "refuted"),
+    ("atan(x) + atan(y) == atan((x + y)/(1 - x*y))", ["x in (-2, 2)", "y in (-2, 2)"], "refuted"),
+])
+def test_prove_identities_through_a_vanishing_derivative(stmt, over, expected):
+    r = prove(stmt, over=over)
+    assert r.verdict is Verdict(expected), r.message
+    assert not r.numerical
+
+
+def test_prove_identity_undefined_at_a_point_of_the_domain_is_not_proved():
+    r = prove("atan(z) + atan(1/z) == pi/2", over=["z in [0, oo)"])
+    assert r.verdict is Verdict.INCONCLUSIVE
