@@ -77,6 +77,8 @@ from ._result import CheckResult, Verdict
 __all__ = ["prove", "named_functions", "parse_statement"]
 
 _JUMPS = (sp.Piecewise, sp.Heaviside, sp.sign, sp.DiracDelta, sp.floor, sp.ceiling)
+# atoms that are not real-analytic wherever defined (fractional powers are excluded separately)
+_NOT_ANALYTIC = _JUMPS + (sp.Abs, sp.Max, sp.Min, relu)
 _OPS_LATEX = {"==": "=", "<=": r"\le", "<": "<", ">=": r"\ge", ">": ">"}
 
 
@@ -512,6 +514,10 @@ class _Problem:
         self._limits = {}
         self.constraints = [(compile_expr(self.syms, g, "arb"), _concrete(g), strict) for g, strict, _ in constraints]
         self.undefined = []  # centres (t) where v had no finite ball
+        self.strict_infinity = False  # see ext_upper: boxes at infinity may answer "v < 0 here"
+        self._strict_marker = arb(2) ** -200
+        self.analytic = not self.v_ext.has(*_NOT_ANALYTIC) and all(
+            p.exp.is_Integer for p in self.v_ext.atoms(sp.Pow))
         self.critical = {}  # exact point -> expression whose gradient sympy solved to vanish there
         self.holes = []  # [(z box, v_star)]: v <= v_star on that box (certified locally)
         self.ends = []
@@ -658,7 +664,9 @@ class _Problem:
         env = dict(zip(self.syms, ivs))
         refine = self.refine if self.smooth else None
         lo, hi = ext_eval(self.v_ext, env, open_end, refine)
-        if not isinstance(hi, float) or depth > self.n or not self.smooth:
+        # strict mode: a bound of exactly 0 at infinity is not enough; try the strict limit argument below
+        want_more = self.strict_infinity and not isinstance(hi, float) and hi >= 0
+        if (not isinstance(hi, float) and not want_more) or depth > self.n or not self.smooth:
             return hi
         for i, (a, b) in enumerate(ivs):
             r, (c_lo, c_hi) = self.ranges[i], self.ends[i]
@@ -678,8 +686,13 @@ class _Problem:
             if self.n == 1 and ((inf_hi and inc) or (inf_lo and dec)):
                 lim = self.limit(i, 1 if inf_hi else -1)
                 if lim is not None:
+                    if self.strict_infinity and self.analytic and not isinstance(lim[1], float) and lim[1] <= 0:
+                        # v is monotone towards infinity with limit <= 0, real-analytic and not constant on the
+                        # connected domain (checked by the caller): it never reaches its limit, so v < 0 on
+                        # every point of this box. The marker says exactly that ("< 0 here"), not a sup bound.
+                        return -self._strict_marker
                     return lim[1]
-        return INF
+        return hi
 
     def refine(self, node, env, open_end):
         """A better interval for a sum/product node that came out unbounded on a box reaching infinity.
@@ -1341,6 +1354,20 @@ def _run_cell(prob, strict, tol, bits, max_boxes, deadline, v_true, domain, cons
     if not isinstance(up, float) and (up < 0 if strict else up <= 0):
         out["status"] = "proved"
         return out
+    if (strict and not isinstance(up, float) and up <= 0 and prob.n == 1 and prob.analytic and prob.smooth
+            and res.lower.is_finite() and res.lower < 0):
+        # sup v = 0 approached at infinity only? v <= 0 everywhere is proved; v is real-analytic and somewhere
+        # < 0 (the incumbent), so it cannot equal 0 on an interval; the strict re-run asks the boxes at infinity
+        # for "v < 0 here" (monotone towards a limit <= 0) and every other box for an upper bound < 0.
+        prob.strict_infinity = True
+        with arb_prec(bits):
+            res_s = maximize(prob.f, prob.t_box, tol=tol, max_boxes=max_boxes, grad=prob.grad, time_limit=left())
+        prob.strict_infinity = False
+        out["boxes"] += res_s.boxes_explored
+        if res_s.upper.is_finite() and res_s.upper < 0 and _undefined_point(prob, v_true, syms, embed) is None:
+            out["status"] = "proved"
+            out["strict_at_infinity"] = True
+            return out
     vt = _concrete(v_true)
 
     def violated(pt, b):  # pt: a domain point

@@ -56,6 +56,8 @@ TRUE_LINES = [
     ("sign(z)*z >= 0", [], ()),                                  # = |z|
     ("heaviside(z) >= 1/2", ["z in [0, 1]"], ()),                # H(0) = 1/2
     ("cubic_step''(z) >= -12", [], ()),                          # jump from 12 to -12 at 0
+    ("sigmoid(z) < 1", [], ()),                                  # sup 1 approached at infinity only
+    ("atan(z) + atan(1/z) == pi/2", ["z in (0, oo)"], ()),       # derivative 0, value at 1
 ]
 
 FALSE_LINES = [
@@ -99,6 +101,8 @@ FALSE_LINES = [
     ("cubic_step''(z) < 12", [], ()),                            # attained at the breakpoint 0
     ("max(z, 0, 1 - z) > 1/2", [], ()),
     ("|z - 1| + |z + 1| > 2", [], ()),                           # equality on all of [-1, 1]
+    ("atan(z) + atan(1/z) == pi/2", ["z in R"], ()),             # -pi/2 for z < 0
+    ("x*exp(-x) < 1/E", ["x in [0, oo)"], ()),                   # equality at x = 1, strict sign
 ]
 
 
