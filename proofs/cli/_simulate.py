@@ -211,6 +211,8 @@ def simulate_cmd(
     elif init is not None:
         from ..measure import load_measure
 
+        if mdl is None:
+            fail("--init needs the symbolic model, which supports dimensions up to 64; drop --init or reduce d")
         mu = load_measure(init, mdl)
         a0 = np.asarray([_floats(aj) for aj in mu.a], dtype=np.float64)
         u0 = _floats(mu.u)
