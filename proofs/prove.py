@@ -1397,12 +1397,17 @@ def _run_cell(prob, strict, tol, bits, max_boxes, deadline, v_true, domain, cons
         seeds.append([-float(z) for z in z_pt])  # symmetric functions have mirrored maximisers
     holes, eq_pts, tried = [], [], 0
     budget = min(max_boxes, 1500 * prob.n)
-    while seeds and len(holes) < 6 and tried < 16:
+    def out_of_time():
+        return deadline is not None and time.perf_counter() > deadline
+
+    while seeds and len(holes) < 6 and tried < 16 and not out_of_time():
         found = False
-        while seeds and tried < 16:
+        while seeds and tried < 16 and not out_of_time():
             seed_pt = seeds.pop(0)
             tried += 1
             for cand in _snap_candidates(prob, seed_pt):
+                if out_of_time():
+                    break
                 if strict:
                     full = embed(cand)
                     in_dom = all(r.contains(z) for r, z in zip(domain, full)) and not (
