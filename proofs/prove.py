@@ -16,6 +16,10 @@ What is certified
 -----------------
 * ``==``: ``proved`` only when sympy reduces LHS - RHS to 0 (symbols carry the
   sign assumptions of their ranges; constants through their minimal polynomial).
+  Otherwise, when every partial derivative of LHS - RHS reduces to 0, LHS - RHS
+  is 0 exactly at one point, and the branch-and-bound certifies that it is
+  defined (finite enclosures) on the whole connected domain, ``proved`` too
+  (``atan(z) + atan(1/z) == pi/2`` on ``(0, oo)``; refuted on ``R``).
   Otherwise LHS - RHS is evaluated at many exact rational points: a python-flint
   ball that excludes 0 (confirmed at twice the precision) ``refutes`` with that
   point; agreement at every point is reported ``inconclusive`` with
@@ -49,7 +53,11 @@ What is certified
   ``v`` (piecewise conditions decided by sympy) is ``> 0`` (``>= 0`` if strict),
   confirmed at twice the precision, or where equality holds exactly for a strict
   claim. Otherwise ``inconclusive`` with the certified enclosure of the supremum
-  and the unresolved boxes. Mean-value forms, monotone faces and local
+  and the unresolved boxes. A statement undefined at a point of the domain (a
+  pole inside it, ``log`` at a closed end) is never ``proved``. A strict bound
+  approached only at infinity (``sigmoid(z) < 1``) is proved in one variable when
+  ``v`` is real-analytic, monotone towards infinity with limit <= 0 and somewhere
+  < 0 (so it never reaches the limit). Mean-value forms, monotone faces and local
   certificates are used only where ``v`` has no jump (no Heaviside, sign,
   unsplit piecewise).
 """
