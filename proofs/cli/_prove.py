@@ -15,7 +15,7 @@ def prove_cmd(
     assume: Optional[List[str]] = typer.Option(None, "--assume", help="extra constraint between variables, e.g. 'x <= y' (repeatable)"),
     dps: int = typer.Option(20, "--dps", help="working precision of the balls (decimal digits)"),
     max_boxes: int = typer.Option(20000, "--max-boxes", help="branch-and-bound budget (boxes per run)"),
-    time_limit: float = typer.Option(60.0, "--time-limit", help="branch-and-bound budget (seconds per run)"),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="time budget for the whole statement (seconds)"),
     samples: int = typer.Option(64, "--samples", help="points of the randomised check of identities"),
     seed: int = typer.Option(0, "--seed", help="seed of the random sample points"),
     json_out: bool = typer.Option(False, "--json", help="one JSON object on stdout"),
