@@ -119,20 +119,17 @@ class NetNumpyKernel:
             F += tmp
         return F
 
-    # pass 2: velocities of the particles of this part
-    def _backward(self, t, part, A, Eb, Ed, EdX, c_a, va, vu):
+    # pass 2: velocities of the particles of this part (the rank-k / constant parts are added after)
+    def _backward(self, t, part, A, Eb, Ed, va, vu):
         buf, D = self._buf[t], self._D[t]
         for lo, hi in part:
             Tb = self.T[lo:hi]
             bb, Db = buf[:hi - lo], D[:hi - lo]
             np.matmul(Tb, Eb, out=va[lo:hi])  # -(beta/n) T E
-            va[lo:hi] += c_a  # -(alpha/n) sum_i E_i
             np.matmul(A[lo:hi], Ed, out=Db)  # D = -(beta gamma / n) A E^T  (rank k)
             np.multiply(Tb, Tb, out=bb)
             bb *= Db  # D T^2
-            # (D (1 - T^2)) Xt = A (Ed Xt) - (D T^2) Xt: the rank-k part costs B k (d+1), not a pass
-            np.matmul(bb, self.Xt, out=vu[lo:hi])
-            np.subtract(A[lo:hi] @ EdX, vu[lo:hi], out=vu[lo:hi])
+            np.matmul(bb, self.Xt, out=vu[lo:hi])  # (D T^2) Xt
 
     def evaluate(self, A, U, va, vu):
         """Fill ``va`` (m, k) and ``vu`` (m, d+1) with the velocity at (A, U); return the loss."""
@@ -158,8 +155,11 @@ class NetNumpyKernel:
         c_a = E.sum(axis=0) * (-self.alpha / n)
         EdX = Ed @ self.Xt  # (k, d+1)
         if self.threads > 1 and len(self._parts) > 1:
-            list(_pool(self.threads).map(lambda tp: self._backward(tp[0], tp[1], A, Eb, Ed, EdX, c_a, va, vu),
+            list(_pool(self.threads).map(lambda tp: self._backward(tp[0], tp[1], A, Eb, Ed, va, vu),
                                          enumerate(self._parts)))
         else:
-            self._backward(0, [b for part in self._parts for b in part], A, Eb, Ed, EdX, c_a, va, vu)
+            self._backward(0, [b for part in self._parts for b in part], A, Eb, Ed, va, vu)
+        va += c_a  # -(alpha/n) sum_i E_i
+        # (D (1 - T^2)) Xt = A (Ed Xt) - (D T^2) Xt: the rank-k part costs m k (d+1), not an n x m pass
+        np.subtract(A @ EdX, vu, out=vu)
         return loss
