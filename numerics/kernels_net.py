@@ -103,7 +103,6 @@ class NetNumpyKernel:
         per = -(-len(blocks) // nparts)
         self._parts = [blocks[t * per:(t + 1) * per] for t in range(nparts)]
         self._parts = [p for p in self._parts if p]
-        self._buf = [np.empty((B, n)) for _ in self._parts]
         self._D = [np.empty((B, n)) for _ in self._parts]
 
     # pass 1: T = tanh(gamma U Xt^T), partial predictor A_w^T T
@@ -121,15 +120,15 @@ class NetNumpyKernel:
 
     # pass 2: velocities of the particles of this part (the rank-k / constant parts are added after)
     def _backward(self, t, part, A, Eb, Ed, va, vu):
-        buf, D = self._buf[t], self._D[t]
+        D = self._D[t]
         for lo, hi in part:
             Tb = self.T[lo:hi]
-            bb, Db = buf[:hi - lo], D[:hi - lo]
+            Db = D[:hi - lo]
             np.matmul(Tb, Eb, out=va[lo:hi])  # -(beta/n) T E
             np.matmul(A[lo:hi], Ed, out=Db)  # D = -(beta gamma / n) A E^T  (rank k)
-            np.multiply(Tb, Tb, out=bb)
-            bb *= Db  # D T^2
-            np.matmul(bb, self.Xt, out=vu[lo:hi])  # (D T^2) Xt
+            np.multiply(Db, Tb, out=Db)
+            np.multiply(Db, Tb, out=Db)  # D T^2, in place: the working set (T block, D block) stays in L2
+            np.matmul(Db, self.Xt, out=vu[lo:hi])  # (D T^2) Xt
 
     def evaluate(self, A, U, va, vu):
         """Fill ``va`` (m, k) and ``vu`` (m, d+1) with the velocity at (A, U); return the loss."""

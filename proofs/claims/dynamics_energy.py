@@ -15,8 +15,9 @@ What is certified:
 * ``model: a15`` (:math:`\Omega=\mathbb R`, :math:`\Phi(u)=u^2`, :math:`R(s)=(s-1)^2`, V = 0): the Euler iterates are
   computed from the exact decimal inputs in python-flint balls; the Hessian
   :math:`\frac{8}{m^2}uu^\top+\frac{4(s-1)}{m}I` (:math:`s=\frac1m\sum u_j^2`) has extreme eigenvalues
-  :math:`(12s-4)/m` and :math:`4(s-1)/m`, and :math:`s` is convex along a segment, so the Lipschitz constant on
-  each step's segment is enclosed from its end points. ``proved``: every step satisfies
+  :math:`(12s-4)/m` and :math:`4(s-1)/m`, affine in s; along a segment :math:`0\le s\le\max(s_k,s_{k+1})`
+  (s is convex there), so :math:`\max(\mathrm{Lip}(s_k),\mathrm{Lip}(s_{k+1}),4/m)` bounds the Lipschitz
+  constant on each step's segment. ``proved``: every step satisfies
   :math:`m\tau\,\mathrm{Lip}<2` and :math:`F_{k+1}<F_k` is certified; ``refuted``: some
   :math:`F_{k+1}>F_k` is certified (witness: step index, exact inputs).
 * other models (``sigmoid``, ``relu-lift``, ``attention``...): a float64 run of the engine
@@ -76,7 +77,9 @@ def _a15_balls(u0, m, tau, steps, bits):
         for k in range(steps):
             u = [x - 4 * t * x * (s - 1) for x in u]  # Euler: u_j' = -4 u_j (s - 1)
             s_new = s_of(u)
-            cond = mm * t * lip(s).max(lip(s_new))  # Lip on the segment: s is convex along it
+            # Lip on the segment: the eigenvalues (12s-4)/m, 4(s-1)/m are affine in s, and along the
+            # segment s ranges in [0, max(s_k, s_k+1)] at most (s >= 0 is convex there): endpoints + s = 0
+            cond = mm * t * lip(s).max(lip(s_new)).max(arb(4) / mm)
             worst = cond if worst is None else worst.max(cond)
             Fn = (s_new - 1) ** 2
             dec = F[-1] - Fn
