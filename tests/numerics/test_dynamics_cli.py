@@ -129,3 +129,28 @@ def test_bench_dynamics_json_small():
 def test_bench_rejects_bad_input(args, needle, capsys):
     code, err = run_inprocess(capsys, "bench", "dynamics", *args)
     assert code == 2 and needle in err and err.count("\n") == 1
+
+
+def test_simulate_from_initial_measure_file(tmp_path, capsys):
+    """--init MU.json: the first diagnostic is the loss of that exact measure (recomputed independently)."""
+    from proofs.cli import main
+
+    rng = np.random.default_rng(2)
+    X, Y = rng.standard_normal((6, 2)).round(3), rng.standard_normal((6, 1)).round(3)
+    data = tmp_path / "d.json"
+    data.write_text(json.dumps({"X": X.tolist(), "Y": Y.tolist()}))
+    a, w, b = rng.standard_normal((3, 1)).round(3), rng.standard_normal((3, 2)).round(3), rng.standard_normal(3).round(3)
+    mu = tmp_path / "mu.json"
+    mu.write_text(json.dumps({"a": a.tolist(), "w": w.tolist(), "b": [str(v) for v in b]}))
+    with pytest.raises(SystemExit) as exc:
+        main(["simulate", "--model", "sigmoid", "--data", str(data), "--init", str(mu), "--m", "3", "--steps", "4",
+              "--dt", "0.1", "--json"])
+    assert exc.value.code == 0
+    obj = json.loads(capsys.readouterr().out)
+    S = 1 / (1 + np.exp(-(X @ w.T + b)))
+    ref = 0.5 * np.mean(np.sum((S @ a / 3 - Y) ** 2, axis=1))
+    assert abs(obj["initial_loss"] - ref) < 1e-15
+    with pytest.raises(SystemExit) as exc:
+        main(["simulate", "--model", "sigmoid", "--data", str(data), "--init", str(mu), "--m", "4", "--steps", "4",
+              "--dt", "0.1", "--json"])
+    assert exc.value.code == 2 and "has 3 particles" in capsys.readouterr().err
