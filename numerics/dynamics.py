@@ -34,7 +34,9 @@ gets in-place speed paths. float64 throughout.
 from __future__ import annotations
 
 import abc
+import contextlib
 import math
+import signal
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -620,8 +622,10 @@ class ParticleFlow:
         """``steps`` steps from ``state`` (not modified); returns the final State.
 
         ``callback(step_index, state, loss_before)`` is called every ``every`` steps (and after
-        the last one) if given; it may raise KeyboardInterrupt to stop (the state reached so far
-        is then returned through the exception's ``state`` attribute).
+        the last one) if given. Ctrl-C (SIGINT, when running in the main thread) is deferred to the
+        next step boundary, so the state is always consistent: a ``KeyboardInterrupt`` is raised
+        carrying ``state`` (the State after ``steps_done`` complete steps) and ``steps_done``. A
+        KeyboardInterrupt raised by the callback carries them too.
         """
         if not isinstance(steps, int) or steps < 0:
             raise _invalid(f"steps must be a non-negative integer, got {steps!r}")
@@ -635,19 +639,21 @@ class ParticleFlow:
                                                                                copy=True)
         else:
             a, u = state
-        with blas_single_thread(use_blas1):
+        with blas_single_thread(use_blas1), _deferred_sigint() as pending:
             for s in range(1, steps + 1):
+                if fast:
+                    self.last_loss = self._euler_inplace(a, u)
+                else:
+                    a, u = self.step(State(a, u))
                 try:
-                    if fast:
-                        self.last_loss = self._euler_inplace(a, u)
-                    else:
-                        a, u = self.step(State(a, u))
+                    if callback is not None and ((every and s % every == 0) or s == steps):
+                        callback(s, State(a, u), self.last_loss)
+                    if pending():
+                        raise KeyboardInterrupt
                 except KeyboardInterrupt as exc:
                     exc.state = State(a, u)
-                    exc.steps_done = s - 1
+                    exc.steps_done = s
                     raise
-                if callback is not None and ((every and s % every == 0) or s == steps):
-                    callback(s, State(a, u), self.last_loss)
         return State(a, u)
 
     # -- diagnostics ------------------------------------------------------------
@@ -702,6 +708,27 @@ def ntk_flow(X, Y, a, *, eta, activation="relu", bias=False, train_outer=False, 
     field = NetField(X, Y, activation, mass=np.full(m, 1.0 / math.sqrt(m)), xp=xp, bias=bias)
     h = float(eta) * n / math.sqrt(m)
     return ParticleFlow(field, dt=h, dt_inner=h, train_outer=train_outer)
+
+
+@contextlib.contextmanager
+def _deferred_sigint():
+    """Within: SIGINT only sets a flag (checked by the caller between steps); restored after.
+
+    Outside the main thread (where handlers cannot be installed) it is a no-op."""
+    hit = []
+
+    def handler(signum, frame):
+        hit.append(signum)
+
+    try:
+        old = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread
+        yield lambda: False
+        return
+    try:
+        yield lambda: bool(hit)
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def _fro(xp, a):

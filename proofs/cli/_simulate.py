@@ -270,9 +270,11 @@ def simulate_cmd(
     try:
         final = flow.run(state, remaining, every=every, callback=callback)
     except KeyboardInterrupt as exc:
+        if not hasattr(exc, "state"):  # no consistent state to keep: the last checkpoint stays as it is
+            raise
         interrupted = True
-        st = getattr(exc, "state", state)
-        done = steps_done + getattr(exc, "steps_done", 0)
+        st = exc.state
+        done = steps_done + exc.steps_done
         if not hist["step"] or hist["step"][-1] != done:
             record(done, st)
         save(st, done)

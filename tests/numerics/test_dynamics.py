@@ -349,3 +349,23 @@ def test_optional_backends_match_numpy(backend):
     f = NetField(xp.asarray(X), xp.asarray(Y), xp=xp)
     s_x = ParticleFlow(f, **kw).run(State(xp.asarray(a), xp.asarray(u)), 3)
     assert _close(to_numpy(s_x.a), s_np.a, 1e-13) and _close(to_numpy(s_x.u), s_np.u, 1e-13)
+
+
+@pytest.mark.parametrize("method", ["euler", "rk4"])
+def test_ctrl_c_stops_at_a_step_boundary_with_a_consistent_state(method):
+    import os
+    import signal
+
+    X, Y, a, u = _net_instance(21)
+    flow = ParticleFlow(NetField(X, Y), dt=0.1, method=method)
+
+    def cb(s, st, loss):
+        if s == 3:
+            os.kill(os.getpid(), signal.SIGINT)  # delivered inside the run: deferred to the boundary
+
+    with pytest.raises(KeyboardInterrupt) as exc:
+        flow.run(State(a, u), 10, every=1, callback=cb)
+    assert exc.value.steps_done == 3
+    ref = ParticleFlow(NetField(X, Y), dt=0.1, method=method).run(State(a, u), 3)
+    assert np.array_equal(exc.value.state.a, ref.a) and np.array_equal(exc.value.state.u, ref.u)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
