@@ -97,9 +97,11 @@ def _a15_balls(u0, m, tau, steps, bits):
 def _check_a15(inst, claim_id, dps):
     m = int(inst.get("m", 10))
     u0 = inst.get("u0", "0.9")
-    u0 = list(u0) if isinstance(u0, (list, tuple)) else [u0] * m
+    u0 = [str(v) for v in u0] if isinstance(u0, (list, tuple)) else [str(u0)] * m
     if len(u0) != m:
-        u0 = (u0 * m)[:m]
+        from .._errors import InvalidArgument
+
+        raise InvalidArgument(f"u0 has {len(u0)} particles but m = {m}; give one value or m values")
     tau = str(inst.get("tau", "0.24"))
     steps = int(inst.get("steps", 100))
     thr = a15_threshold_at_minimiser(m)

@@ -62,6 +62,10 @@ def _check_a15(inst):
         return inconclusive(ID, inst, precision="sympy", method="closed form", assumptions=ASSUMPTIONS,
                             message=f"F_m(t_m) simplified to {Ftm}, expected 1/4")
     T = sp.Rational(horizon)
+    if not T > 0:
+        from .._errors import InvalidArgument
+
+        raise InvalidArgument(f"horizon must be a positive number or 'infinite', got {horizon!r}")
     # F_m is decreasing in t (w = (m^2-1) e^{-8t} decreases and F = (w/(1+w))^2 increases in w)
     w = sp.Symbol("w", positive=True)
     Fw = sp.simplify(F.subs(sp.exp(-8 * t), w / (m ** 2 - 1)))
