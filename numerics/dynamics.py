@@ -47,7 +47,7 @@ from .kernels_net import FUSED_ACTIVATIONS, NetNumpyKernel, blas_single_thread
 
 __all__ = ["State", "VelocityField", "NetField", "AttentionField", "ButcherTableau", "TABLEAUS", "METHODS",
            "ParticleFlow", "field_for", "XP_ACTIVATIONS",
-           "ntk_flow"]
+           "ntk_flow", "w2_distance"]
 
 
 class State(tuple):
@@ -708,6 +708,26 @@ def ntk_flow(X, Y, a, *, eta, activation="relu", bias=False, train_outer=False, 
     field = NetField(X, Y, activation, mass=np.full(m, 1.0 / math.sqrt(m)), xp=xp, bias=bias)
     h = float(eta) * n / math.sqrt(m)
     return ParticleFlow(field, dt=h, dt_inner=h, train_outer=train_outer)
+
+
+def w2_distance(s1: State, s2: State, mass1=None, mass2=None) -> float:
+    """Wasserstein-2 distance between two particle measures (points theta_j = (a_j, u_j), masses
+    default uniform), exact optimal transport by POT (``ot.emd2``; pip install 'escset[ot]')."""
+    try:
+        import ot
+    except ImportError:
+        raise _invalid("w2_distance needs POT: pip install 'escset[ot]'") from None
+    P = np.hstack([np.asarray(B.to_numpy(s1[0])).reshape(s1.m, -1), np.asarray(B.to_numpy(s1[1]))])
+    Q = np.hstack([np.asarray(B.to_numpy(s2[0])).reshape(s2.m, -1), np.asarray(B.to_numpy(s2[1]))])
+    if P.shape[1] != Q.shape[1]:
+        raise _invalid(f"particles of different dimensions: {P.shape[1]} and {Q.shape[1]}")
+    w1 = np.full(len(P), 1.0 / len(P)) if mass1 is None else np.asarray(mass1, float) / np.sum(mass1)
+    w2 = np.full(len(Q), 1.0 / len(Q)) if mass2 is None else np.asarray(mass2, float) / np.sum(mass2)
+    from scipy.spatial.distance import cdist
+
+    M = cdist(P, Q, "sqeuclidean")  # differences formed directly: accurate for nearby measures
+    G = ot.emd(w1, w2, M)  # optimal plan; the cost is summed here (emd2 rounds tiny costs to 0)
+    return float(np.sqrt(max(float(np.sum(G * M)), 0.0)))
 
 
 @contextlib.contextmanager

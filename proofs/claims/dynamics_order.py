@@ -51,11 +51,17 @@ def _float_errors(inst):
     T = float(Fraction(str(inst.get("T", "0.4"))))
     ref_steps = int(inst.get("ref_steps", 512))
     ref = ParticleFlow(field, dt=T / ref_steps, method="rk4").run(State(a, u), ref_steps)
-    errs = []
+    errs, w2 = [], []
     for s in STEPS:
         out = ParticleFlow(field, dt=T / s, method=inst["method"]).run(State(a, u), s)
         errs.append(float(max(np.max(np.abs(out.a - ref.a)), np.max(np.abs(out.u - ref.u)))))
-    return [T / s for s in STEPS], errs
+        try:
+            from numerics.dynamics import w2_distance
+
+            w2.append(w2_distance(out, ref))
+        except ValueError:  # POT not installed: the W2 column is simply absent
+            pass
+    return [T / s for s in STEPS], errs, w2
 
 
 def _mp_errors(inst, dps):
@@ -126,9 +132,11 @@ def check(inst, *, dps=30):
         raise InvalidArgument(f"unknown method {method!r}; valid are {', '.join(TABLEAUS)}")
     inst = dict(inst, method=method)
     p = int(inst.get("order", TABLEAUS[method].order))
-    dts, errs = _float_errors(inst)
+    dts, errs, w2 = _float_errors(inst)
     slope = _slope(dts, errs)
     stats = {"slope_float64": slope, "errors_float64": errs, "steps": list(STEPS)}
+    if w2:
+        stats["w2_to_reference"] = w2  # W2 between the particle measures (POT): decays at the same order
     if slope >= p - BAND:
         return inconclusive(ID, inst, margin=BAND - abs(slope - p), precision="float64", method="fitted slope",
                             assumptions=ASSUMPTIONS, numerical=True, stats=stats,

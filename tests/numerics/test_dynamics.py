@@ -369,3 +369,19 @@ def test_ctrl_c_stops_at_a_step_boundary_with_a_consistent_state(method):
     ref = ParticleFlow(NetField(X, Y), dt=0.1, method=method).run(State(a, u), 3)
     assert np.array_equal(exc.value.state.a, ref.a) and np.array_equal(exc.value.state.u, ref.u)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+
+def test_w2_distance_reference_values():
+    """W2 between particle measures: translation by c gives |c|; 1-D measures match in sorted order."""
+    pytest.importorskip("ot")
+    from numerics.dynamics import w2_distance
+
+    rng = np.random.default_rng(22)
+    a, u = rng.standard_normal((7, 2, 1)), rng.standard_normal((7, 3))
+    c_a, c_u = rng.standard_normal((2, 1)), rng.standard_normal(3)
+    d = w2_distance(State(a, u), State(a + c_a, u + c_u))
+    assert abs(d - np.sqrt(np.sum(c_a ** 2) + np.sum(c_u ** 2))) < 1e-12
+    x, y = rng.standard_normal(9), rng.standard_normal(9)
+    s1 = State(x[:, None, None], np.zeros((9, 0)))
+    s2 = State(y[:, None, None], np.zeros((9, 0)))
+    assert abs(w2_distance(s1, s2) - np.sqrt(np.mean((np.sort(x) - np.sort(y)) ** 2))) < 1e-12
