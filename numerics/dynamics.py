@@ -197,6 +197,19 @@ def _generated_activation(act):
     return s, ds
 
 
+def _checked_data(X, Y, x_ndim, what):
+    """X, Y as float64 numpy arrays (Y of ndim 1 means k = 1); one-line error on bad shapes or NaN/inf."""
+    Xn = np.asarray(B.to_numpy(X), dtype=np.float64)
+    Yn = np.asarray(B.to_numpy(Y), dtype=np.float64)
+    if Yn.ndim == 1:
+        Yn = Yn[:, None]
+    if Xn.ndim != x_ndim or Yn.ndim != 2 or Xn.shape[0] != Yn.shape[0] or Xn.shape[0] < 1:
+        raise _invalid(f"{what}, got {Xn.shape}, {Yn.shape}")
+    if not (np.all(np.isfinite(Xn)) and np.all(np.isfinite(Yn))):
+        raise _invalid("data contain NaN or inf; give finite numbers")
+    return Xn, Yn
+
+
 class NetField(VelocityField):
     r"""Two-layer network with bias, vector output: :math:`g(u,x)=\sigma(w\cdot x+b)`, ``u=(w,b)``.
 
@@ -213,14 +226,7 @@ class NetField(VelocityField):
                  block=128, threads=None, name=None, bias=True):
         xp = np if xp is None else xp
         self.xp = xp
-        Xn = np.asarray(B.to_numpy(X), dtype=np.float64)
-        Yn = np.asarray(B.to_numpy(Y), dtype=np.float64)
-        if Yn.ndim == 1:
-            Yn = Yn[:, None]
-        if Xn.ndim != 2 or Yn.ndim != 2 or Xn.shape[0] != Yn.shape[0] or Xn.shape[0] < 1:
-            raise _invalid(f"data must be X (n, d), Y (n, k) with n >= 1, got {Xn.shape}, {Yn.shape}")
-        if not (np.all(np.isfinite(Xn)) and np.all(np.isfinite(Yn))):
-            raise _invalid("data contain NaN or inf; give finite numbers")
+        Xn, Yn = _checked_data(X, Y, 2, "data must be X (n, d), Y (n, k) with n >= 1")
         self.n, self.d = Xn.shape
         self.bias = bool(bias)
         self.k, self.q, self.p_u = Yn.shape[1], 1, self.d + int(self.bias)
@@ -313,14 +319,7 @@ class AttentionField(VelocityField):
                  threads=None):
         xp = np if xp is None else xp
         self.xp = xp
-        Xn = np.asarray(B.to_numpy(X), dtype=np.float64)
-        Yn = np.asarray(B.to_numpy(Y), dtype=np.float64)
-        if Yn.ndim == 1:
-            Yn = Yn[:, None]
-        if Xn.ndim != 3 or Yn.ndim != 2 or Xn.shape[0] != Yn.shape[0] or Xn.shape[0] < 1:
-            raise _invalid(f"attention data must be X (n, L, p), Y (n, k), got {Xn.shape}, {Yn.shape}")
-        if not (np.all(np.isfinite(Xn)) and np.all(np.isfinite(Yn))):
-            raise _invalid("data contain NaN or inf; give finite numbers")
+        Xn, Yn = _checked_data(X, Y, 3, "attention data must be X (n, L, p), Y (n, k)")
         self.n, self.L, self.p = Xn.shape
         self.k, self.q = Yn.shape[1], self.p
         self.qk = bool(qk)
