@@ -27,6 +27,22 @@ __all__ = ["loss_mp", "psi_mp", "grad_psi_mp", "hessian_psi_mp", "velocity_mp", 
            "refine_stationary", "to_mpf"]
 
 
+def _central_jacobian(F, x, h):
+    """Jacobian of the vector function F at x by central differences of step h (mpmath matrix)."""
+    cols = []
+    for t in range(len(x)):
+        xp, xm = list(x), list(x)
+        xp[t] += h
+        xm[t] -= h
+        fp, fm = F(xp), F(xm)
+        cols.append([(fp[s] - fm[s]) / (2 * h) for s in range(len(fp))])
+    J = mpmath.matrix(len(cols[0]), len(x))
+    for t, col in enumerate(cols):
+        for s, v in enumerate(col):
+            J[s, t] = v
+    return J
+
+
 def to_mpf(v):
     """An mpf from an int, Fraction, decimal string, float or mpf, read exactly then rounded at the current dps."""
     if isinstance(v, mpmath.mpf):
@@ -147,15 +163,7 @@ def refine_argmax_abs_psi(model, mu, data, u0, *, dps=50, max_iter=60):
                 break
             # Hessian by central differences of the exact gradient (symbolic second derivatives of softmax
             # heads are slow to generate; the Newton step only needs ~dps/2 correct digits of it)
-            H = mpmath.matrix(pu, pu)
-            for t in range(pu):
-                up = list(u)
-                um = list(u)
-                up[t] += h
-                um[t] -= h
-                gp, gm = grad(up), grad(um)
-                for s_ in range(pu):
-                    H[s_, t] = (gp[s_] - gm[s_]) / (2 * h)
+            H = _central_jacobian(grad, u, h)
             try:
                 step = mpmath.lu_solve(H, mpmath.matrix(g))
             except ZeroDivisionError:
@@ -226,15 +234,7 @@ def refine_stationary(model, mu, data, *, digits=30, max_iter=50, dps=None):
             if hist[-1] < target:
                 return _unflatten(model, mu, th), hist[-1]
             h = mpmath.mpf(10) ** (-(dps // 2))
-            J = mpmath.matrix(N, N)
-            for t in range(N):
-                tp = list(th)
-                tm = list(th)
-                tp[t] += h
-                tm[t] -= h
-                fp, fm = F(tp), F(tm)
-                for s in range(N):
-                    J[s, t] = (fp[s] - fm[s]) / (2 * h)
+            J = _central_jacobian(F, th, h)
             try:
                 step, _ = mpmath.qr_solve(J, mpmath.matrix(fv))
             except (ZeroDivisionError, ValueError):
