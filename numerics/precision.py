@@ -53,3 +53,35 @@ def arb_prec(bits: int):
         yield
     finally:
         flint.ctx.prec = old
+
+
+def arb_endpoint_fraction(x):
+    """The exact rational value of an exact ball (its midpoint), e.g. of ``ball.lower()``."""
+    from fractions import Fraction
+
+    m, e = x.mid().man_exp()
+    m, e = int(m), int(e)
+    return Fraction(m * 2 ** e) if e >= 0 else Fraction(m, 2 ** -e)
+
+
+def outward_decimal(x, up: bool, digits: int = 17) -> str:
+    """Decimal string of the upper (``up``) or lower end of the ball ``x``, rounded outward to ``digits``
+    significant digits, so that printed enclosures stay rigorous. Non-finite ends print as ``inf``/``-inf``/``nan``."""
+    from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
+    from fractions import Fraction
+
+    if not x.is_finite():
+        return "nan" if x.is_nan() else ("inf" if up else "-inf")
+    q = arb_endpoint_fraction(x.upper() if up else x.lower())
+    if q == 0:
+        return "0"
+    with localcontext() as ctx:
+        ctx.prec = digits + 40
+        d = Decimal(q.numerator) / Decimal(q.denominator)
+        d = d.quantize(Decimal(1).scaleb(d.adjusted() - digits + 1), rounding=ROUND_CEILING if up else ROUND_FLOOR)
+        # the division above is itself rounded: step once more outward if it landed inside
+        if up and Fraction(d) < q:
+            d = d.next_plus()
+        if not up and Fraction(d) > q:
+            d = d.next_minus()
+    return format(d.normalize(), "g")

@@ -53,8 +53,11 @@ def to_jsonable(x: Any) -> Any:
         import flint
 
         if isinstance(x, flint.arb):
-            return {"mid": x.mid().str(20, radius=False), "rad": x.rad().str(3, radius=False),
-                    "lower": x.lower().str(20, radius=False), "upper": x.upper().str(20, radius=False)}
+            from numerics.precision import outward_decimal
+
+            # lower/upper rounded outward: a printed enclosure stays an enclosure
+            return {"mid": x.mid().str(20, radius=False), "rad": outward_decimal(x.rad(), True, 3),
+                    "lower": outward_decimal(x, False, 20), "upper": outward_decimal(x, True, 20)}
     except ImportError:  # pragma: no cover
         pass
     return str(x)

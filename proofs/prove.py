@@ -70,7 +70,6 @@ import re
 import signal
 import threading
 import time
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from fractions import Fraction
 
 import sympy as sp
@@ -81,6 +80,7 @@ from ._grammar import CONSTANTS, parse_relation
 from ._prove_domain import Range, parse_ranges
 from ._prove_interval import INF, _hull, ext_eval
 from ._result import CheckResult, Verdict
+from numerics.precision import arb_endpoint_fraction, outward_decimal
 
 __all__ = ["prove", "named_functions", "parse_statement"]
 
@@ -163,11 +163,14 @@ def _implicit_variables(statement, functions):
     return names
 
 
-def parse_statement(statement, over=(), assume=()):
-    """Parse the statement, its domain and assumptions: (lhs, op, rhs, ranges, constraints)."""
+def parse_statement(statement, over=(), assume=(), functions=None):
+    """Parse the statement, its domain and assumptions: (lhs, op, rhs, ranges, constraints).
+
+    ``functions`` adds grammar functions (name -> callable building a sympy expression), e.g. a user activation."""
     if not isinstance(statement, str) or not statement.strip():
         raise InvalidArgument(f"got statement {statement!r}; valid is a string 'LHS == RHS' or 'LHS <= RHS'")
     fns = named_functions()
+    fns.update(functions or {})
     ranges = parse_ranges(over)
     if not ranges:
         ranges = [Range(n, -sp.oo, sp.oo, False, False) for n in _implicit_variables(statement, fns)]
@@ -207,30 +210,14 @@ def parse_statement(statement, over=(), assume=()):
 # ---------------------------------------------------------------------------
 def _arb_fraction(x) -> Fraction:
     """The exact value of an exact arb (its midpoint)."""
-    m, e = x.mid().man_exp()
-    m, e = int(m), int(e)
-    return Fraction(m * 2 ** e) if e >= 0 else Fraction(m, 2 ** -e)
+    return arb_endpoint_fraction(x)
 
 
 def _fmt(x, up: bool, digits: int = 6) -> str:
     """A decimal string rounded outward (down or up) to ``digits`` significant digits."""
     if isinstance(x, float):
         return "inf" if x > 0 else "-inf"
-    q = _arb_fraction(x.upper() if up else x.lower())
-    if q == 0:
-        return "0"
-    with localcontext() as ctx:
-        ctx.prec = 60
-        d = Decimal(q.numerator) / Decimal(q.denominator)
-        exp = d.adjusted() - digits + 1
-        d = d.quantize(Decimal(1).scaleb(exp), rounding=ROUND_CEILING if up else ROUND_FLOOR)
-    # the 60-digit division is itself rounded: step once more outward to stay rigorous
-    if up and Fraction(d) < q:
-        d = d.next_plus()
-    if not up and Fraction(d) > q:
-        d = d.next_minus()
-    s = format(d.normalize(), "g")
-    return s
+    return outward_decimal(x, up, digits)
 
 
 def _enclosure_str(lo, hi) -> str:
@@ -1626,7 +1613,8 @@ def _prove_inequality(text, lhs, op, rhs, ranges, constraints, dps, max_boxes, t
 # entry point
 # ---------------------------------------------------------------------------
 def prove(statement: str, over=(), assume=(), *, dps: int = 20, max_boxes: int = 20000,
-          time_limit: float | None = 60.0, tol=None, samples: int = 64, seed: int = 0) -> CheckResult:
+          time_limit: float | None = 60.0, tol=None, samples: int = 64, seed: int = 0,
+          functions=None) -> CheckResult:
     r"""Certify ``statement`` (``"LHS == RHS"`` or an inequality) for all variables in their ranges.
 
     Parameters
@@ -1663,7 +1651,7 @@ def prove(statement: str, over=(), assume=(), *, dps: int = 20, max_boxes: int =
     if time_limit is not None and (not isinstance(time_limit, (int, float)) or not time_limit > 0
                                    or math.isinf(time_limit)):
         raise InvalidArgument(f"got time_limit={time_limit!r}, valid is a positive number of seconds or None")
-    lhs, op, rhs, ranges, constraints = parse_statement(statement, over, assume)
+    lhs, op, rhs, ranges, constraints = parse_statement(statement, over, assume, functions)
     assumptions = tuple(str(r) for r in ranges) + tuple(c[2] for c in constraints)
     if op == "==":
         return _prove_identity(statement, lhs, rhs, ranges, constraints, dps, samples, seed, t0, assumptions)
