@@ -80,3 +80,20 @@ def test_get_activation_rejects_bad_input(bad):
 def test_free_symbols_rejected():
     with pytest.raises(InvalidArgument):
         Activation("bad", Z + sp.Symbol("w"))
+
+
+def test_sup_falls_back_to_a_rigorous_ball_enclosure():
+    # sympy cannot locate the extrema of exp(-z^2) sin(3z); reference by mpmath: a root of the derivative
+    # near the grid maximiser, evaluated at 40 digits (independent of the branch-and-bound)
+    act = get_activation("exp(-z**2)*sin(3*z)")
+    b = act.sup_abs(0)
+    assert b.value is None and not b.exact and b.enclosure is not None
+    with mpmath.workdps(40):
+        f = lambda z: mpmath.exp(-z ** 2) * mpmath.sin(3 * z)
+        z0 = max((mpmath.mpf(i) / 1000 for i in range(-3000, 3000)), key=lambda z: abs(f(z)))
+        zs = mpmath.findroot(lambda z: mpmath.diff(f, z), z0)
+        ref = abs(f(zs))
+        lo, hi = b.enclosure
+        assert mpmath.mpf(lo.numerator) / lo.denominator <= ref <= mpmath.mpf(hi.numerator) / hi.denominator
+    assert float(hi - lo) < 1e-6  # width, not only containment
+    assert act.bounded is True
