@@ -66,6 +66,18 @@ def test_simulate_data_file_attention_and_plot(tmp_path):
     png = tmp_path / "p.png"
     p = run("simulate", "--model", "attention", "--data", data, "--p", "2", "--L", "3", "--m", "6", "--steps", "20",
             "--dt", "0.1", "--method", "heun", "--plot", png, "--json")
+    try:
+        import matplotlib  # noqa: F401  (the plot extra)
+    except ImportError:
+        # without the extra: one clear line, exit 2, nothing written
+        assert p.returncode == 2 and "escset[plot]" in p.stderr and p.stderr.count("\n") == 1
+        assert not png.exists()
+        p = run("simulate", "--model", "attention", "--data", data, "--p", "2", "--L", "3", "--m", "6",
+                "--steps", "20", "--dt", "0.1", "--method", "heun", "--json")
+        assert p.returncode == 0, p.stderr
+        obj = json.loads(p.stdout)
+        assert obj["final_loss"] < obj["initial_loss"]
+        return
     assert p.returncode == 0, p.stderr
     obj = json.loads(p.stdout)
     assert obj["final_loss"] < obj["initial_loss"] and png.stat().st_size > 1000
