@@ -106,6 +106,13 @@ class VelocityField(abc.ABC):
     def predict(self, a, u):
         """f_mu(x_i), (n, k)."""
 
+    def _masses(self, m):
+        """The particle masses as an xp array for m particles (cached; ``_mass_in`` None means 1/m)."""
+        if self._mass_m != m:
+            self._mass = _mass_array(self._mass_in, m, self.xp)
+            self._mass_m = m
+        return self._mass
+
     def loss(self, a, u) -> float:
         xp = self.xp
         E = self.predict(a, u) - self.Y
@@ -254,12 +261,6 @@ class NetField(VelocityField):
         self._mass = None
         self._mass_m = None
 
-    def _masses(self, m):
-        if self._mass_m != m:
-            self._mass = _mass_array(self._mass_in, m, self.xp)
-            self._mass_m = m
-        return self._mass
-
     def _get_kernel(self, m):
         if self._kernel is None or self._kernel.m != m:
             self._kernel = NetNumpyKernel(B.to_numpy(self.X), B.to_numpy(self.Y), self.activation, m,
@@ -341,12 +342,6 @@ class AttentionField(VelocityField):
         self._kernel_opts = dict(block=block, threads=threads)
         self._kernel = None
         self._kernel_m = None
-
-    def _masses(self, m):
-        if self._mass_m != m:
-            self._mass = _mass_array(self._mass_in, m, self.xp)
-            self._mass_m = m
-        return self._mass
 
     def _get_kernel(self, m):
         from .kernels_attention import AttentionNumpyKernel
