@@ -75,18 +75,11 @@ def _X(data):
 
 def psi_mp(model, mu, data, u, *, dps=50, r=None):
     """Psi_mu(u) as a list of k*q mpf (row-major) at ``dps`` digits."""
+    from proofs.measure import psi
+
     with workdps(dps):
-        r = _residual(model, mu, data, dps) if r is None else r
-        g = model.compile("g", "mpmath")
-        uu = [to_mpf(v) for v in u]
-        k, q, n = model.k, model.q, data.n
-        acc = [mpmath.mpf(0)] * (k * q)
-        for ri, xi in zip(r, _X(data)):
-            gv = g(*uu, *xi)
-            for c in range(k):
-                for qq in range(q):
-                    acc[c * q + qq] += ri[c] * gv[qq]
-        return [v / n for v in acc]
+        M = psi(model, mu, data, [[to_mpf(v) for v in u]], "mpmath", r=r)[0]  # the k x q matrix
+        return [v for row in M for v in row]
 
 
 def grad_psi_mp(model, mu, data, u, *, dps=50, r=None):
