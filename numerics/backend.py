@@ -86,10 +86,10 @@ def backend_name(xp) -> str:
     if is_numpy(xp):
         return "numpy"
     name = getattr(xp, "__name__", str(xp))
-    for b in BACKEND_NAMES:
-        if b in name:
-            return b
-    return name
+    parts = name.split(".")  # "jax.numpy" is jax (not numpy), "array_api_compat.torch" is torch
+    if parts[0] == "array_api_compat" and len(parts) > 1:
+        parts = parts[1:]
+    return parts[0] if parts[0] in BACKEND_NAMES else name
 
 
 def asarray(x, xp=np, dtype=None):

@@ -61,6 +61,33 @@ def test_fused_kernel_with_masses_and_blocks(activation):
         assert abs(L - measure_loss(model, mu, data)) <= 1e-14
 
 
+@pytest.mark.parametrize("route", ["tanh", "exp"])
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("scale", [2.0, 400.0])
+def test_fused_kernel_tanh_routes(route, activation, scale):
+    """Both ways of computing tanh in the fused kernel (np.tanh, or 2/(1+e^{-2y}) - 1 with
+    e^{-2y} = inf at y < -354) against the generated evaluators; scale 400 puts most
+    pre-activations far into saturation (the overflow limit), with no warning."""
+    from numerics.kernels_net import NetNumpyKernel
+
+    X, Y, a, u = _net_instance(5, n=13, d=3, k=2, m=10, scale=scale)
+    m = len(u)
+    model = get_model("sigmoid", k=2, d=3, activation=activation)
+    mu, data = Measure(a=a, u=u, mass=[1 / m] * m), Dataset(X=X, Y=Y)
+    ref_a, ref_u = measure_velocity(model, mu, data)
+    ker = NetNumpyKernel(X, Y, activation, m, block=4, threads=2, tanh_route=route)
+    assert ker.tanh_route == route
+    va, vu = np.empty((m, 2)), np.empty((m, 4))
+    L = ker.evaluate(a.reshape(m, 2).copy(), u.copy(), va, vu)
+    assert np.all(np.isfinite(va)) and np.all(np.isfinite(vu))
+    assert _close(va, ref_a.reshape(m, 2), 1e-13) and _close(vu, ref_u, 1e-13)
+    assert abs(L - measure_loss(model, mu, data)) <= 1e-14
+    if scale > 100:
+        assert np.max(np.abs(ker.T)) == 1.0  # saturated entries are exactly +-1, as tanh's
+    with pytest.raises(ValueError, match="tanh_route"):
+        NetNumpyKernel(X, Y, activation, m, tanh_route="expit")
+
+
 @pytest.mark.parametrize("name", ["attention", "attention-qk"])
 @pytest.mark.parametrize("fused", [True, False])
 def test_attention_velocity_matches_generated_evaluators(name, fused):
@@ -351,6 +378,71 @@ def test_optional_backends_match_numpy(backend):
     assert _close(to_numpy(s_x.a), s_np.a, 1e-13) and _close(to_numpy(s_x.u), s_np.u, 1e-13)
 
 
+@pytest.mark.parametrize("model", ["net", "attention-qk"])
+def test_jax_compiled_run_matches_numpy_steps_and_callbacks(model, monkeypatch):
+    """On JAX, run() executes chunks of steps in one jitted fori_loop: same states as numpy
+    (every method, regularisers, two timescales), callbacks at the same steps with the same
+    losses (chunks end at callback steps and at COMPILED_CHUNK), recompiled when dt changes."""
+    pytest.importorskip("jax")
+    from numerics.backend import get_backend, to_numpy
+
+    xp = get_backend("jax")
+    if model == "net":
+        X, Y, a, u = _net_instance(23)
+
+        def make(xq):
+            return NetField(xq.asarray(X), xq.asarray(Y), xp=xq) if xq is not np else NetField(X, Y)
+    else:
+        rng = np.random.default_rng(23)
+        X, Y = rng.standard_normal((5, 3, 2)), rng.standard_normal((5, 2))
+        a, u = rng.standard_normal((4, 2, 2)), rng.standard_normal((4, 2 * 2 * 2))
+
+        def make(xq):
+            return AttentionField(xq.asarray(X), xq.asarray(Y), qk=True, dq=2, xp=xq)
+    monkeypatch.setattr(ParticleFlow, "COMPILED_CHUNK", 2)
+    for kw in (dict(method="euler"), dict(method="heun", l1=0.02, weight_decay=0.01, dt_inner=0.05)):
+        seen = {}
+        for name, xq in (("numpy", np), ("jax", xp)):
+            log = []
+            flow = ParticleFlow(make(xq), dt=0.1, **kw)
+            st = State(xq.asarray(a), xq.asarray(u)) if xq is not np else State(a, u)
+            out = flow.run(st, 7, every=3, callback=lambda s, sta, loss: log.append((s, loss)))
+            seen[name] = (to_numpy(out.a), to_numpy(out.u), log, flow)
+        (a0, u0, log0, _), (a1, u1, log1, jflow) = seen["numpy"], seen["jax"]
+        assert jflow._compiled is not None  # the compiled loop ran
+        assert _close(a1, a0, 1e-12) and _close(u1, u0, 1e-12)
+        assert [s for s, _ in log1] == [s for s, _ in log0] == [3, 6, 7]
+        assert all(abs(l1 - l0) <= 1e-13 * max(1.0, abs(l0)) for (_, l1), (_, l0) in zip(log1, log0))
+        # a changed step size is honoured (the traced step is recompiled)
+        jflow.dt = 0.05
+        ref = ParticleFlow(make(np), dt=0.05, **kw).run(State(a, u), 2)
+        got = jflow.run(State(xp.asarray(a), xp.asarray(u)), 2)
+        assert _close(to_numpy(got.u), ref.u, 1e-12)
+
+
+def test_jax_compiled_run_ctrl_c_keeps_a_consistent_state():
+    pytest.importorskip("jax")
+    import os
+    import signal
+
+    from numerics.backend import get_backend, to_numpy
+
+    xp = get_backend("jax")
+    X, Y, a, u = _net_instance(24)
+    flow = ParticleFlow(NetField(xp.asarray(X), xp.asarray(Y), xp=xp), dt=0.1)
+
+    def cb(s, st, loss):
+        if s == 4:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(KeyboardInterrupt) as exc:
+        flow.run(State(xp.asarray(a), xp.asarray(u)), 10, every=2, callback=cb)
+    assert exc.value.steps_done == 4
+    ref = ParticleFlow(NetField(X, Y), dt=0.1).run(State(a, u), 4)
+    assert _close(to_numpy(exc.value.state.u), ref.u, 1e-12)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 @pytest.mark.parametrize("method", ["euler", "rk4"])
 def test_ctrl_c_stops_at_a_step_boundary_with_a_consistent_state(method):
     import os
@@ -385,3 +477,19 @@ def test_w2_distance_reference_values():
     s1 = State(x[:, None, None], np.zeros((9, 0)))
     s2 = State(y[:, None, None], np.zeros((9, 0)))
     assert abs(w2_distance(s1, s2) - np.sqrt(np.mean((np.sort(x) - np.sort(y)) ** 2))) < 1e-12
+
+
+def test_backend_names_are_the_top_level_library():
+    """jax.numpy is JAX, not numpy (the compiled JAX loop and the bench records rely on it)."""
+    import array_api_strict
+
+    from numerics.backend import backend_name, get_backend
+
+    assert backend_name(np) == "numpy"
+    assert backend_name(array_api_strict) == "array_api_strict"
+    for name in ("jax", "torch", "cupy"):
+        try:
+            xp = get_backend(name)
+        except Exception:  # noqa: BLE001 - not installed here
+            continue
+        assert backend_name(xp) == name
