@@ -188,16 +188,23 @@ def _peer(cmd, quiet_wait=0.0):
 
 def compare(workload, peers_dir, *, m=None, steps=None, repeats=3, peer_python=None, backend="numpy",
             quiet_wait=60.0):
-    """escset and the peers of ``peers_dir`` run alternately, ``repeats`` times each; medians."""
+    """escset and the peers of ``peers_dir`` run alternately, ``repeats`` times each; medians.
+
+    ``backend``: one escset backend, or several separated by commas (rows ``escset[numpy]``,
+    ``escset[jax]``, ...; each row then carries its ratio to every implementation in ``ratios``).
+    """
+    backends = [b.strip() for b in backend.split(",") if b.strip()]
     peers = [("numpy", sys.executable, ["peer_numpy.py"])]
     if peer_python:
         peers += [("torch", peer_python, ["peer_torch.py"]), ("jax", peer_python, ["peer_jax.py"])]
     extra = ["--workload", workload] + (["--m", str(m)] if m else []) + (["--steps", str(steps)] if steps else [])
-    me = [sys.executable, "-c", "import sys; from proofs.cli import main; main(sys.argv[1:])",
-          "bench", "dynamics", "--json", "--backend", backend] + extra
+    mine_names = ["escset"] if len(backends) == 1 else [f"escset[{b}]" for b in backends]
+    me = {nm: [sys.executable, "-c", "import sys; from proofs.cli import main; main(sys.argv[1:])",
+               "bench", "dynamics", "--json", "--backend", b] + extra for nm, b in zip(mine_names, backends)}
     runs: dict[str, list] = {}
     for _ in range(repeats):
-        runs.setdefault("escset", []).append(_peer(me, quiet_wait))
+        for nm, cmd in me.items():
+            runs.setdefault(nm, []).append(_peer(cmd, quiet_wait))
         for name, py, script in peers:
             runs.setdefault(name, []).append(_peer([py, os.path.join(peers_dir, script[0])] + extra, quiet_wait))
     table = []
@@ -214,14 +221,19 @@ def compare(workload, peers_dir, *, m=None, steps=None, repeats=3, peer_python=N
         clean = [r["sec_per_step"] for r in ok if (r.get("other_cores_during") or 0.0) < 0.2]
         table[-1]["sec_per_step_median_clean"] = statistics.median(clean) if clean else None
     ref = next((t["final_loss"] for t in table if t["impl"] == "numpy" and "final_loss" in t), None)
-    mine = next((t for t in table if t["impl"] == "escset" and "final_loss" in t), None)
+    mine = [t for t in table if t["impl"] in mine_names and "final_loss" in t]
     for t in table:
-        if "sec_per_step_median" in t and mine is not None:
-            t["escset_ratio"] = mine["sec_per_step_median"] / t["sec_per_step_median"]
-            if t.get("sec_per_step_median_clean") and mine.get("sec_per_step_median_clean"):
-                t["escset_ratio_clean"] = mine["sec_per_step_median_clean"] / t["sec_per_step_median_clean"]
-    agree = None if ref is None or mine is None else abs(mine["final_loss"] - ref) / abs(ref)
-    return {"workload": workload, "table": table, "rel_diff_final_loss_vs_numpy_peer": agree}
+        if "sec_per_step_median" not in t:
+            continue
+        t["ratios"] = {e["impl"]: e["sec_per_step_median"] / t["sec_per_step_median"] for e in mine}
+        if mine:  # the first escset backend: escset / this implementation
+            t["escset_ratio"] = t["ratios"][mine[0]["impl"]]
+            if t.get("sec_per_step_median_clean") and mine[0].get("sec_per_step_median_clean"):
+                t["escset_ratio_clean"] = mine[0]["sec_per_step_median_clean"] / t["sec_per_step_median_clean"]
+    agree = {e["impl"]: abs(e["final_loss"] - ref) / abs(ref) for e in mine} if ref is not None else {}
+    return {"workload": workload, "table": table, "backends": backends,
+            "rel_diff_final_loss_vs_numpy_peer": agree.get(mine[0]["impl"]) if mine and agree else None,
+            "rel_diff_final_loss_vs_numpy_peer_by_impl": agree}
 
 
 @bench_app.command("dynamics")
@@ -231,7 +243,8 @@ def bench_dynamics_cmd(
         steps: Optional[int] = typer.Option(None, "--steps", help="timed Euler steps; default as bench/"),
         n: Optional[int] = typer.Option(None, "--n", help="samples; default as bench/"),
         seed: int = typer.Option(0, "--seed", help="init default_rng(seed), data default_rng(seed+1)"),
-        backend: str = typer.Option("numpy", "--backend", help="numpy, array_api_strict, cupy, jax, torch"),
+        backend: str = typer.Option("numpy", "--backend", help="numpy, array_api_strict, cupy, jax, torch; "
+                                     "with --compare several, comma-separated (e.g. numpy,jax)"),
         threads: Optional[int] = typer.Option(None, "--threads", help="kernel threads (numpy W1; default 2)"),
         block: int = typer.Option(128, "--block", help="particle block of the fused numpy kernel"),
         compare_dir: Optional[str] = typer.Option(None, "--compare", help="directory of the bench/ peer scripts: "
@@ -250,7 +263,11 @@ def bench_dynamics_cmd(
             fail(f"--{name} must be a positive integer, got {v}")
     from numerics.backend import get_backend
 
-    get_backend(backend)  # bad or missing backend: one-line error
+    backends = [b.strip() for b in backend.split(",") if b.strip()]
+    if not backends or (len(backends) > 1 and compare_dir is None):
+        fail(f"--backend {backend!r}: give one backend (several, comma-separated, only with --compare)")
+    for b in backends:
+        get_backend(b)  # bad or missing backend: one-line error
     if compare_dir is not None:
         if not os.path.isfile(os.path.join(compare_dir, "peer_numpy.py")):
             fail(f"--compare {compare_dir!r}: no peer_numpy.py there; give the bench/ directory")
@@ -263,18 +280,21 @@ def bench_dynamics_cmd(
         from rich.table import Table
 
         t = Table(title=f"{workload}: median s/step over {repeats} alternating runs")
-        for col in ("impl", "median ms/step", "min..max", "escset / impl", "final loss", "foreign cores"):
+        mine = [r["impl"] for r in res["table"] if r["impl"].startswith("escset") and "ratios" in r]
+        for col in ["impl", "median ms/step", "min..max"] + [f"{e} / impl" for e in mine] + ["final loss",
+                                                                                              "foreign cores"]:
             t.add_column(col)
         for r in res["table"]:
             if "error" in r:
-                t.add_row(r["impl"], "error: " + str(r["error"]), "", "", "")
+                t.add_row(r["impl"], "error: " + str(r["error"]), *[""] * (len(mine) + 3))
                 continue
             t.add_row(r["impl"], f"{r['sec_per_step_median'] * 1e3:.2f}",
                       f"{r['sec_per_step_min'] * 1e3:.2f}..{r['sec_per_step_max'] * 1e3:.2f}",
-                      f"{r.get('escset_ratio', float('nan')):.2f}", f"{r['final_loss']:.15g}",
+                      *[f"{r['ratios'][e]:.2f}" for e in mine], f"{r['final_loss']:.15g}",
                       ", ".join(str(x) for x in r.get("other_cores_during", [])))
         Console().print(t)
-        print(f"relative difference of the final loss vs the numpy peer: {res['rel_diff_final_loss_vs_numpy_peer']}")
+        for e, v in res["rel_diff_final_loss_vs_numpy_peer_by_impl"].items():
+            print(f"{e}: relative difference of the final loss vs the numpy peer: {v}")
         return
     opts = {}
     if workload == "w1":

@@ -166,3 +166,27 @@ def test_simulate_from_initial_measure_file(tmp_path, capsys):
         main(["simulate", "--model", "sigmoid", "--data", str(data), "--init", str(mu), "--m", "4", "--steps", "4",
               "--dt", "0.1", "--json"])
     assert exc.value.code == 2 and "has 3 particles" in capsys.readouterr().err
+
+
+def test_bench_compare_several_backends_side_by_side(tmp_path):
+    """--compare with --backend numpy,array_api_strict: one row per escset backend, alternating with
+    the peer (here a stand-in peer script printing the peers' JSON line), ratios per backend."""
+    from proofs.cli._bench import compare
+
+    (tmp_path / "peer_numpy.py").write_text(
+        "import json, sys\n"
+        "print(json.dumps({'impl': 'numpy', 'sec_per_step': 0.5, 'final_loss': 1.0}))\n")
+    res = compare("w1", str(tmp_path), m=8, steps=2, repeats=1, backend="numpy,array_api_strict", quiet_wait=0)
+    rows = {r["impl"]: r for r in res["table"]}
+    assert set(rows) == {"escset[numpy]", "escset[array_api_strict]", "numpy"}
+    for e in ("escset[numpy]", "escset[array_api_strict]"):
+        assert rows["numpy"]["ratios"][e] == rows[e]["sec_per_step_median"] / 0.5
+        # the stand-in's final loss is 1.0: the agreement figure is |loss - 1|
+        assert res["rel_diff_final_loss_vs_numpy_peer_by_impl"][e] == abs(rows[e]["final_loss"] - 1.0)
+    # both escset backends ran the same problem: same final loss up to rounding
+    assert abs(rows["escset[numpy]"]["final_loss"] - rows["escset[array_api_strict]"]["final_loss"]) < 1e-12
+
+
+def test_bench_several_backends_need_compare(capsys):
+    code, err = run_inprocess(capsys, "bench", "dynamics", "--backend", "numpy,jax")
+    assert code == 2 and "only with --compare" in err and err.count("\n") == 1
