@@ -281,18 +281,21 @@ def bench_dynamics_cmd(
 
         t = Table(title=f"{workload}: median s/step over {repeats} alternating runs")
         mine = [r["impl"] for r in res["table"] if r["impl"].startswith("escset") and "ratios" in r]
+        from rich.markup import escape  # "escset[jax]" is not a style tag
+
         for col in ["impl", "median ms/step", "min..max"] + [f"{e} / impl" for e in mine] + ["final loss",
                                                                                               "foreign cores"]:
-            t.add_column(col)
+            t.add_column(escape(col))
         for r in res["table"]:
             if "error" in r:
-                t.add_row(r["impl"], "error: " + str(r["error"]), *[""] * (len(mine) + 3))
+                t.add_row(escape(r["impl"]), escape("error: " + str(r["error"])), *[""] * (len(mine) + 3))
                 continue
-            t.add_row(r["impl"], f"{r['sec_per_step_median'] * 1e3:.2f}",
+            t.add_row(escape(r["impl"]), f"{r['sec_per_step_median'] * 1e3:.2f}",
                       f"{r['sec_per_step_min'] * 1e3:.2f}..{r['sec_per_step_max'] * 1e3:.2f}",
                       *[f"{r['ratios'][e]:.2f}" for e in mine], f"{r['final_loss']:.15g}",
                       ", ".join(str(x) for x in r.get("other_cores_during", [])))
-        Console().print(t)
+        con = Console()
+        Console(width=max(con.width, 130)).print(t)  # room for one ratio column per escset backend
         for e, v in res["rel_diff_final_loss_vs_numpy_peer_by_impl"].items():
             print(f"{e}: relative difference of the final loss vs the numpy peer: {v}")
         return
