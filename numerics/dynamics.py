@@ -37,6 +37,7 @@ import abc
 import contextlib
 import math
 import signal
+import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -532,8 +533,10 @@ class ParticleFlow:
     _bufs: dict = field(default_factory=dict, repr=False)
     _compiled: object = field(default=None, repr=False)
 
-    #: longest run of steps inside one compiled call (JAX), the Ctrl-C latency
+    #: most steps inside one compiled call (JAX); calls are also sized to last about
+    #: ``COMPILED_CHUNK_S`` seconds, the latency of Ctrl-C
     COMPILED_CHUNK = 256
+    COMPILED_CHUNK_S = 0.5
 
     def __post_init__(self):
         if self.method not in TABLEAUS:
@@ -701,8 +704,9 @@ class ParticleFlow:
 
     def _run_compiled(self, a, u, steps, every, callback):
         """:meth:`run` on JAX: chunks of steps in one jitted ``lax.fori_loop`` (trip count traced:
-        one compilation per flow and shapes), chunks ending at the callback steps and at most
-        ``COMPILED_CHUNK`` steps long, so that Ctrl-C is honoured within one chunk."""
+        one compilation per flow and shapes), chunks ending at the callback steps, at most
+        ``COMPILED_CHUNK`` steps and about ``COMPILED_CHUNK_S`` seconds long, so that Ctrl-C is
+        honoured within one chunk (the state returned or carried is always at a chunk boundary)."""
         import jax
 
         # the traced step bakes in the step sizes, regulariser and field: recompile if any changed
@@ -715,15 +719,18 @@ class ParticleFlow:
                 return jax.lax.fori_loop(0, nsteps, body, (a, u, zero))
             self._compiled = (key, jax.jit(advance))
         s = 0
+        size = min(8, self.COMPILED_CHUNK)  # steps per call, adapted so that a call lasts ~COMPILED_CHUNK_S
         with _deferred_sigint() as pending:
             while s < steps:
-                chunk = steps - s
+                chunk = min(steps - s, size)
                 if every:
                     chunk = min(chunk, every - s % every)
-                chunk = min(chunk, self.COMPILED_CHUNK)
+                t0 = time.perf_counter()
                 a, u, loss = self._compiled[1](a, u, chunk)
                 s += chunk
                 self.last_loss = float(loss)  # also waits for the chunk to finish
+                per_step = (time.perf_counter() - t0) / chunk
+                size = max(1, min(self.COMPILED_CHUNK, 8 * size, int(self.COMPILED_CHUNK_S / max(per_step, 1e-9))))
                 try:
                     if callback is not None and ((every and s % every == 0) or s == steps):
                         callback(s, State(a, u), self.last_loss)
