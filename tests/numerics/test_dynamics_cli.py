@@ -132,7 +132,17 @@ def test_bench_dynamics_json_small():
     p = run("bench", "dynamics", "--workload", "w1", "--m", "16", "--steps", "2", "--backend", "array_api_strict",
             "--json")
     assert p.returncode == 0, p.stderr
-    assert json.loads(p.stdout)["backend"] == "array_api_strict"
+    strict = json.loads(p.stdout)
+    assert strict["backend"] == "array_api_strict"
+    try:
+        import jax  # noqa: F401  (in the test extra; the compiled loop of ParticleFlow.run)
+    except ImportError:
+        return
+    p = run("bench", "dynamics", "--workload", "w1", "--m", "16", "--steps", "2", "--backend", "jax", "--json")
+    assert p.returncode == 0, p.stderr
+    rec = json.loads(p.stdout)
+    assert rec["backend"] == "jax"
+    assert abs(rec["final_loss"] - strict["final_loss"]) <= 1e-13 * strict["final_loss"]
 
 
 @pytest.mark.parametrize("args,needle", [(["--workload", "w3"], "valid are w1, w2"),
