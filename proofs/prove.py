@@ -41,12 +41,17 @@ What is certified
     breakpoints, each cell with the formula of its piece, so every point keeps its
     true value in the cell sympy assigns it to;
   - a non-strict bound attained at a point ``z*`` (``sup|sigmoid'| = 1/4`` at 0) is
-    proved when sympy shows ``v(z*) = 0`` exactly and interval arithmetic shows
+    proved when ``v(z*) = 0`` is shown exactly (sympy; for an algebraic value, an
+    integer polynomial vanishing at it, by resultants, and Cauchy's bound on its
+    nonzero roots, see ``_algebraic_zero``) and interval arithmetic shows
     that ``z*`` maximises ``v`` on a box around it (``v`` monotone towards ``z*``
     in every coordinate, or concave there with ``grad v(z*) = 0`` exactly); the
     rest of the domain is then covered by the branch-and-bound. Candidates for
-    ``z*`` come from rational snapping, range ends, sympy's ``solveset`` and
-    closed-form guesses (Newton at 40 digits + ``nsimplify``), all verified exactly.
+    ``z*`` come from rational snapping, range ends, mirror images of maximisers
+    already certified, closed-form guesses (Newton at 40 digits, then small integer
+    polynomials for ``z*``, ``exp(z*)``, ``exp(2 z*)``), sympy's ``solveset`` and
+    ``nsimplify``, all verified exactly. A candidate where the true ``v`` is ``> 0``
+    (a ball at four times the working precision, confirmed at eight) refutes.
 
   ``proved``: the certified upper bound of ``sup v`` is ``<= 0`` (``< 0`` if
   strict). ``refuted``: an exact point of the domain where the ball of the *true*
@@ -64,6 +69,7 @@ What is certified
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import random
 import re
@@ -233,8 +239,204 @@ def _is_algebraic_number(f) -> bool:
     return all(p.exp.is_Rational for p in f.atoms(sp.Pow))
 
 
+class _NotAlgebraic(Exception):
+    pass
+
+
+def _algebraic_balls(f, bits):
+    """Ball of every node of a constant sympy expression built from rationals, + * and powers with rational
+    exponents (a dict node -> arb). Raises _NotAlgebraic for anything else, and unless every base of a
+    negative power is certainly nonzero and every base of a fractional power certainly > 0 (so that roots are
+    the real positive ones and no denominator vanishes)."""
+    from flint import arb, fmpq
+
+    from numerics.precision import arb_prec
+
+    balls = {}
+
+    def ball(e):
+        if e in balls:
+            return balls[e]
+        if e.is_Rational:
+            b = arb(int(e.p)) / int(e.q)
+        elif e.is_Add or e.is_Mul:
+            parts = [ball(a) for a in e.args]
+            b = parts[0]
+            for p in parts[1:]:
+                b = b + p if e.is_Add else b * p
+        elif e.is_Pow and e.exp.is_Rational:
+            base = ball(e.base)
+            p, q = int(e.exp.p), int(e.exp.q)
+            if q == 1:
+                if p < 0 and not (base > 0 or base < 0):
+                    raise _NotAlgebraic(f"cannot certify {e.base} != 0")
+                b = base ** p
+            else:
+                if not base > 0:
+                    raise _NotAlgebraic(f"cannot certify {e.base} > 0")
+                b = base ** fmpq(p, q)
+        else:
+            raise _NotAlgebraic(type(e).__name__)
+        if not b.is_finite():
+            raise _NotAlgebraic("no finite ball")
+        balls[e] = b
+        return b
+
+    with arb_prec(bits):
+        ball(f)
+    return balls
+
+
+def _annihilating_poly(f, radicals, max_degree=64):
+    """Integer coefficients (low to high) of a nonzero polynomial P with P(f) = 0, or None.
+
+    Every fractional power ``b**(p/q)`` is ``r**p`` for a new variable ``r`` with ``r**q * den(b) - num(b) = 0``
+    (``radicals``: the distinct ``(b, q)``, inner ones first); ``f = N/D`` as polynomials in those variables,
+    so ``a*D - N`` vanishes at ``a = f``. Numerators and denominators are reduced modulo the monic relations
+    (``r**q = num(b)`` when ``den(b) = 1``: a polynomial identity modulo the relation, so the same value).
+    Resultants eliminate the variables from the outermost in; a resultant is ``A*F + B*R`` for polynomials
+    ``A``, ``B``, so it still vanishes at the true values. Exact integer arithmetic throughout (python-flint
+    ``fmpz_mpoly``)."""
+    from flint import fmpz_mpoly_ctx
+
+    degree = 1
+    for _, q in radicals:
+        degree *= q
+    if degree > max_degree:
+        return None
+    k = len(radicals)
+    # lex order with the outermost radical first: r_i**q leads its relation (num(b) holds only inner ones)
+    names = tuple(f"r{i}" for i in reversed(range(k))) + ("a",)
+    ctx = fmpz_mpoly_ctx.get(names, "lex")
+    gens = dict(zip(names, ctx.gens()))
+    one = ctx.from_dict({(0,) * len(names): 1})
+    frac = {}
+    monic = {}  # i -> relation r_i**q - num(b), when den(b) = 1
+
+    def reduce(p):
+        for i in reversed(range(k)):
+            if i in monic and p.degrees()[names.index(f"r{i}")] >= radicals[i][1]:
+                p = p % monic[i]
+        return p
+
+    def rep(e):  # (num, den): value = num/den at the true values, den != 0 there (see _algebraic_balls)
+        if e in frac:
+            return frac[e]
+        if e.is_Rational:
+            out = (one * int(e.p), one * int(e.q))
+        elif e.is_Add:
+            n, d = rep(e.args[0])
+            for a in e.args[1:]:
+                n2, d2 = rep(a)
+                n, d = (n * d2 + n2 * d, d * d2) if d != d2 else (n + n2, d)
+                n, d = reduce(n), reduce(d)
+            out = (n, d)
+        elif e.is_Mul:
+            n, d = rep(e.args[0])
+            for a in e.args[1:]:
+                n2, d2 = rep(a)
+                n, d = reduce(n * n2), reduce(d * d2)
+            out = (n, d)
+        else:  # Pow with a rational exponent (checked by _algebraic_balls)
+            p, q = int(e.exp.p), int(e.exp.q)
+            if q == 1:
+                n, d = rep(e.base)
+            else:
+                n, d = gens[f"r{radicals.index((e.base, q))}"], one
+            out = (reduce(n ** p), reduce(d ** p)) if p >= 0 else (reduce(d ** -p), reduce(n ** -p))
+        frac[e] = out
+        return out
+
+    relations = []
+    for i, (b, q) in enumerate(radicals):  # inner first: rep(b) may reduce by the relations before it
+        nb, db = rep(b)
+        rel = gens[f"r{i}"] ** q * db - nb
+        relations.append(rel)
+        if db.is_one():
+            monic[i] = rel
+    n, d = rep(f)
+    poly = gens["a"] * d - n
+    for i in reversed(range(k)):
+        if poly.degrees()[names.index(f"r{i}")] == 0:
+            continue
+        poly = poly.resultant(relations[i], f"r{i}")
+        if poly.is_zero():
+            return None
+    coeffs = {}
+    for mono, c in poly.to_dict().items():
+        if any(mono[:-1]):
+            return None  # not eliminated (cannot happen): no answer
+        coeffs[mono[-1]] = int(c)
+    if not coeffs:
+        return None
+    return [coeffs.get(j, 0) for j in range(max(coeffs) + 1)]
+
+
+def _radicals(f):
+    """The distinct (base, q) of the fractional powers ``b**(p/q)`` in f, inner ones first."""
+    out = []
+
+    def walk(e):
+        for a in e.args:
+            walk(a)
+        if e.is_Pow and e.exp.is_Rational and e.exp.q != 1:
+            key = (e.base, int(e.exp.q))
+            if key not in out:
+                out.append(key)
+
+    walk(f)
+    return out
+
+
+@functools.lru_cache(maxsize=512)
+def _algebraic_zero(f):
+    """Exactly decide ``f == 0`` for a real algebraic constant: True, False, or None (cannot decide here).
+
+    ``f`` is built from rationals, ``+``, ``*`` and powers with rational exponents of positive bases (the
+    form of activations at ``log`` of algebraic points after ``rewrite(exp)``). A ball of ``f`` excluding 0
+    says False. Otherwise a nonzero integer polynomial ``P`` with ``P(f) = 0`` (resultants): if ``P(0) != 0``,
+    False; else every nonzero root of ``P`` has modulus at least ``beta = |q_0| / (|q_0| + max |q_i|)`` (Cauchy's
+    bound for ``P = x^k Q``), so a ball of ``f`` inside ``(-beta, beta)`` says True. Exact: no float compares,
+    no tolerance (a much faster stand-in for sympy's ``minimal_polynomial``)."""
+    try:
+        balls = _algebraic_balls(f, 128)
+    except (_NotAlgebraic, ValueError, ZeroDivisionError, OverflowError):
+        return None
+    val = balls[f]
+    if val > 0 or val < 0:
+        return False
+    coeffs = _annihilating_poly(f, _radicals(f))
+    if coeffs is None:
+        return None
+    k = next(i for i, c in enumerate(coeffs) if c != 0)
+    if k == 0:
+        return False  # P(0) != 0 and P(f) = 0
+    q = coeffs[k:]
+    if len(q) == 1:
+        return True  # P = c x^k: its only root is 0
+    q0, qmax = abs(q[0]), max(abs(c) for c in q[1:])
+    beta = Fraction(q0, q0 + qmax)
+    bits = 64 + max(128, int(math.log2(beta.denominator)) - int(math.log2(beta.numerator)) + 8)
+    if bits > 1 << 16:
+        return None
+    from flint import arb
+
+    from numerics.precision import arb_prec
+
+    try:
+        val = _algebraic_balls(f, bits)[f]
+    except (_NotAlgebraic, ValueError, ZeroDivisionError, OverflowError):
+        return None
+    with arb_prec(bits):
+        if abs(val) < arb(beta.numerator) / beta.denominator:  # the ball of |f| is certainly below beta
+            return True
+    if val > 0 or val < 0:
+        return False
+    return None
+
+
 def _symbolic_zero(d, seconds=8.0) -> bool:
-    """sympy proves d == 0 (constants: exactly, through the minimal polynomial when algebraic)."""
+    """sympy proves d == 0 (constants: exactly, through an annihilating polynomial when algebraic)."""
     d = _concrete(d)
     if d == 0:
         return True
@@ -244,6 +446,9 @@ def _symbolic_zero(d, seconds=8.0) -> bool:
         if f is not None and f == 0:
             return True
         if f is not None and _is_algebraic_number(f):
+            known = _sympy(lambda: _algebraic_zero(f), seconds)
+            if known is not None:
+                return known
             x = sp.Dummy("x")
             mp = _sympy(lambda: sp.minimal_polynomial(f, x), seconds)
             if mp is not None:
@@ -726,7 +931,7 @@ class _Problem:
 
     def _refine_monotone(self, node, sym, env, open_end, a, b, inf_hi):
         if node not in self._dnode:
-            self._dnode[node] = _factored(sp.diff(node, sym))
+            self._dnode[node] = _node_derivative(node, sym)
         dlo, dhi = ext_eval(self._dnode[node], env, open_end, self.refine)
         inc = not isinstance(dlo, float) and dlo >= 0
         dec = not isinstance(dhi, float) and dhi <= 0
@@ -736,7 +941,7 @@ class _Problem:
         flo, fhi = ext_eval(node, {**env, sym: (face, face)}, open_end)
         key = (node, inf_hi)
         if key not in self._node_limits:
-            lim = _sympy(lambda: sp.limit(to_elementary(node), sym, sp.oo if inf_hi else -sp.oo), 3.0)
+            lim = _node_limit(node, sym, inf_hi)
             val = None
             if lim is sp.oo:
                 val = (INF, INF)
@@ -807,6 +1012,36 @@ class _Problem:
         return [r.phi(t) for r, t in zip(self.ranges, t_pt)]
 
 
+# Derivatives and limits of the one-variable nodes refined at infinity, shared between problems: the cells of
+# one statement (split at a kink) and later statements meet the same nodes in symbols with other sign
+# assumptions. Keyed on the node with its variable renamed to one real symbol: a relabelling, the same
+# function; the answer is renamed back. Only definite answers are kept (a sympy timeout is not cached).
+_NODE_VAR = sp.Dummy("x", real=True)
+_NODE_DERIVATIVES: dict = {}
+_NODE_LIMITS: dict = {}
+
+
+def _node_derivative(node, sym):
+    key = node.xreplace({sym: _NODE_VAR})
+    if key not in _NODE_DERIVATIVES:
+        if len(_NODE_DERIVATIVES) > 4096:
+            _NODE_DERIVATIVES.clear()
+        _NODE_DERIVATIVES[key] = _factored(sp.diff(key, _NODE_VAR))
+    return _NODE_DERIVATIVES[key].xreplace({_NODE_VAR: sym})
+
+
+def _node_limit(node, sym, inf_hi):
+    key = (node.xreplace({sym: _NODE_VAR}), inf_hi)
+    if key not in _NODE_LIMITS:
+        lim = _sympy(lambda: sp.limit(to_elementary(key[0]), _NODE_VAR, sp.oo if inf_hi else -sp.oo), 3.0)
+        if lim is None:
+            return None
+        if len(_NODE_LIMITS) > 4096:
+            _NODE_LIMITS.clear()
+        _NODE_LIMITS[key] = lim
+    return _NODE_LIMITS[key]
+
+
 def _const_ball(c):
     from flint import arb
 
@@ -814,10 +1049,13 @@ def _const_ball(c):
     return lo if lo == hi else arb.union(lo, hi)
 
 
-def _snap_candidates(prob, z_approx):
+def _snap_candidates(prob, z_approx, known=()):
     """Exact candidate maximisers near a float point, cheapest first (a generator: the caller stops at the
-    first one it can certify): rationals of small denominator and range ends, then (in one variable) the exact
-    critical points sympy's solveset finds nearby, then closed-form guesses of a critical point."""
+    first one it can certify): rationals of small denominator and range ends; mirror images ``-c`` of the
+    points ``known`` (already certified maximisers: even functions have mirrored ones); then (in one variable)
+    closed-form guesses from small integer polynomials satisfied by ``z*``, ``exp(z*)`` or ``exp(2 z*)``, the
+    exact critical points sympy's solveset finds nearby, and ``nsimplify`` guesses. Guesses are only guesses:
+    the caller verifies every candidate exactly."""
     seen = []
     per_coord = []
     for r, z in zip(prob.ranges, z_approx):
@@ -838,6 +1076,19 @@ def _snap_candidates(prob, z_approx):
             break
         seen.append(list(combo))
         yield list(combo)
+    for c in known:
+        mirror = [-ci for ci in c]
+        near = _sympy(lambda: all(abs(float(sp.N(m, 20)) - z) < 1e-3 * max(1.0, abs(z))
+                                  for m, z in zip(mirror, z_approx)), 1.0, False)
+        if near and mirror not in seen:
+            seen.append(mirror)
+            yield mirror
+    root = _newton_root(prob, z_approx)
+    if prob.n == 1 and root is not None:
+        for g in _algebraic_guesses(root[0]):
+            if [g] not in seen:
+                seen.append([g])
+                yield [g]
     if prob.n == 1:
         zs = prob.syms[0]
         zf = sp.Float(z_approx[0], 30)
@@ -851,7 +1102,9 @@ def _snap_candidates(prob, z_approx):
         vs = prob.v_ext.replace(lambda e: isinstance(e, sp.Abs), sign_at)
         dv = to_elementary(sp.diff(vs, zs))
         width = 1e-2 * max(1.0, abs(z_approx[0]))
-        lo, hi = sp.nsimplify(z_approx[0] - width), sp.nsimplify(z_approx[0] + width)
+        # rational ends of the search interval (its ends need not be simple: the interval only limits the search)
+        lo = sp.Rational(Fraction(z_approx[0] - width).limit_denominator(10 ** 6))
+        hi = sp.Rational(Fraction(z_approx[0] + width).limit_denominator(10 ** 6))
         crit = _sympy(lambda: sp.solveset(dv, zs, sp.Interval(lo, hi)), 5.0)
         if isinstance(crit, sp.FiniteSet):
             for c in crit:
@@ -860,15 +1113,16 @@ def _snap_candidates(prob, z_approx):
                 if [c] not in seen:
                     seen.append([c])
                     yield [c]
-    for g in _polished_guesses(prob, z_approx):
+    for g in _polished_guesses(prob, root):
         if g not in seen:
             seen.append(g)
             yield g
 
 
-def _polished_guesses(prob, z_approx, dps=40):
-    """Closed-form guesses of an interior critical point: Newton on the gradient at 40 digits, then
-    ``nsimplify`` (radicals, pi, E). Only guesses: every one is verified exactly before it is used."""
+def _newton_root(prob, z_approx, dps=40):
+    """An interior critical point near ``z_approx`` to ``dps`` digits (Newton on the gradient of ``v`` with the
+    signs of its absolute values fixed there), as decimal strings; None when Newton fails or wanders off.
+    Only a numerical guess for the closed-form guessers below."""
     import mpmath
 
     from numerics.precision import workdps
@@ -885,7 +1139,7 @@ def _polished_guesses(prob, z_approx, dps=40):
 
     vs = prob.v_ext.replace(lambda e: isinstance(e, sp.Abs), sign_at)
     if vs.has(*_JUMPS):
-        return []
+        return None
     try:
         grad = compile_expr(prob.syms, [sp.diff(vs, s_) for s_ in prob.syms], "mpmath")
         with workdps(dps):
@@ -894,12 +1148,55 @@ def _polished_guesses(prob, z_approx, dps=40):
             else:
                 root = list(mpmath.findroot(lambda *xs: grad(*xs), [mpmath.mpf(z) for z in z_approx]))
             if any(abs(r - z) > 1e-2 * (1 + abs(z)) for r, z in zip(root, z_approx)):
-                return []
-            strs = [mpmath.nstr(r, dps - 5) for r in root]
+                return None
+            return [mpmath.nstr(r, dps - 5) for r in root]
     except Exception:  # noqa: BLE001 - no convergence / not differentiable there: no guess
+        return None
+
+
+def _algebraic_guesses(txt, dps=35, max_degree=4):
+    """Closed forms ``a``, ``log(a)`` or ``log(a)/2`` (``a`` a real root, in radicals, of an integer polynomial
+    of degree <= 4 that mpmath's ``findpoly`` finds for ``z*``, ``exp(z*)`` or ``exp(2 z*)``) close to the
+    decimal ``txt``. The critical points of activations built from exp (sigmoid, tanh) are of the log form.
+    Only guesses (numerical integer relations): every one is verified exactly by the caller."""
+    import mpmath
+
+    from numerics.precision import workdps
+
+    x = sp.Dummy("x")
+    out = []
+    with workdps(dps):
+        z = mpmath.mpf(txt)
+        targets = [(z, lambda a: a), (mpmath.exp(z), sp.log), (mpmath.exp(2 * z), lambda a: sp.log(a) / 2)]
+        for deg in sorted({2, max_degree}):
+            for val, back in targets:
+                try:
+                    coeffs = mpmath.findpoly(val, deg, maxcoeff=1000)
+                except Exception:  # noqa: BLE001 - no relation found: no guess
+                    coeffs = None
+                if not coeffs:
+                    continue
+                poly = sp.Poly([int(c) for c in coeffs], x)
+                roots = _sympy(lambda: sp.roots(poly, filter="R"), 2.0, {}) or {}
+                for r in roots:
+                    if r.has(sp.I) or not _sympy(lambda: abs(sp.N(r, dps) - val) < 10 ** (10 - dps), 1.0, False):
+                        continue
+                    g = back(r)
+                    if g not in out:
+                        out.append(g)
+                if out:
+                    return out
+    return out
+
+
+def _polished_guesses(prob, root, dps=40):
+    """Closed-form guesses of an interior critical point: the Newton ``root`` (decimal strings, see
+    ``_newton_root``) through ``nsimplify`` (radicals, pi, E). Only guesses: every one is verified exactly
+    before it is used."""
+    if root is None:
         return []
     guess = []
-    for txt in strs:
+    for txt in root:
         g = _sympy(lambda: sp.nsimplify(sp.Float(txt, dps - 5), [sp.pi, sp.E], tolerance=10.0 ** (8 - dps)), 3.0)
         if g is None or (g.is_Rational and g.q > 10 ** 6) or g.has(sp.Float):
             return []
@@ -1314,6 +1611,15 @@ def _undefined_point(prob, v_true, syms, embed):
     return None
 
 
+def _near_ranges(ranges, z_approx) -> bool:
+    """Whether a float point lies in the ranges up to 1e-3 (relative): where exact candidates may lie."""
+    for r, z in zip(ranges, z_approx):
+        slack = 1e-3 * max(1.0, abs(z))
+        if (r.lo.is_finite and z < float(r.lo) - slack) or (r.hi.is_finite and z > float(r.hi) + slack):
+            return False
+    return True
+
+
 def _run_cell(prob, strict, tol, bits, max_boxes, deadline, v_true, domain, constraints, fixed=None):
     """Branch-and-bound on one cell; then the equality-attained certificate. Returns a dict.
 
@@ -1399,8 +1705,10 @@ def _run_cell(prob, strict, tol, bits, max_boxes, deadline, v_true, domain, cons
         found = False
         while seeds and tried < 16 and not out_of_time():
             seed_pt = seeds.pop(0)
+            if not strict and not _near_ranges(prob.ranges, seed_pt):
+                continue  # a mirrored seed outside this cell: none of its candidates could be used here
             tried += 1
-            for cand in _snap_candidates(prob, seed_pt):
+            for cand in _snap_candidates(prob, seed_pt, known=eq_pts):
                 if out_of_time():
                     break
                 if strict:
@@ -1409,10 +1717,24 @@ def _run_cell(prob, strict, tol, bits, max_boxes, deadline, v_true, domain, cons
                         constraints and not _constraints_hold_exact(constraints, syms, full, 2 * bits))
                     if in_dom and _exact_value_zero(v_true, syms, full):
                         out.update(status="refuted", witness=full, witness_ball=arb(0),
-                                   how="equality holds exactly there (sympy), so the strict inequality fails")
+                                   how="equality holds exactly there (sympy, exact algebraic arithmetic), so the strict "
+                                       "inequality fails")
                         return out
                     continue
-                if not prob.smooth or cand in eq_pts or not all(r.contains(z) for r, z in zip(prob.ranges, cand)):
+                if cand in eq_pts:
+                    continue
+                # an exact candidate where the true v is > 0 (a bound below the supremum by a hair, 1e-20 or
+                # 1e-40, that the search's tolerance cannot see): refuted there, the ball confirmed at twice the
+                # precision; higher precision than the search's, the candidates being exact and few
+                full = embed(cand)
+                hb = 4 * bits
+                if violated(full, hb) is not None:
+                    ball2 = violated(full, 2 * hb)
+                    if ball2 is not None:
+                        out.update(status="refuted", witness=full, witness_ball=ball2,
+                                   how=f"ball at an exact candidate maximiser, {hb} bits; confirmed at {2 * hb} bits")
+                        return out
+                if not prob.smooth or not all(r.contains(z) for r, z in zip(prob.ranges, cand)):
                     continue
                 if constraints and not _constraints_hold_exact(constraints, syms, cand, bits):
                     continue
@@ -1510,7 +1832,7 @@ def _prove_inequality(text, lhs, op, rhs, ranges, constraints, dps, max_boxes, t
         wit = _witness_dict(ranges, pt)
         wit["violation"] = _enclosure_str(ball.lower(), ball.upper())
         where = ", ".join(f"{r.name} = {z}" for r, z in zip(ranges, pt))
-        conf = "" if "sympy" in how else f"; confirmed at {2 * bits} bits"
+        conf = "" if "sympy" in how or "confirmed" in how else f"; confirmed at {2 * bits} bits"
         msg = (f"at {where} the violation {viol_name} is in {_enclosure_str(ball.lower(), ball.upper())} "
                f"({how}{conf})")
         if lo is not None:
@@ -1581,8 +1903,9 @@ def _prove_inequality(text, lhs, op, rhs, ranges, constraints, dps, max_boxes, t
         msg = f"{tight_msg(lo_all, up_all)}. Proved for {dom}"
         if eqs:
             where = "; ".join(", ".join(f"{r.name} = {z}" for r, z in zip(ranges, e)) for e in eqs)
-            msg = (f"equality is attained at {where}: the violation is 0 there exactly (sympy) and at most 0 on "
-                   f"a box around it (monotonicity or concavity, interval arithmetic); elsewhere the "
+            msg = (f"equality is attained at {where}: the violation is 0 there exactly (sympy, exact algebraic "
+                   f"arithmetic) and at most 0 on a box around it (monotonicity or concavity, interval arithmetic); "
+                   f"elsewhere the "
                    f"branch-and-bound bounds it by 0. " + msg)
             extra = " + local maximum certificate"
             stats["equality_at"] = [_witness_dict(ranges, e) for e in eqs]

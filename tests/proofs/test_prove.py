@@ -386,3 +386,139 @@ def test_prove_identities_through_a_vanishing_derivative(stmt, over, expected):
 def test_prove_identity_undefined_at_a_point_of_the_domain_is_not_proved():
     r = prove("atan(z) + atan(1/z) == pi/2", over=["z in [0, oo)"])
     assert r.verdict is Verdict.INCONCLUSIVE
+
+
+# ---------------------------------------------------------------------------
+# exact equality of algebraic constants (integer resultants + a root-separation bound, no float compares)
+# ---------------------------------------------------------------------------
+def _alg():
+    import sympy as sp
+
+    from proofs.prove import _algebraic_zero
+
+    return sp, _algebraic_zero
+
+
+@pytest.mark.parametrize("a, b", [
+    # the same number written differently; sympy does not reduce the difference to 0 by itself
+    ("sqrt(2 + sqrt(3))", "(sqrt(6) + sqrt(2))/2"),
+    ("sqrt(5 + 2*sqrt(6))", "sqrt(2) + sqrt(3)"),
+    ("(7 + 5*sqrt(2))**(1/3)", "1 + sqrt(2)"),
+    ("1/(sqrt(2 + sqrt(3)) + 1/sqrt(2 + sqrt(3)))", "sqrt(6)/6"),
+    ("1/(6*sqrt(3))", "sqrt(3)/18"),
+])
+def test_algebraic_zero_says_equal_on_equal_numbers_written_differently(a, b):
+    sp, _algebraic_zero = _alg()
+    d = sp.sympify(a) - sp.sympify(b)
+    assert _algebraic_zero(d) is True
+    # and a difference of 1e-30 (visible to the first ball) or 1e-100 (decided by the polynomial) is not zero
+    for eps in (sp.Rational(1, 10 ** 30), sp.Rational(1, 10 ** 100)):
+        assert _algebraic_zero(d + eps) is False
+        assert _algebraic_zero(sp.sympify(a) * (1 + eps) - sp.sympify(b)) is False
+
+
+def test_algebraic_zero_decides_activation_values_at_log_points():
+    # sigma''(log(2 + sqrt 3)) = -1/(6 sqrt 3) and tanh''(log(2 + sqrt 3)/2) = -4/(3 sqrt 3), through rewrite(exp)
+    import sympy as sp
+
+    from proofs._functions import sigmoid
+    from proofs.prove import _symbolic_zero
+
+    s3 = sp.sqrt(3)
+    z = sp.log(2 + s3)
+    s = sigmoid(z)
+    sig2 = s * (1 - s) * (1 - 2 * s)
+    assert _symbolic_zero(sig2 + 1 / (6 * s3))
+    assert not _symbolic_zero(sig2 + 1 / (6 * s3) + sp.Rational(1, 10 ** 30))
+    t = sp.tanh(z / 2)
+    assert _symbolic_zero(-2 * t * (1 - t ** 2) + 4 / (3 * s3))
+    assert not _symbolic_zero(-2 * t * (1 - t ** 2) + 4 / (3 * s3) - sp.Rational(1, 10 ** 40))
+
+
+def test_algebraic_zero_leaves_what_it_cannot_decide_to_sympy():
+    # transcendental constants and roots of negative numbers are not its business: None, never a guess
+    sp, _algebraic_zero = _alg()
+    assert _algebraic_zero(sp.pi - sp.Rational(22, 7)) is None
+    assert _algebraic_zero(sp.sqrt(1 - sp.sqrt(3)) - 1) is None
+    assert _algebraic_zero(sp.exp(sp.Rational(1, 2)) - 1) is None
+
+
+def test_annihilating_polynomial_vanishes_at_the_number():
+    import sympy as sp
+
+    from proofs.prove import _annihilating_poly, _radicals
+
+    for e in (sp.sqrt(2) + sp.sqrt(3), sp.sqrt(2 + sp.sqrt(3)) - 1 / sp.cbrt(5), (1 + sp.sqrt(5)) / 2):
+        coeffs = _annihilating_poly(e, _radicals(e))
+        assert coeffs is not None and any(coeffs)
+        with mpmath.workdps(60):
+            x = mpmath.mpf(str(sp.N(e, 70)))
+            val = mpmath.polyval(list(reversed(coeffs)), x)
+            assert abs(val) < mpmath.mpf(10) ** -40 * max(abs(c) for c in coeffs) * (1 + abs(x)) ** len(coeffs)
+
+
+def test_algebraic_zero_agrees_with_construction_on_random_radical_expressions():
+    import random
+
+    sp, _algebraic_zero = _alg()
+    rng = random.Random(5)
+    atoms = [sp.sqrt(2), sp.sqrt(3), sp.sqrt(5), sp.cbrt(2), sp.Rational(1, 2), sp.Integer(3)]
+
+    def rnd(depth):
+        if depth == 0:
+            return rng.choice(atoms)
+        a, b = rnd(depth - 1), rnd(depth - 1)
+        op = rng.choice("+-*/s")
+        if op == "s":
+            return sp.sqrt(abs(a) + 1)
+        return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b != 0 else a}[op]
+
+    decided = 0
+    for _ in range(25):
+        a = rnd(2)
+        b = sp.radsimp(sp.expand(a))  # the same number, another form
+        for d, zero in ((a - b, True), (a - b + sp.Rational(1, 10 ** 50), False)):
+            got = _algebraic_zero(d)
+            assert got in (zero, None)
+            decided += got is not None
+    assert decided >= 40
+
+
+@pytest.mark.parametrize("stmt", [
+    "|sigmoid''(z)| <= 1/(6*sqrt(3)) - 10**-20",
+    "|sigmoid''(z)| <= 1/(6*sqrt(3)) - 10**-40",
+    "|tanh''(z)| <= 4/(3*sqrt(3)) - 10**-20",
+    "|erf''(z)| <= 2*sqrt(2/(pi*E)) - 10**-20",
+])
+def test_prove_bound_false_by_a_hair_is_never_proved(stmt):
+    # the supremum exceeds the bound by 1e-20 (1e-40) at an irrational point: below the search tolerance, so only
+    # an exact candidate can see it; it must never be proved, and here it is refuted there
+    r = prove(stmt, over=["z in R"])
+    assert r.verdict is not Verdict.PROVED, r.message
+    _assert_refuted(r)
+    import sympy as sp
+
+    z = sp.sympify(r.witness["z"])
+    with mpmath.workdps(80):
+        zf = mpmath.mpf(str(sp.N(z, 90)))
+        if "sigmoid" in stmt:
+            s = 1 / (1 + mpmath.exp(-zf))
+            lhs = abs(s * (1 - s) * (1 - 2 * s))
+        elif "tanh" in stmt:
+            t = mpmath.tanh(zf)
+            lhs = abs(-2 * t * (1 - t ** 2))
+        else:
+            lhs = abs(-4 * zf * mpmath.exp(-zf ** 2) / mpmath.sqrt(mpmath.pi))
+        rhs = mpmath.mpf(str(sp.N(sp.sympify(stmt.split("<=")[1]), 90)))
+        assert lhs > rhs
+
+
+def test_prove_exact_maximisers_are_reported_and_mirrored():
+    import sympy as sp
+
+    r = prove("|tanh''(z)| <= 4/(3*sqrt(3))", over=["z in R"])
+    _assert_proved(r)
+    pts = sorted(float(sp.N(sp.sympify(e["z"]), 30)) for e in r.stats["equality_at"])
+    with mpmath.workdps(30):
+        ref = float(mpmath.atanh(1 / mpmath.sqrt(3)))  # tanh z* = 1/sqrt 3
+    assert len(pts) == 2 and abs(pts[0] + ref) < 1e-15 and abs(pts[1] - ref) < 1e-15
