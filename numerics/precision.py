@@ -64,6 +64,12 @@ def arb_endpoint_fraction(x):
     return Fraction(m * 2 ** e) if e >= 0 else Fraction(m, 2 ** -e)
 
 
+#: endpoints beyond 2^+-OUTWARD_MAX_BITS are printed as the clamped bounds 10^+-OUTWARD_CLAMP_DIGITS
+#: (2^100000 > 10^30102 > 10^30000): outward, and cheap whatever the exponent
+OUTWARD_MAX_BITS = 100_000
+OUTWARD_CLAMP_DIGITS = 30_000
+
+
 def outward_decimal(x, up: bool, digits: int = 17) -> str:
     """Decimal string of the upper (``up``) or lower end of the ball ``x``, rounded outward to ``digits``
     significant digits, so that printed enclosures stay rigorous. Non-finite ends print as ``inf``/``-inf``/``nan``."""
@@ -72,9 +78,21 @@ def outward_decimal(x, up: bool, digits: int = 17) -> str:
 
     if not x.is_finite():
         return "nan" if x.is_nan() else ("inf" if up else "-inf")
-    q = arb_endpoint_fraction(x.upper() if up else x.lower())
-    if q == 0:
+    end = x.upper() if up else x.lower()
+    m, e = end.mid().man_exp()
+    m, e = int(m), int(e)
+    if m == 0:
         return "0"
+    # arb exponents are unbounded (a ball can be 2^(2^40)): never build such an integer; beyond
+    # 2^+-OUTWARD_MAX_BITS print a valid outward bound at 10^+-OUTWARD_CLAMP_DIGITS instead
+    mag = e + m.bit_length()  # 2^(mag-1) <= |end| < 2^mag
+    if mag > OUTWARD_MAX_BITS:  # |end| > 10^OUTWARD_CLAMP_DIGITS
+        big = f"1e+{OUTWARD_CLAMP_DIGITS}"
+        return ("inf" if up else big) if m > 0 else ("-" + big if up else "-inf")
+    if mag < -OUTWARD_MAX_BITS:  # 0 < |end| < 10^-OUTWARD_CLAMP_DIGITS
+        tiny = f"1e-{OUTWARD_CLAMP_DIGITS}"
+        return (tiny if up else "0") if m > 0 else ("0" if up else "-" + tiny)
+    q = Fraction(m * 2 ** e) if e >= 0 else Fraction(m, 2 ** -e)
     with localcontext() as ctx:
         ctx.prec = digits + 40
         d = Decimal(q.numerator) / Decimal(q.denominator)
