@@ -267,6 +267,8 @@ def _algebraic_balls(f, bits):
         elif e.is_Pow and e.exp.is_Rational:
             base = ball(e.base)
             p, q = int(e.exp.p), int(e.exp.q)
+            if abs(p) > 256:
+                raise _NotAlgebraic("exponent too large for the polynomial route")
             if q == 1:
                 if p < 0 and not (base > 0 or base < 0):
                     raise _NotAlgebraic(f"cannot certify {e.base} != 0")
@@ -287,7 +289,7 @@ def _algebraic_balls(f, bits):
     return balls
 
 
-def _annihilating_poly(f, radicals, max_degree=64):
+def _annihilating_poly(f, radicals, max_degree=32, max_terms=4000):
     """Integer coefficients (low to high) of a nonzero polynomial P with P(f) = 0, or None.
 
     Every fractional power ``b**(p/q)`` is ``r**p`` for a new variable ``r`` with ``r**q * den(b) - num(b) = 0``
@@ -302,8 +304,8 @@ def _annihilating_poly(f, radicals, max_degree=64):
     degree = 1
     for _, q in radicals:
         degree *= q
-    if degree > max_degree:
-        return None
+    if degree > max_degree or len(radicals) > 5:
+        return None  # resultants of that size cost more than the sympy route (and cannot be interrupted)
     k = len(radicals)
     # lex order with the outermost radical first: r_i**q leads its relation (num(b) holds only inner ones)
     names = tuple(f"r{i}" for i in reversed(range(k))) + ("a",)
@@ -359,6 +361,8 @@ def _annihilating_poly(f, radicals, max_degree=64):
     for i in reversed(range(k)):
         if poly.degrees()[names.index(f"r{i}")] == 0:
             continue
+        if len(poly) > max_terms:
+            return None
         poly = poly.resultant(relations[i], f"r{i}")
         if poly.is_zero():
             return None
@@ -1023,6 +1027,9 @@ _NODE_LIMITS: dict = {}
 
 def _node_derivative(node, sym):
     key = node.xreplace({sym: _NODE_VAR})
+    if key not in _NODE_DERIVATIVES and -key in _NODE_DERIVATIVES:
+        # the mirrored cell of a symmetric statement meets -node: (-f)' = -(f')
+        return (-_NODE_DERIVATIVES[-key]).xreplace({_NODE_VAR: sym})
     if key not in _NODE_DERIVATIVES:
         if len(_NODE_DERIVATIVES) > 4096:
             _NODE_DERIVATIVES.clear()
@@ -1032,6 +1039,9 @@ def _node_derivative(node, sym):
 
 def _node_limit(node, sym, inf_hi):
     key = (node.xreplace({sym: _NODE_VAR}), inf_hi)
+    neg = (-key[0], inf_hi)
+    if key not in _NODE_LIMITS and neg in _NODE_LIMITS:
+        return -_NODE_LIMITS[neg]  # lim(-f) = -lim(f)
     if key not in _NODE_LIMITS:
         lim = _sympy(lambda: sp.limit(to_elementary(key[0]), _NODE_VAR, sp.oo if inf_hi else -sp.oo), 3.0)
         if lim is None:
@@ -1179,7 +1189,12 @@ def _algebraic_guesses(txt, dps=35, max_degree=4):
                 poly = sp.Poly([int(c) for c in coeffs], x)
                 roots = _sympy(lambda: sp.roots(poly, filter="R"), 2.0, {}) or {}
                 for r in roots:
-                    if r.has(sp.I) or not _sympy(lambda: abs(sp.N(r, dps) - val) < 10 ** (10 - dps), 1.0, False):
+                    # square roots only, and short: cube roots of the general cubic/quartic formulas make the
+                    # exact check costly and are hardly ever the closed form wanted
+                    if r.has(sp.I) or sp.count_ops(r) > 40 or any(
+                            p.exp.is_Rational and p.exp.q > 2 for p in r.atoms(sp.Pow)):
+                        continue
+                    if not _sympy(lambda: abs(sp.N(r, dps) - val) < 10 ** (10 - dps), 1.0, False):
                         continue
                     g = back(r)
                     if g not in out:
@@ -1611,6 +1626,31 @@ def _undefined_point(prob, v_true, syms, embed):
     return None
 
 
+def _rational_approximations(pt, digits=60):
+    """Rationals ever closer to an exact point (limit_denominator of a 60-digit value, denominators 10 to
+    1e25); only candidates for a simpler witness, each verified with balls by the caller."""
+    if all(z.is_Rational for z in pt):
+        return
+    vals = []
+    for z in pt:
+        if z.is_Rational:
+            vals.append(None)
+            continue
+        num = _sympy(lambda: sp.N(z, digits), 2.0)
+        if num is None or not num.is_Float:
+            return
+        vals.append(Fraction(str(num)))
+    last = None
+    for k in (1, 2, 3, 4, 6, 8, 10, 12, 15, 20, 25):
+        q = []
+        for z, f in zip(pt, vals):
+            fr = None if f is None else f.limit_denominator(10 ** k)
+            q.append(z if fr is None else sp.Rational(fr.numerator, fr.denominator))
+        if q != last:
+            last = q
+            yield q
+
+
 def _near_ranges(ranges, z_approx) -> bool:
     """Whether a float point lies in the ranges up to 1e-3 (relative): where exact candidates may lie."""
     for r, z in zip(ranges, z_approx):
@@ -1711,29 +1751,33 @@ def _run_cell(prob, strict, tol, bits, max_boxes, deadline, v_true, domain, cons
             for cand in _snap_candidates(prob, seed_pt, known=eq_pts):
                 if out_of_time():
                     break
+                if cand in eq_pts:
+                    continue
+                # an exact candidate where the true v is > 0 (>= 0 if strict: a bound below the supremum by a
+                # hair, 1e-20 or 1e-40, that the search's tolerance cannot see): refuted there, the ball confirmed
+                # at twice the precision; higher precision than the search's, the candidates being exact and few
+                full = embed(cand)
+                hb = 4 * bits
+                if violated(full, hb) is not None:
+                    # a rational point close enough violates too (the violation is quadratic in the distance at
+                    # a maximiser): the simplest one found is the witness, else the exact candidate itself
+                    wit = next((q for q in _rational_approximations(full) if violated(q, hb) is not None), full)
+                    ball2 = violated(wit, 2 * hb)
+                    if ball2 is not None:
+                        what = "a rational point next to an exact candidate maximiser" if wit is not full else \
+                            "an exact candidate maximiser"
+                        out.update(status="refuted", witness=wit, witness_ball=ball2,
+                                   how=f"ball at {what}, {hb} bits; confirmed at {2 * hb} bits")
+                        return out
                 if strict:
-                    full = embed(cand)
                     in_dom = all(r.contains(z) for r, z in zip(domain, full)) and not (
                         constraints and not _constraints_hold_exact(constraints, syms, full, 2 * bits))
                     if in_dom and _exact_value_zero(v_true, syms, full):
                         out.update(status="refuted", witness=full, witness_ball=arb(0),
-                                   how="equality holds exactly there (sympy, exact algebraic arithmetic), so the strict "
-                                       "inequality fails")
+                                   how="equality holds exactly there (sympy, exact algebraic arithmetic), so the "
+                                       "strict inequality fails")
                         return out
                     continue
-                if cand in eq_pts:
-                    continue
-                # an exact candidate where the true v is > 0 (a bound below the supremum by a hair, 1e-20 or
-                # 1e-40, that the search's tolerance cannot see): refuted there, the ball confirmed at twice the
-                # precision; higher precision than the search's, the candidates being exact and few
-                full = embed(cand)
-                hb = 4 * bits
-                if violated(full, hb) is not None:
-                    ball2 = violated(full, 2 * hb)
-                    if ball2 is not None:
-                        out.update(status="refuted", witness=full, witness_ball=ball2,
-                                   how=f"ball at an exact candidate maximiser, {hb} bits; confirmed at {2 * hb} bits")
-                        return out
                 if not prob.smooth or not all(r.contains(z) for r, z in zip(prob.ranges, cand)):
                     continue
                 if constraints and not _constraints_hold_exact(constraints, syms, cand, bits):
