@@ -517,6 +517,11 @@ def _constraints_hold_exact(constraints, syms, pt, bits):
     return True
 
 
+#: ball precisions (multiples of the working precision) tried at the worst sample point of an identity
+#: that neither sympy nor the samples decided, before it is reported inconclusive
+IDENTITY_ESCALATION = (4, 8, 16, 32)
+
+
 def _prove_identity(text, lhs, rhs, ranges, constraints, dps, samples, seed, t0, assumptions):
     import mpmath
 
@@ -551,24 +556,33 @@ def _prove_identity(text, lhs, rhs, ranges, constraints, dps, samples, seed, t0,
     mp_l = compile_expr(syms, lhs, "mpmath")
     mp_r = compile_expr(syms, rhs, "mpmath")
     worst, worst_pt, used = mpmath.mpf(0), None, 0
+
+    def refute_at(pt, b):
+        """REFUTED when the ball of LHS - RHS at the exact point excludes 0 at b and 2b bits."""
+        ball = _arb_point(arb_d, pt, b)
+        if not (ball.is_finite() and not (0 in ball)):
+            return None
+        ball2 = _arb_point(arb_d, pt, 2 * b)
+        if not (ball2.is_finite() and not (0 in ball2)):
+            return None
+        wit = _witness_dict(ranges, pt)
+        wit["LHS - RHS"] = _enclosure_str(ball2.lower(), ball2.upper())
+        return CheckResult(
+            claim=text, verdict=Verdict.REFUTED, margin=ball2, precision=f"arb {2 * b} bits",
+            method="python-flint ball at an exact point", witness=wit, assumptions=assumptions,
+            instance=dom,
+            message=(f"LHS - RHS is in {_enclosure_str(ball2.lower(), ball2.upper())}"
+                     + (f" at {', '.join(f'{k} = {v}' for k, v in _witness_dict(ranges, pt).items())}"
+                        if ranges else "")
+                     + ", which excludes 0 (ball arithmetic at two precisions)"),
+            stats={"points": used + 1, "seconds": time.perf_counter() - t0, "latex": latex})
+
     for pt in _points(ranges, samples, seed):
         if constraints and not _constraints_hold_exact(constraints, syms, pt, bits):
             continue
-        ball = _arb_point(arb_d, pt, bits)
-        if ball.is_finite() and not (0 in ball):
-            ball2 = _arb_point(arb_d, pt, 2 * bits)
-            if ball2.is_finite() and not (0 in ball2):
-                wit = _witness_dict(ranges, pt)
-                wit["LHS - RHS"] = _enclosure_str(ball2.lower(), ball2.upper())
-                return CheckResult(
-                    claim=text, verdict=Verdict.REFUTED, margin=ball2, precision=f"arb {2 * bits} bits",
-                    method="python-flint ball at an exact point", witness=wit, assumptions=assumptions,
-                    instance=dom,
-                    message=(f"LHS - RHS is in {_enclosure_str(ball2.lower(), ball2.upper())}"
-                             + (f" at {', '.join(f'{k} = {v}' for k, v in _witness_dict(ranges, pt).items())}"
-                                if ranges else "")
-                             + ", which excludes 0 (ball arithmetic at two precisions)"),
-                    stats={"points": used + 1, "seconds": time.perf_counter() - t0, "latex": latex})
+        res = refute_at(pt, bits)
+        if res is not None:
+            return res
         with workdps(dps):
             try:
                 args = [mpmath.mpf(sp.Rational(z).p) / sp.Rational(z).q if z.is_Rational else mpmath.mpf(sp.N(z, dps))
@@ -589,6 +603,12 @@ def _prove_identity(text, lhs, rhs, ranges, constraints, dps, samples, seed, t0,
             message="sympy could not reduce LHS - RHS to 0 and no sample point was in the domain of both sides; "
                     "check --over and --assume",
             stats={"points": 0, "seconds": time.perf_counter() - t0, "latex": latex})
+    # a difference below the working precision (1e-50 at 30 digits) is still a difference: escalate the
+    # ball precision at the worst point (x4 ... x32 bits, each confirmed at twice that) before giving up
+    for factor in IDENTITY_ESCALATION:
+        res = refute_at(worst_pt, factor * bits)
+        if res is not None:
+            return res
     with workdps(dps):
         worst_s = mpmath.nstr(worst, 5)
     return CheckResult(
@@ -596,7 +616,8 @@ def _prove_identity(text, lhs, rhs, ranges, constraints, dps, samples, seed, t0,
         method="sympy.simplify failed; randomised high-precision evaluation", assumptions=assumptions,
         instance=dom, numerical=True, witness={"largest_discrepancy_at": _witness_dict(ranges, worst_pt)},
         message=(f"NOT a proof: sympy could not reduce LHS - RHS to 0; the sides agree to a relative "
-                 f"discrepancy of at most {worst_s} at {used} points ({dps} digits) and no ball excluded 0. "
+                 f"discrepancy of at most {worst_s} at {used} points ({dps} digits) and no ball excluded 0 "
+                 f"(at the worst point up to {IDENTITY_ESCALATION[-1] * 2} times the working precision). "
                  "Knobs: rewrite the identity in simpler terms, or raise --dps to sharpen the numerical evidence"),
         stats={"points": used, "seconds": time.perf_counter() - t0, "latex": latex})
 

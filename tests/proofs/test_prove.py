@@ -218,6 +218,58 @@ def test_prove_identities_symbolically(stmt, over):
 
 
 @pytest.mark.parametrize("stmt, over", [
+    ("sqrt(5 + 2*sqrt(6)) == sqrt(2) + sqrt(3) + 10**-50", []),
+    ("sigmoid(z) == 1/(1 + exp(-z)) + 10**-60", ["z in R"]),
+    ("tanh(z) == 2*sigmoid(2*z) - 1 - 10**-64*z", ["z in [1, 2]"]),
+])
+def test_prove_identities_off_below_working_precision_are_refuted(stmt, over):
+    """A difference far below the 30-digit working precision is still a difference: the ball
+    precision is escalated at the worst sample point, and the refutation is rigorous (the
+    witness's ball excludes 0); replayed here with mpmath at 200 digits."""
+    r = prove(stmt, over=over)
+    _assert_refuted(r)
+    lhs, rhs = stmt.split("==")
+    assert r.precision.startswith("arb")
+    with mpmath.workdps(200):
+        env = {"sqrt": mpmath.sqrt, "exp": mpmath.exp, "tanh": mpmath.tanh,
+               "sigmoid": lambda t: 1 / (1 + mpmath.exp(-t))}
+        for k, v in r.witness.items():
+            if k != "LHS - RHS":
+                env[k] = mpmath.mpf(Fraction(v).numerator) / Fraction(v).denominator
+        expr = lhs.replace("**", "^") + " - (" + rhs.replace("**", "^") + ")"
+        diff = _mp_eval(expr.replace("^", "**"), env)
+        assert diff != 0 and abs(diff) < mpmath.mpf(10) ** -40
+
+
+def test_prove_radical_identity_proved_exactly():
+    r = prove("sqrt(5 + 2*sqrt(6)) == sqrt(2) + sqrt(3)")
+    _assert_proved(r)
+
+
+def _mp_eval(expr, env):
+    """Evaluate a test's own fixed expression string (never user text) with mpmath names."""
+    import ast
+    import operator
+
+    ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+           ast.Pow: operator.pow, ast.USub: operator.neg}
+
+    def ev(node):
+        if isinstance(node, ast.BinOp):
+            return ops[type(node.op)](ev(node.left), ev(node.right))
+        if isinstance(node, ast.UnaryOp):
+            return ops[type(node.op)](ev(node.operand))
+        if isinstance(node, ast.Constant):
+            return mpmath.mpf(node.value)
+        if isinstance(node, ast.Name):
+            return env[node.id]
+        if isinstance(node, ast.Call):
+            return env[node.func.id](*[ev(a) for a in node.args])
+        raise ValueError(ast.dump(node))
+    return ev(ast.parse(expr, mode="eval").body)
+
+
+@pytest.mark.parametrize("stmt, over", [
     ("sigmoid(z) == 1 - sigmoid(z)", []),
     ("sqrt(x**2) == x", ["x in R"]),
     ("atan(z) + atan(1/z) == pi/2", ["z in R"]),
