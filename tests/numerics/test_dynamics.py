@@ -89,8 +89,9 @@ def test_fused_kernel_tanh_routes(route, activation, scale):
 
 
 @pytest.mark.parametrize("name", ["attention", "attention-qk"])
-@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("fused", [True, "peer", "regrouped"])
 def test_attention_velocity_matches_generated_evaluators(name, fused):
+    """The fused kernel and both array-API contraction orders against the generated evaluators."""
     rng = np.random.default_rng(5)
     n, k, p, L, dq, m = 6, 2, 3, 4, 2, 5
     model = get_model(name, k=k, p=p, L=L, dq=dq)
@@ -101,7 +102,11 @@ def test_attention_velocity_matches_generated_evaluators(name, fused):
     mu, data = Measure(a=a, u=u, mass=[1 / m] * m), Dataset(X=X, Y=Y)
     ref_a, ref_u = measure_velocity(model, mu, data)
     for block, threads in ((4, 2), (1, 2), (2, 1), (64, 1)):
-        f = field_for(model, X, Y, fused=fused, block=block, threads=threads)
+        if fused is True:
+            f = field_for(model, X, Y, fused=True, block=block, threads=threads)
+        else:
+            f = field_for(model, X, Y, fused=False, contraction=fused)
+            assert f.contraction == fused
         va, vu, Lv = f.evaluate(a, u)
         assert _close(va, ref_a, 1e-13) and _close(vu, ref_u, 1e-13)
         assert abs(Lv - measure_loss(model, mu, data)) <= 1e-14
