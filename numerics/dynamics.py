@@ -44,7 +44,7 @@ from fractions import Fraction
 import numpy as np
 
 from . import backend as B
-from .kernels_net import FUSED_ACTIVATIONS, NetNumpyKernel, blas_single_thread
+from .kernels_net import FUSED_ACTIVATIONS, TANH_FORM, NetNumpyKernel, blas_single_thread
 
 __all__ = ["State", "VelocityField", "NetField", "AttentionField", "ButcherTableau", "TABLEAUS", "METHODS",
            "ParticleFlow", "field_for", "XP_ACTIVATIONS",
@@ -106,6 +106,14 @@ class VelocityField(abc.ABC):
     @abc.abstractmethod
     def predict(self, a, u):
         """f_mu(x_i), (n, k)."""
+
+    def _deliver(self, va, vu, loss, out):
+        """``evaluate``'s result from ``evaluate_xp``'s: written into ``out`` (numpy) if given, loss a float."""
+        if out is not None and B.is_numpy(self.xp):
+            out[0][...] = va
+            out[1][...] = vu
+            return out[0], out[1], float(loss)
+        return va, vu, float(loss)
 
     def _masses(self, m):
         """The particle masses as an xp array for m particles (cached; ``_mass_in`` None means 1/m)."""
@@ -277,7 +285,6 @@ class NetField(VelocityField):
         return (S @ A) / m if p is None else S @ (A * p[:, None])
 
     def evaluate(self, a, u, out=None):
-        xp = self.xp
         m = u.shape[0]
         if self.fused:
             A = a.reshape(m, self.k)
@@ -288,12 +295,7 @@ class NetField(VelocityField):
                 va, vu = out
             loss = self._get_kernel(m).evaluate(np.ascontiguousarray(A), U, va.reshape(m, self.k), vu)
             return va, vu, loss
-        va, vu, loss = self.evaluate_xp(a, u)
-        if out is not None and B.is_numpy(xp):
-            out[0][...] = va
-            out[1][...] = vu
-            return out[0], out[1], float(loss)
-        return va, vu, float(loss)
+        return self._deliver(*self.evaluate_xp(a, u), out)
 
     def evaluate_xp(self, a, u):
         """:meth:`evaluate` in array-API operations only, the loss a 0-d array (traceable by
@@ -310,7 +312,7 @@ class NetField(VelocityField):
             # one transcendental: sigma = alpha + beta tanh(gamma z), sigma' = beta gamma (1 - tanh^2)
             # (sigmoid: alpha = beta = gamma = 1/2), as in the fused numpy kernel; the affine constants
             # are applied to the small (k, n), (m, k), (m, d+1) arrays, not to the (m, n) ones
-            al, be, ga = (0.5, 0.5, 0.5) if self.activation == "sigmoid" else (0.0, 1.0, 1.0)
+            al, be, ga = TANH_FORM[self.activation]
             T = xp.tanh(Z if ga == 1.0 else ga * Z)
             Ft = be * (xp.permute_dims(Aw, (1, 0)) @ T)  # (k, n)
             if al:
@@ -374,10 +376,9 @@ class AttentionField(VelocityField):
             contraction = "regrouped" if not B.is_numpy(xp) and self.n * self.L * self.p ** 2 <= 1 << 24 else "peer"
         self.contraction = contraction
         if contraction == "regrouped":
-            n, L, p = self.n, self.L, self.p
-            self.X2 = B.asarray(np.ascontiguousarray(Xn.reshape(n * L, p)), xp)
-            Zn = (Xn[:, :, :, None] * Xn[:, -1, None, None, :]).reshape(n * L, p * p)  # x_{s,l,e} x_{q,s,f}
-            self.Z2 = B.asarray(np.ascontiguousarray(Zn), xp)
+            from .kernels_attention import regrouped_data
+
+            self.X2, self.Z2 = (B.asarray(v, xp) for v in regrouped_data(Xn))
         self._kernel_opts = dict(block=block, threads=threads)
         self._kernel = None
         self._kernel_m = None
@@ -424,18 +425,12 @@ class AttentionField(VelocityField):
         return self._forward(a, u)[-1]
 
     def evaluate(self, a, u, out=None):
-        xp = self.xp
         H, k, p = u.shape[0], self.k, self.p
         if self.fused:
             va, vu = (np.empty((H, k, p)), np.empty((H, self.p_u))) if out is None else out
             loss = self._get_kernel(H).evaluate(np.ascontiguousarray(a), np.ascontiguousarray(u), va, vu)
             return va, vu, loss
-        va, vu, loss = self.evaluate_xp(a, u)
-        if out is not None and B.is_numpy(xp):
-            out[0][...] = va
-            out[1][...] = vu
-            return out[0], out[1], float(loss)
-        return va, vu, float(loss)
+        return self._deliver(*self.evaluate_xp(a, u), out)
 
     def evaluate_xp(self, a, u):
         """:meth:`evaluate` in array-API operations only, the loss a 0-d array (jit-traceable)."""
@@ -734,15 +729,7 @@ class ParticleFlow:
                     self.last_loss = self._euler_inplace(a, u)
                 else:
                     a, u = self.step(State(a, u))
-                try:
-                    if callback is not None and ((every and s % every == 0) or s == steps):
-                        callback(s, State(a, u), self.last_loss)
-                    if pending():
-                        raise KeyboardInterrupt
-                except KeyboardInterrupt as exc:
-                    exc.state = State(a, u)
-                    exc.steps_done = s
-                    raise
+                self._at_boundary(s, steps, every, callback, a, u, pending)
         return State(a, u)
 
     def _run_compiled(self, a, u, steps, every, callback):
@@ -774,16 +761,21 @@ class ParticleFlow:
                 self.last_loss = float(loss)  # also waits for the chunk to finish
                 per_step = (time.perf_counter() - t0) / chunk
                 size = max(1, min(self.COMPILED_CHUNK, 8 * size, int(self.COMPILED_CHUNK_S / max(per_step, 1e-9))))
-                try:
-                    if callback is not None and ((every and s % every == 0) or s == steps):
-                        callback(s, State(a, u), self.last_loss)
-                    if pending():
-                        raise KeyboardInterrupt
-                except KeyboardInterrupt as exc:
-                    exc.state = State(a, u)
-                    exc.steps_done = s
-                    raise
+                self._at_boundary(s, steps, every, callback, a, u, pending)
         return State(a, u)
+
+    def _at_boundary(self, s, steps, every, callback, a, u, pending):
+        """After step ``s``: the callback when due, then a pending Ctrl-C; a KeyboardInterrupt (from
+        either) leaves carrying the consistent ``state`` and ``steps_done``."""
+        try:
+            if callback is not None and ((every and s % every == 0) or s == steps):
+                callback(s, State(a, u), self.last_loss)
+            if pending():
+                raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            exc.state = State(a, u)
+            exc.steps_done = s
+            raise
 
     # -- diagnostics ------------------------------------------------------------
     def energy(self, state: State) -> float:

@@ -24,7 +24,17 @@ import numpy as np
 
 from .kernels_net import _pool, default_threads
 
-__all__ = ["AttentionNumpyKernel"]
+__all__ = ["AttentionNumpyKernel", "regrouped_data"]
+
+
+def regrouped_data(X):
+    """Token rows ``X2`` (n L, p) and the products ``Z`` (n L, p^2), ``Z[(s,l),(e,f)] = x_{s,l,e} x_{q,s,f}``
+    (query = last token), contiguous float64: the data matrices of the regrouped contraction."""
+    X = np.asarray(X, dtype=np.float64)
+    n, L, p = X.shape
+    X2 = np.ascontiguousarray(X.reshape(n * L, p))
+    Z = np.ascontiguousarray((X[:, :, :, None] * X[:, -1, None, None, :]).reshape(n * L, p * p))
+    return X2, Z
 
 
 class AttentionNumpyKernel:
@@ -37,10 +47,8 @@ class AttentionNumpyKernel:
         self.k = self.Y.shape[1]
         self.qk, self.dq = qk, dq
         self.mass = None if mass is None else np.asarray(mass, dtype=np.float64)
-        n, L, p = self.n, self.L, self.p
-        self.X2 = np.ascontiguousarray(X.reshape(n * L, p))
-        xq = X[:, -1, :]
-        self.Z = np.ascontiguousarray((X[:, :, :, None] * xq[:, None, None, :]).reshape(n * L, p * p))
+        n = self.n
+        self.X2, self.Z = regrouped_data(X)
         self.xmax2 = float(np.max(np.sum(X * X, axis=2)))  # max_l |x_l|^2 (bounds |x_l| |x_q|)
         self.threads = default_threads() if threads is None else max(1, int(threads))  # W2: work per sample is O(m)
         self.block = max(1, int(block))

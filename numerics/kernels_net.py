@@ -35,10 +35,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["NetNumpyKernel", "blas_single_thread", "default_threads", "default_tanh_route", "FUSED_ACTIVATIONS"]
+__all__ = ["NetNumpyKernel", "blas_single_thread", "default_threads", "default_tanh_route", "FUSED_ACTIVATIONS",
+           "TANH_FORM"]
 
 #: activations with a hand-fused kernel (everything else uses the generated evaluators)
 FUSED_ACTIVATIONS = ("sigmoid", "tanh")
+
+#: sigma(z) = alpha + beta tanh(gamma z), so sigma'(z) = beta gamma (1 - tanh(gamma z)^2)
+TANH_FORM = {"sigmoid": (0.5, 0.5, 0.5), "tanh": (0.0, 1.0, 1.0)}
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 
@@ -110,7 +114,7 @@ class NetNumpyKernel:
         self.m = int(m)
         self.sig = activation == "sigmoid"
         # sigma = alpha + beta tanh(gamma z); sigma' = beta gamma (1 - tanh^2)
-        self.alpha, self.beta, self.gamma = (0.5, 0.5, 0.5) if self.sig else (0.0, 1.0, 1.0)
+        self.alpha, self.beta, self.gamma = TANH_FORM[activation]
         self.mass = None if mass is None else np.asarray(mass, dtype=np.float64)
         self.tanh_route = default_tanh_route() if tanh_route is None else tanh_route
         if self.tanh_route not in ("tanh", "exp"):
