@@ -186,6 +186,11 @@ def _peer(cmd, quiet_wait=0.0):
     return rec
 
 
+def _backend_list(text):
+    """``"numpy, jax"`` -> ``["numpy", "jax"]`` (empty names dropped)."""
+    return [b.strip() for b in text.split(",") if b.strip()]
+
+
 def compare(workload, peers_dir, *, m=None, steps=None, repeats=3, peer_python=None, backend="numpy",
             quiet_wait=60.0):
     """escset and the peers of ``peers_dir`` run alternately, ``repeats`` times each; medians.
@@ -193,7 +198,7 @@ def compare(workload, peers_dir, *, m=None, steps=None, repeats=3, peer_python=N
     ``backend``: one escset backend, or several separated by commas (rows ``escset[numpy]``,
     ``escset[jax]``, ...; each row then carries its ratio to every implementation in ``ratios``).
     """
-    backends = [b.strip() for b in backend.split(",") if b.strip()]
+    backends = _backend_list(backend)
     peers = [("numpy", sys.executable, ["peer_numpy.py"])]
     if peer_python:
         peers += [("torch", peer_python, ["peer_torch.py"]), ("jax", peer_python, ["peer_jax.py"])]
@@ -263,7 +268,7 @@ def bench_dynamics_cmd(
             fail(f"--{name} must be a positive integer, got {v}")
     from numerics.backend import get_backend
 
-    backends = [b.strip() for b in backend.split(",") if b.strip()]
+    backends = _backend_list(backend)
     if not backends or (len(backends) > 1 and compare_dir is None):
         fail(f"--backend {backend!r}: give one backend (several, comma-separated, only with --compare)")
     for b in backends:
