@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-__all__ = ["Verdict", "CheckResult", "to_jsonable"]
+__all__ = ["Verdict", "CheckResult", "to_jsonable", "SCOPES"]
+
+#: what a verdict covers: ``universal`` (every value of the statement's variables and parameters, by a symbolic
+#: proof or a certified cover of the whole domain) or ``instance`` (this data, these parameters: the
+#: instantiated statement is in ``CheckResult.statement``)
+SCOPES = ("universal", "instance")
 
 
 class Verdict(enum.Enum):
@@ -83,12 +88,16 @@ class CheckResult:
     stats: dict = field(default_factory=dict)
     numerical: bool = False  # True: float agreement only, never a proof
     instance: str = ""
+    scope: str | None = None  # "universal" | "instance"; every built-in check sets it (tests/test_registry.py)
+    statement: str = ""  # the statement as instantiated (what exactly was proved or refuted)
 
     def __post_init__(self):
         if not isinstance(self.verdict, Verdict):
             raise TypeError(f"verdict must be a Verdict, got {self.verdict!r}")
         if self.numerical and self.verdict is Verdict.PROVED:
             raise ValueError("a numerical (floating-point) agreement can never be reported as proved")
+        if self.scope is not None and self.scope not in SCOPES:
+            raise ValueError(f"scope must be one of {SCOPES} or None, got {self.scope!r}")
 
     def __bool__(self):
         raise TypeError("CheckResult has no truth value: compare r.verdict with Verdict.PROVED explicitly")
@@ -113,6 +122,8 @@ class CheckResult:
             "assumptions": list(self.assumptions),
             "message": self.message,
             "numerical": self.numerical,
+            "scope": self.scope,
+            "statement": self.statement,
             "stats": to_jsonable(self.stats),
         }
 

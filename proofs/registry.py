@@ -60,6 +60,10 @@ class Claim:
     expected: str = "holds"  # "holds" | "fails"
     description: str = ""
     tags: tuple[str, ...] = field(default=())
+    #: numerical by nature: the claim can only be supported by floating-point evidence (a simulation, a fitted
+    #: rate), so ``inconclusive`` with the numerical flag is its expected outcome; ``escset check`` treats an
+    #: ``inconclusive`` of any other ``holds`` claim as unexpected
+    numerical: bool = False
 
     def get_strategy(self):
         s = self.strategy
@@ -68,13 +72,13 @@ class Claim:
     def summary(self) -> dict:
         return {"id": self.id, "label": self.label, "provenance": self.provenance, "paper": self.paper,
                 "expected": self.expected, "assumptions": list(self.assumptions), "statement": self.statement,
-                "description": self.description, "instances": [i.get("name", str(k)) for k, i in
+                "description": self.description, "numerical": self.numerical, "instances": [i.get("name", str(k)) for k, i in
                                                                enumerate(self.instances)]}
 
 
 def claim(id: str, *, statement: str = "", label: str = "", provenance: str = "[D]", paper: str = "",
           assumptions=(), instances=(), strategy=None, expected: str = "holds", description: str = "",
-          replace: bool = False):
+          replace: bool = False, numerical: bool = False):
     """Register a check function as a claim (decorator)."""
     if expected not in ("holds", "fails"):
         raise InvalidArgument(f"expected must be 'holds' or 'fails', got {expected!r}")
@@ -84,7 +88,7 @@ def claim(id: str, *, statement: str = "", label: str = "", provenance: str = "[
             raise InvalidArgument(f"claim {id!r} is already registered")
         _REGISTRY[id] = Claim(id=id, check=fn, statement=statement, label=label, provenance=provenance,
                               paper=paper, assumptions=tuple(assumptions), instances=tuple(instances),
-                              strategy=strategy, expected=expected,
+                              strategy=strategy, expected=expected, numerical=bool(numerical),
                               description=description or (fn.__doc__ or "").strip().split("\n")[0])
         fn.claim_id = id
         return fn
