@@ -210,8 +210,11 @@ def maximize(f, box, *, tol, max_boxes=20000, grad=None, time_limit=None) -> Bnb
         fc = consider_point(centre)
         balls = [ball_of(lo, hi) for lo, hi in bx]
         up = _upper_of(f(balls))
-        if grad is not None and fc is not None:
-            # mean-value form: f(B) subset f(c) + grad(B).(B - c)
+        if grad is not None and fc is not None and up.is_finite():
+            # mean-value form: f(B) subset f(c) + grad(B).(B - c). Only where f itself has a finite enclosure on
+            # the box: a derivative formula can be finite where f is not defined (atan(1/z) has derivative
+            # -1/(1 + z^2), finite across the pole at 0), and f(c) + grad.(B - c) would then bound a function
+            # that does not exist on all of B.
             mv = fc
             for gi, (lo, hi), c in zip(grad(balls), bx, centre):
                 mv = mv + gi * ball_of(lo - c, hi - c)

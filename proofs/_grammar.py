@@ -89,6 +89,10 @@ class _Parser:
         self.functions = functions
         self.depth = 0
         self.in_abs = 0
+        #: every division, non-integer/negative power and function call as written, built on its own: sympy
+        #: simplifies while building (exp(log(x)) is x, 1/x - 1/x is 0), which would hide where the text is
+        #: undefined; the prover certifies definedness of these nodes too (see ``parse_relation``)
+        self.partial = []
 
     # -- helpers -------------------------------------------------------
     def peek(self):
@@ -139,6 +143,7 @@ class _Parser:
             else:
                 if rhs == 0:
                     raise GrammarError(f"division by zero in {self.text!r}")
+                self.partial.append(sp.Pow(rhs, -1))
                 node = node / rhs
         return node
 
@@ -163,7 +168,10 @@ class _Parser:
                 raise GrammarError(f"numeric exponent {expo} exceeds the limit of {MAX_INT_EXPONENT}")
             if expo.is_Number and abs(expo) > 10 * MAX_INT_EXPONENT:
                 raise GrammarError(f"exponent {expo} exceeds the limit of {10 * MAX_INT_EXPONENT}")
-            return sp.Pow(base, expo)
+            out = sp.Pow(base, expo)
+            if not (expo.is_Integer and expo >= 0):
+                self.partial.append(out)
+            return out
         return base
 
     def atom(self):
@@ -220,8 +228,11 @@ class _Parser:
             if len(args) != 1:
                 raise GrammarError(f"{name}{chr(39) * primes} needs exactly one argument")
             body = fn(_z)
-            return sp.diff(body, _z, primes).subs(_z, args[0])
-        return fn(*args)
+            out = sp.diff(body, _z, primes).subs(_z, args[0])
+        else:
+            out = fn(*args)
+        self.partial.append(out)
+        return out
 
 
 def _prepare(variables, functions):
@@ -255,10 +266,18 @@ def parse_expression(text: str, variables=("z",), functions: Mapping[str, Callab
     return lhs
 
 
-def parse_relation(text: str, variables=("z",), functions: Mapping[str, Callable] | None = None):
-    """Parse ``"LHS op RHS"``; returns ``(lhs, op, rhs)`` with op in == <= < >= >."""
+def parse_relation(text: str, variables=("z",), functions: Mapping[str, Callable] | None = None,
+                   partial: list | None = None):
+    """Parse ``"LHS op RHS"``; returns ``(lhs, op, rhs)`` with op in == <= < >= >.
+
+    ``partial``: a list that receives every division (as ``1/denominator``), every power with a negative or
+    fractional exponent and every function call of the text, each built on its own (sympy's simplification
+    while building can cancel them: ``1/x - 1/x`` parses as 0), so that a caller can certify that the
+    statement as written is defined."""
     vars_, funcs = _prepare(variables, functions)
     p = _Parser(text, vars_, funcs)
+    if partial is not None:
+        p.partial = partial
     lhs, op, rhs = p.relation()
     if p.peek()[0] != "end":
         raise GrammarError(f"unexpected {p.peek()[1]!r} at position {p.peek()[2]} in {text!r}")

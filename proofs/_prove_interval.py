@@ -5,12 +5,30 @@ reach infinity (or an open end where a function blows up, ``log`` at 0) are
 evaluated here, by walking the sympy tree. An interval is a pair ``(lo, hi)``
 whose ends are exact ``arb`` numbers or the floats ``-inf``/``inf``.
 
-What is certified: every rule returns an interval containing the range of the
-node over the input box (outward rounding: each finite end is the ``lower()`` or
-``upper()`` of an arb ball; ends at infinity use the limits of monotone
-functions, ``0 * oo = 0`` as in IEEE 1788 interval multiplication). A node the
-rules do not cover, or a function outside its domain, gives ``(-inf, inf)``
-(no information), never a guess.
+What is certified: every rule returns, for a box, either an interval containing
+the range of the node over the box **on which the node is defined, real and
+continuous on the whole box** (outward rounding: each finite end is the
+``lower()`` or ``upper()`` of an arb ball; ends at infinity use the limits of
+monotone functions, ``0 * oo = 0`` as in IEEE 1788 interval multiplication), or
+``UNDEF``: "not certified defined here". ``UNDEF`` propagates through every rule
+(``tanh(UNDEF)`` is ``UNDEF``, never the saturated ``(-1, 1)``): a pole inside the
+box, division by an interval containing 0, ``log``/``sqrt``/fractional powers of a
+possibly negative argument, complex intermediate values (``I``, ``zoo``), a node the
+rules do not cover. ``FULL = (-inf, inf)`` means "defined on the box, unbounded":
+a statement about definedness, never a stand-in for "unknown".
+
+Open ends of the domain (``x in (0, 1]``): a zero of the argument of ``1/q``,
+``log q`` or ``q**(-r)`` at an end of its interval is a limit, not a pole, only
+when ``q`` is certified to vanish nowhere on the box except at open domain ends
+(:func:`_zero_only_at_open_ends`: a polynomial in one variable whose real roots in
+the box, counted exactly by Sturm sequences, all lie at the open ends). Anything
+else with a zero at an end is ``UNDEF``.
+
+The public :func:`ext_eval` returns ``FULL`` for ``UNDEF`` (no information, for callers
+that only read an upper bound); :func:`ext_eval_defined` returns ``None`` there, for
+callers whose argument needs definedness (monotone faces, identity routes).
+MATH.md-free: this is plain interval arithmetic (IEEE 1788 conventions), written by
+hand because python-flint balls cannot represent half-lines.
 """
 from __future__ import annotations
 
@@ -20,10 +38,12 @@ import sympy as sp
 
 from ._functions import relu, sigmoid, softplus
 
-__all__ = ["ext_eval", "FULL", "is_full"]
+__all__ = ["ext_eval", "ext_eval_defined", "FULL", "UNDEF", "is_full"]
 
 INF = math.inf
 FULL = (-INF, INF)
+#: "not certified defined, real and continuous on this box" (propagates through every rule)
+UNDEF = None
 
 
 def _a(v):
@@ -122,15 +142,17 @@ def _mul(p, q):
     return (_min([a for a, _ in prods]), _max([b for _, b in prods]))
 
 
-def _recip(q, open_end=False):
-    """1/q. An end exactly 0 is a pole: allowed (giving an infinite end) only when ``open_end`` says the
-    box touches an open end of the domain, where the statement need not be defined; otherwise no information."""
+def _recip(q, zero_ok=lambda: False):
+    """1/q. An end exactly 0 is a pole: allowed (giving an infinite end) only when ``zero_ok()`` certifies
+    that q vanishes only at open ends of the domain (a limit there, not a point of the domain); else UNDEF."""
+    if q is UNDEF:
+        return UNDEF
     lo, hi = q
     s_lo, s_hi = _sign(lo), _sign(hi)
     if s_lo < 0 < s_hi or (s_lo == 0 and s_hi == 0):
-        return FULL
-    if (s_lo == 0 or s_hi == 0) and not open_end:
-        return FULL
+        return UNDEF
+    if (s_lo == 0 or s_hi == 0) and not zero_ok():
+        return UNDEF
     if s_lo == 0:  # [0, hi], hi > 0
         return ((1 / hi).lower() if _fin(hi) else _a(0), INF)
     if s_hi == 0:  # [lo, 0], lo < 0
@@ -140,11 +162,13 @@ def _recip(q, open_end=False):
     return (new_lo, new_hi)
 
 
-def _powint(p, n: int, open_end=False):
+def _powint(p, n: int, zero_ok=lambda: False):
+    if p is UNDEF:
+        return UNDEF
     if n == 0:
         return (_a(1), _a(1))
     if n < 0:
-        return _recip(_powint(p, -n), open_end)
+        return _recip(_powint(p, -n), zero_ok)
     lo, hi = p
 
     def pw(x, up):
@@ -163,13 +187,15 @@ def _powint(p, n: int, open_end=False):
 # -- monotone functions ------------------------------------------------------
 def _mono(fn, lim_lo, lim_hi, increasing=True, domain_lo=None):
     """Interval extension of a monotone function with limits at -oo/+oo (or at ``domain_lo``)."""
-    def ev(p, open_end=False):
+    def ev(p, zero_ok=lambda: False):
+        if p is UNDEF:
+            return UNDEF
         lo, hi = p
         if domain_lo is not None:
             if _fin(hi) and not hi > domain_lo:
-                return FULL  # outside the domain, or touching it only at the singular end
-            if not _fin(lo) or lo < domain_lo or (lo == domain_lo and not open_end):
-                return FULL  # partly outside the domain: the statement is not defined on all the box
+                return UNDEF  # outside the domain, or touching it only at the singular end
+            if not _fin(lo) or lo < domain_lo or (lo == domain_lo and not zero_ok()):
+                return UNDEF  # partly outside the domain: the statement is not defined on all the box
             if lo == domain_lo:
                 a = lim_lo
             else:
@@ -215,6 +241,8 @@ def _functions():
 
 
 def _cosh(p):
+    if p is UNDEF:
+        return UNDEF
     lo, hi = p
     vals = []
     for x in (lo, hi):
@@ -228,6 +256,8 @@ def _cosh(p):
 
 def _periodic(fn):
     def ev(p):
+        if p is UNDEF:
+            return UNDEF
         if not _fin(p[0]) or not _fin(p[1]):
             return (_a(-1), _a(1))
         lo, hi = _from_ball(fn(_ball(p)))
@@ -239,6 +269,8 @@ def _periodic(fn):
 
 
 def _abs(p):
+    if p is UNDEF:
+        return UNDEF
     lo, hi = p
     if _sign(lo) >= 0:
         return p
@@ -248,7 +280,8 @@ def _abs(p):
 
 
 def _cond(c, env, open_end=False, refine=None):
-    """Three-valued truth of a relational condition over the box: True, False or None."""
+    """Three-valued truth of a relational condition over the box: True, False or None (undecided, or a side
+    not certified defined on the box)."""
     if c is sp.true or c == True:  # noqa: E712
         return True
     if c is sp.false or c == False:  # noqa: E712
@@ -263,7 +296,9 @@ def _cond(c, env, open_end=False, refine=None):
         v = _cond(c.args[0], env, open_end, refine)
         return None if v is None else not v
     if isinstance(c, sp.core.relational.Relational):
-        d = ext_eval(c.lhs - c.rhs, env, open_end, refine)
+        d = _ev(c.lhs - c.rhs, env, open_end, refine)
+        if d is UNDEF:
+            return None
         lo, hi = d
         op = c.rel_op
         if op in (">", ">="):
@@ -298,19 +333,85 @@ def _intersect(p, q):
 
 
 def _hull(ivs):
+    if any(p is UNDEF for p in ivs):
+        return UNDEF
     return (_min([p[0] for p in ivs]), _max([p[1] for p in ivs]))
 
 
-def ext_eval(expr, env: dict, open_end: bool = False, refine=None):
-    """Interval of ``expr`` over the box ``env`` (symbol -> (lo, hi)); see the module docstring.
+_ROOTS_CACHE: dict = {}
+
+
+def _zero_only_at_open_ends(node, env, open_end) -> bool:
+    """True when ``node`` vanishes on the box at most at open ends of the domain (so a zero at an end of its
+    interval is a limit of the statement, not a point where it must be defined).
+
+    ``open_end``: ``True`` (every zero is a limit: used only where definedness is already certified by the
+    caller), falsy (no open end: never), or ``{symbol: (end, ...)}``, the exact (sympy Rational) open domain
+    ends that the box touches. Certified for a polynomial in one such symbol with rational coefficients:
+    its distinct real roots in the closed box are counted exactly (Sturm sequences, ``Poly.count_roots``)
+    and must all be open ends. Anything else: False (the caller then reports UNDEF)."""
+    if open_end is True:
+        return True
+    if not open_end:
+        return False
+    syms = node.free_symbols
+    if len(syms) != 1:
+        return False
+    (s_,) = syms
+    ends = open_end.get(s_)
+    if not ends or s_ not in env:
+        return False
+    lo, hi = env[s_]
+    key = (node, str(lo), str(hi), tuple(ends))
+    if key in _ROOTS_CACHE:
+        return _ROOTS_CACHE[key]
+    ok = False
+    try:
+        poly = sp.Poly(node, s_)
+        if poly.degree() >= 1 and poly.domain in (sp.ZZ, sp.QQ):
+            from numerics.precision import arb_endpoint_fraction
+
+            def q(x):  # exact ends only (box ends are exact arbs); an inexact one: no certificate
+                if not _fin(x) or x.rad() != 0:
+                    return None
+                f = arb_endpoint_fraction(x)
+                return sp.Rational(f.numerator, f.denominator)
+
+            a, b = q(lo), q(hi)
+            if (a is not None or not _fin(lo)) and (b is not None or not _fin(hi)):
+                inside = [e for e in set(ends) if (a is None or e >= a) and (b is None or e <= b)
+                          and poly.eval(e) == 0]
+                ok = bool(inside) and poly.count_roots(a, b) == len(inside)
+    except (sp.PolynomialError, sp.polys.polyerrors.PolificationFailed, TypeError, ValueError):
+        ok = False
+    if len(_ROOTS_CACHE) > 20000:
+        _ROOTS_CACHE.clear()
+    _ROOTS_CACHE[key] = ok
+    return ok
+
+
+def ext_eval(expr, env: dict, open_end=False, refine=None):
+    """Interval of ``expr`` over the box ``env`` (symbol -> (lo, hi)); ``FULL`` where :func:`ext_eval_defined`
+    says UNDEF (no information). See the module docstring."""
+    out = _ev(expr, env, open_end, refine)
+    return FULL if out is UNDEF else out
+
+
+def ext_eval_defined(expr, env: dict, open_end=False, refine=None):
+    """Interval of ``expr`` over the box, or ``None`` (UNDEF) when ``expr`` is not certified defined, real
+    and continuous on the whole box (see the module docstring).
 
     ``refine(expr, env, open_end)``: optional callback giving a better interval for a sum or product whose
-    interval came out unbounded (``oo - oo``, ``oo * 0``: the dependency problem at infinity); the result is
-    intersected with the plain one, so a refine callback that is itself rigorous keeps the result rigorous.
+    interval came out unbounded (``oo - oo``, ``oo * 0``: the dependency problem at infinity) although it is
+    certified defined; the result is intersected with the plain one, so a rigorous callback keeps it rigorous.
 
-    ``open_end``: the box touches an open end of the domain, so a pole or a log singularity met exactly at an
-    end of an interval is a limit (the statement need not be defined there); elsewhere it gives no information.
+    ``open_end``: the open domain ends the box touches, ``{symbol: (end, ...)}`` (see
+    :func:`_zero_only_at_open_ends`); ``False`` for none.
     """
+    return _ev(expr, env, open_end, refine)
+
+
+def _ev(expr, env: dict, open_end=False, refine=None):
     from flint import arb
 
     if expr in env:
@@ -322,15 +423,19 @@ def ext_eval(expr, env: dict, open_end: bool = False, refine=None):
         return _from_ball(arb.pi())
     if expr is sp.E:
         return _from_ball(arb(1).exp())
-    if expr is sp.oo or expr is -sp.oo or expr is sp.zoo or expr is sp.nan:
-        return FULL
     if expr.is_Float:
-        b = arb(float(expr))
-        return (b, b)
+        # a sympy Float is an exact binary number at its own precision: take it exactly, not through float()
+        r = sp.Rational(expr)
+        b = arb(int(r.p)) / arb(int(r.q))
+        return (b.lower(), b.upper())
+    if expr.is_Number or expr.is_NumberSymbol or expr is sp.I or expr.has(sp.I, sp.zoo, sp.nan, sp.oo):
+        return UNDEF  # oo, zoo, nan, I, other constants: no real finite value certified
     if expr.is_Add or expr.is_Mul:
         out = None
         for a in expr.args:
-            v = ext_eval(a, env, open_end, refine)
+            v = _ev(a, env, open_end, refine)
+            if v is UNDEF:
+                return UNDEF
             out = v if out is None else (_add(out, v) if expr.is_Add else _mul(out, v))
         if refine is not None and (not _fin(out[0]) or not _fin(out[1])):
             better = refine(expr, env, open_end)
@@ -339,60 +444,74 @@ def ext_eval(expr, env: dict, open_end: bool = False, refine=None):
         return out
     if expr.is_Pow:
         base, e = expr.args
+        zero_ok = lambda: _zero_only_at_open_ends(base, env, open_end)  # noqa: E731
         if e.is_Integer:
-            return _powint(ext_eval(base, env, open_end, refine), int(e), open_end)
-        b = ext_eval(base, env, open_end, refine)
+            return _powint(_ev(base, env, open_end, refine), int(e), zero_ok)
+        b = _ev(base, env, open_end, refine)
+        if b is UNDEF:
+            return UNDEF
         if e.is_Rational and e > 0:
-            # x**(p/q) with x >= 0: increasing (a base that may be negative: no information)
+            # x**(p/q) with x >= 0: increasing and continuous (a base that may be negative: complex, UNDEF)
             if not (_fin(b[0]) and b[0] >= 0):
-                return FULL
+                return UNDEF
             ev = _mono(lambda x: x ** (arb(e.p) / arb(e.q)) if x > 0 else arb(0), _a(0), INF)
             return ev(b)
         if e.is_Rational and e < 0:
-            return _recip(ext_eval(base ** (-e), env, open_end, refine), open_end)
+            return _recip(_ev(base ** (-e), env, open_end, refine), zero_ok)
         # general: exp(e log b)
-        return ext_eval(sp.exp(e * sp.log(base)), env, open_end, refine)
+        return _ev(sp.exp(e * sp.log(base)), env, open_end, refine)
     if isinstance(expr, sp.Piecewise):
         parts = []
         for piece, cond in expr.args:
             t = _cond(cond, env, open_end, refine)
             if t is False:
                 continue
-            parts.append(ext_eval(piece, env, open_end, refine))
+            parts.append(_ev(piece, env, open_end, refine))
             if t is True:
                 break
-        return _hull(parts) if parts else FULL
+        else:
+            # no condition is certainly true on the rest of the box: points where no piece applies may exist
+            return UNDEF
+        return _hull(parts) if parts else UNDEF
     if isinstance(expr, sp.Abs):
-        return _abs(ext_eval(expr.args[0], env, open_end, refine))
+        return _abs(_ev(expr.args[0], env, open_end, refine))
     if isinstance(expr, (sp.Max, sp.Min)):
-        vals = [ext_eval(a, env, open_end, refine) for a in expr.args]
+        vals = [_ev(a, env, open_end, refine) for a in expr.args]
+        if any(v is UNDEF for v in vals):
+            return UNDEF
         pick = _max if isinstance(expr, sp.Max) else _min
         return (pick([v[0] for v in vals]), pick([v[1] for v in vals]))
     if isinstance(expr, sp.Heaviside):
-        p = ext_eval(expr.args[0], env, open_end, refine)
+        p = _ev(expr.args[0], env, open_end, refine)
         h0 = expr.args[1] if len(expr.args) > 1 else sp.S.Half
-        h = ext_eval(h0, env, open_end, refine)
+        h = _ev(h0, env, open_end, refine)
+        if p is UNDEF or h is UNDEF:
+            return UNDEF
         if _sign(p[0]) > 0:
             return (_a(1), _a(1))
         if _sign(p[1]) < 0:
             return (_a(0), _a(0))
         return _hull([(_a(0), _a(1)), h])
     if isinstance(expr, sp.sign):
-        p = ext_eval(expr.args[0], env, open_end, refine)
+        p = _ev(expr.args[0], env, open_end, refine)
+        if p is UNDEF:
+            return UNDEF
         if _sign(p[0]) > 0:
             return (_a(1), _a(1))
         if _sign(p[1]) < 0:
             return (_a(-1), _a(-1))
         return (_a(-1), _a(1))
     if isinstance(expr, sp.cosh):
-        return _cosh(ext_eval(expr.args[0], env, open_end, refine))
+        return _cosh(_ev(expr.args[0], env, open_end, refine))
     if isinstance(expr, sp.sin):
-        return _periodic(lambda b: b.sin())(ext_eval(expr.args[0], env, open_end, refine))
+        return _periodic(lambda b: b.sin())(_ev(expr.args[0], env, open_end, refine))
     if isinstance(expr, sp.cos):
-        return _periodic(lambda b: b.cos())(ext_eval(expr.args[0], env, open_end, refine))
+        return _periodic(lambda b: b.cos())(_ev(expr.args[0], env, open_end, refine))
     fns = _functions()
     if type(expr) in fns and len(expr.args) == 1:
         f = fns[type(expr)]
-        arg = ext_eval(expr.args[0], env, open_end, refine)
-        return f(arg, open_end) if type(expr) is sp.log else f(arg)
-    return FULL
+        arg = _ev(expr.args[0], env, open_end, refine)
+        if type(expr) is sp.log:
+            return f(arg, lambda: _zero_only_at_open_ends(expr.args[0], env, open_end))
+        return f(arg)
+    return UNDEF

@@ -84,7 +84,7 @@ from ._errors import GrammarError, InvalidArgument
 from ._functions import relu, sigmoid, softplus, to_elementary
 from ._grammar import CONSTANTS, parse_relation
 from ._prove_domain import Range, parse_ranges
-from ._prove_interval import INF, _hull, ext_eval
+from ._prove_interval import INF, _hull, ext_eval, ext_eval_defined
 from ._result import CheckResult, Verdict
 from numerics.precision import arb_endpoint_fraction, outward_decimal
 
@@ -169,10 +169,11 @@ def _implicit_variables(statement, functions):
     return names
 
 
-def parse_statement(statement, over=(), assume=(), functions=None):
+def parse_statement(statement, over=(), assume=(), functions=None, partial=None):
     """Parse the statement, its domain and assumptions: (lhs, op, rhs, ranges, constraints).
 
-    ``functions`` adds grammar functions (name -> callable building a sympy expression), e.g. a user activation."""
+    ``functions`` adds grammar functions (name -> callable building a sympy expression), e.g. a user activation.
+    ``partial``: a list receiving the nodes of the text that may be undefined (see ``parse_relation``)."""
     if not isinstance(statement, str) or not statement.strip():
         raise InvalidArgument(f"got statement {statement!r}; valid is a string 'LHS == RHS' or 'LHS <= RHS'")
     fns = named_functions()
@@ -186,7 +187,7 @@ def parse_statement(statement, over=(), assume=(), functions=None):
                                   "rename the variable")
     syms = [r.symbol for r in ranges]
     try:
-        lhs, op, rhs = parse_relation(statement, variables=syms, functions=fns)
+        lhs, op, rhs = parse_relation(statement, variables=syms, functions=fns, partial=partial)
     except GrammarError as exc:
         hint = " (declare every variable with --over, e.g. --over 'z in R')" if "unknown name" in str(exc) else ""
         raise GrammarError(f"{exc}{hint}") from None
@@ -517,12 +518,214 @@ def _constraints_hold_exact(constraints, syms, pt, bits):
     return True
 
 
+def _partial_nodes(e):
+    """The nodes of ``e`` that may be undefined somewhere: powers with a negative or fractional exponent,
+    and function applications (log, atan of a quotient, ...). If every such node of the two sides of a
+    statement also occurs in the expression the engine evaluates, a certified enclosure of that expression
+    certifies the sides defined (every node of the tree is evaluated, and "not certified defined"
+    propagates); if sympy cancelled one (``1/x - 1/x`` is 0), the sides need their own certificate."""
+    e = _concrete(e)
+    return {n for n in sp.preorder_traversal(e)
+            if (n.is_Pow and not (n.exp.is_Integer and n.exp >= 0))
+            or (isinstance(n, sp.Function) and not isinstance(n, _TOTAL_FUNCTIONS))}
+
+
+#: functions defined and continuous wherever their arguments are (the others, log and user functions, are
+#: partial nodes of :func:`_partial_nodes`)
+_TOTAL_FUNCTIONS = (sp.exp, sp.tanh, sp.erf, sp.erfc, sp.atan, sp.sinh, sp.cosh, sp.asinh, sp.sin, sp.cos,
+                    sp.Abs, sp.Max, sp.Min, sp.sign, sp.Heaviside, sp.Piecewise, sigmoid, softplus, relu)
+
+
+def _certainly_undefined(e, syms, pt) -> bool:
+    """sympy decides exactly that ``e`` has no real value at the exact point (a pole: ``zoo``; ``0 * zoo``:
+    ``nan``; a complex value such as ``I*sqrt(2)/2``). False when it is defined there or undecided."""
+    try:
+        val = _sympy(lambda: _concrete(e).subs(dict(zip(syms, pt))), 5.0)
+    except Exception:  # noqa: BLE001 - sympy failed: undecided
+        return False
+    if val is None:
+        return False
+    if val.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        return True
+    if val.is_number and val.is_extended_real is False:
+        return True
+    return _undefined_node_at(_concrete(e), dict(zip(syms, pt)))
+
+
+def _sign_at(x, sub):
+    """Sign of the sub-expression ``x`` at the exact point: 0 by sympy (exact), +-1 by a ball at 128 bits;
+    None if undecided."""
+    x = x.subs(sub)
+    if x.is_zero:
+        return 0
+    b = _true_ball(x, 128)
+    if b is None:
+        return None
+    return 1 if b > 0 else (-1 if b < 0 else None)
+
+
+def _defined_at(e, sub) -> bool:
+    """Every node of ``e`` as written is certified inside its domain at the exact point ``sub``: bases of
+    fractional powers >= 0 (> 0 for negative exponents), denominators != 0, log arguments > 0; Piecewise
+    branches by their conditions at the point. sympy's value at a point can be real where the text is not
+    (``log(-1)**2`` becomes ``-pi**2``): a witness or an exact value is used only where this holds."""
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, sp.Piecewise):
+            for piece, cond in n.args:
+                c = cond.subs(sub) if hasattr(cond, "subs") else cond
+                if c == True:  # noqa: E712
+                    stack.append(piece)
+                    break
+                if c != False:  # noqa: E712
+                    return False
+            else:
+                return False
+            continue
+        if n.is_Pow and not n.exp.is_Integer:
+            sg = _sign_at(n.base, sub)
+            if sg is None or sg < 0 or (sg == 0 and not n.exp.is_positive):
+                return False
+        elif n.is_Pow and n.exp.is_Integer and n.exp < 0:
+            if _sign_at(n.base, sub) not in (-1, 1):
+                return False
+        elif isinstance(n, sp.log):
+            if _sign_at(n.args[0], sub) != 1:
+                return False
+        stack.extend(n.args)
+    return True
+
+
+def _value_at(e, syms, pt, bits):
+    """Ball of ``e`` at the exact point, or None when the text is not certified defined there."""
+    ec = _concrete(e)
+    sub = dict(zip(syms, pt))
+    if not _defined_at(ec, sub):
+        return None
+    return _true_ball(ec.subs(sub), bits)
+
+
+def _undefined_node_at(e, sub) -> bool:
+    """A node of ``e`` (outside Piecewise branches, which may not be taken) whose argument is certified out of
+    its domain at the exact point: a root or fractional power of a negative number, a log of a number <= 0,
+    a negative power of 0. Signs by balls at 128 bits, zeros by sympy (exact)."""
+    def sign_of(x):
+        return _sign_at(x, sub)
+
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, sp.Piecewise):
+            continue
+        if n.is_Pow and not n.exp.is_Integer and n.exp.is_Rational:
+            sg = sign_of(n.base)
+            if sg == -1 or (sg == 0 and n.exp < 0):
+                return True
+        elif n.is_Pow and n.exp.is_Integer and n.exp < 0:
+            if sign_of(n.base) == 0:
+                return True
+        elif isinstance(n, sp.log):
+            sg = sign_of(n.args[0])
+            if sg is not None and sg <= 0:
+                return True
+        stack.extend(n.args)
+    return False
+
+
+def _definedness(exprs, ranges, constraints, bits, time_limit=10.0, max_boxes=4000):
+    """Certify that every expression is defined, real and continuous on the whole domain (where the
+    constraints hold): a cover of the compactified domain by boxes, each with a certified enclosure that
+    excludes "not certified defined" (:mod:`proofs._prove_interval`: a pole, a log or root of a possibly
+    negative argument, a complex intermediate value is never enclosed; ball arithmetic gives nan there).
+    Boxes are bisected (widest side first) until covered; box centres are checked exactly, so an undefined
+    point met on the way is exhibited. Returns ``("defined", None)``, ``("undefined", point)`` with an exact
+    domain point where one expression is undefined, or ``("unknown", None)`` (budget spent)."""
+    from numerics.bnb import ball_of
+    from numerics.precision import arb_prec
+
+    syms = [r.symbol for r in ranges]
+    if not ranges:
+        for e in exprs:
+            if _certainly_undefined(e, [], []):
+                return ("undefined", [])
+            if _true_ball(_concrete(e), 128) is None:
+                return ("unknown", None)
+        return ("defined", None)
+    t0 = time.perf_counter()
+    boxes_left = max_boxes
+    for e in exprs:
+        prob = _Problem(e, ranges, constraints)
+        stack = [list(prob.t_box)]
+        with arb_prec(bits):
+            while stack:
+                if boxes_left <= 0 or time.perf_counter() - t0 > time_limit:
+                    return ("unknown", None)
+                boxes_left -= 1
+                bx = stack.pop()
+                balls = [ball_of(a, b) for a, b in bx]
+                ivs, open_end = prob.zmap(balls)
+                finite = all(not isinstance(a, float) and not isinstance(b, float) for a, b in ivs)
+                zb = [a if a == b else prob._arb.union(a, b) for a, b in ivs] if finite else None
+                if prob.constraints and prob.feasible(zb, ivs, open_end) is False:
+                    continue
+                ok = False
+                if finite:
+                    try:
+                        ok = prob.v_arb(*zb).is_finite()
+                    except (ZeroDivisionError, ValueError, OverflowError):
+                        ok = False
+                if not ok:
+                    ok = ext_eval_defined(prob.v_ext, dict(zip(prob.syms, ivs)), open_end) is not None
+                if ok:
+                    continue
+                centre = [(a + b) / 2 for a, b in bx]
+                z = prob.z_of(centre)
+                if all(c is not None for c in z) and all(r.contains(c) for r, c in zip(ranges, z)) and \
+                        _certainly_undefined(e, syms, z) and \
+                        (not constraints or _constraints_hold_exact(constraints, syms, z, bits)):
+                    return ("undefined", z)
+                j = max(range(len(bx)), key=lambda k: bx[k][1] - bx[k][0])
+                a, b = bx[j]
+                if b - a < Fraction(1, 2 ** 200):
+                    return ("unknown", None)
+                m = (a + b) / 2
+                for half in ((m, b), (a, m)):
+                    child = list(bx)
+                    child[j] = half
+                    stack.append(child)
+    return ("defined", None)
+
+
+def _obligations(partial, *sides):
+    """The nodes of the text that may be undefined (from the parser, see ``parse_relation``) and that are
+    not nodes of the given expressions (where the engine's certificate already covers them)."""
+    have = set()
+    for e in sides:
+        have |= _partial_nodes(e)
+    need = set()
+    for n in partial or ():
+        need |= _partial_nodes(n)
+    return sorted(need - have, key=sp.default_sort_key)
+
+
+def _undefined_result(text, pt, ranges, assumptions, dom, latex, t0, scope_note=""):
+    where = ", ".join(f"{r.name} = {z}" for r, z in zip(ranges, pt))
+    return CheckResult(
+        claim=text, verdict=Verdict.INCONCLUSIVE, margin=None, precision="exact (sympy)",
+        method="definedness check", assumptions=assumptions, instance=dom, scope="universal",
+        statement=latex, witness={"undefined_at": _witness_dict(ranges, pt)},
+        message=(f"the statement is undefined at {where}, which the domain contains{scope_note}; exclude it "
+                 "with an open end or --assume"),
+        stats={"seconds": time.perf_counter() - t0, "latex": latex})
+
+
 #: ball precisions (multiples of the working precision) tried at the worst sample point of an identity
 #: that neither sympy nor the samples decided, before it is reported inconclusive
 IDENTITY_ESCALATION = (4, 8, 16, 32)
 
 
-def _prove_identity(text, lhs, rhs, ranges, constraints, dps, samples, seed, t0, assumptions):
+def _prove_identity(text, lhs, rhs, ranges, constraints, dps, samples, seed, t0, assumptions, partial=()):
     import mpmath
 
     from numerics.precision import dps_to_bits, workdps
@@ -533,21 +736,48 @@ def _prove_identity(text, lhs, rhs, ranges, constraints, dps, samples, seed, t0,
     d = lhs - rhs
     dom = ", ".join(str(r) for r in ranges)
     latex = _latex_line(lhs, "==", rhs, ranges, text)
-    if _symbolic_zero(d):
-        return CheckResult(
-            claim=text, verdict=Verdict.PROVED, margin="0", precision="exact (sympy)", method="sympy.simplify",
-            assumptions=assumptions, instance=dom,
-            message=f"sympy reduces LHS - RHS to 0 for {dom or 'all values'}. LaTeX: {latex}",
-            stats={"seconds": time.perf_counter() - t0, "latex": latex})
     bits = dps_to_bits(dps)
+    defined = None  # definedness of both sides on the whole domain, certified once, when a route needs it
+
+    def both_defined():
+        nonlocal defined
+        if defined is None:
+            defined = _definedness([lhs, rhs], ranges, constraints, bits)
+        return defined
+
+    if _symbolic_zero(d):
+        state, pt = both_defined()
+        if state == "undefined":
+            return _undefined_result(text, pt, ranges, assumptions, dom, latex, t0)
+        if state == "defined":
+            return CheckResult(
+                claim=text, verdict=Verdict.PROVED, margin="0", precision=f"exact (sympy) + arb {bits} bits",
+                method="sympy.simplify; ball branch-and-bound: both sides defined on the domain",
+                assumptions=assumptions, instance=dom, scope="universal", statement=latex,
+                message=(f"sympy reduces LHS - RHS to 0, and both sides are defined and real on all of "
+                         f"{dom or 'the constants'} (certified enclosures on a cover of the compactified domain)"
+                         f". LaTeX: {latex}"),
+                stats={"seconds": time.perf_counter() - t0, "latex": latex})
+        if state == "unknown":
+            return CheckResult(
+                claim=text, verdict=Verdict.INCONCLUSIVE, margin="0", precision=f"exact (sympy) + arb {bits} bits",
+                method="sympy.simplify; definedness not certified", assumptions=assumptions, instance=dom,
+                scope="universal", statement=latex,
+                message=("sympy reduces LHS - RHS to 0, but that both sides are defined on all of "
+                         f"{dom} was not certified within the budget (a pole or an undefined region may sit "
+                         "between the sampled points). Knobs: an open end or --assume that excludes the "
+                         "suspected point, or a narrower --over"),
+                stats={"seconds": time.perf_counter() - t0, "latex": latex})
     z0 = _derivative_identity(d, ranges, constraints, bits, seed)
-    if z0 is not None:
+    if z0 is not None and both_defined()[0] == "undefined":
+        return _undefined_result(text, both_defined()[1], ranges, assumptions, dom, latex, t0)
+    if z0 is not None and both_defined()[0] == "defined":
         where = ", ".join(f"{r.name} = {z}" for r, z in zip(ranges, z0))
         return CheckResult(
             claim=text, verdict=Verdict.PROVED, margin="0", precision=f"exact (sympy) + arb {bits} bits",
             method="sympy: every partial derivative of LHS - RHS is 0, LHS - RHS = 0 at a point; "
                    "ball branch-and-bound: defined and continuous on the (connected) domain",
-            assumptions=assumptions, instance=dom,
+            assumptions=assumptions, instance=dom, scope="universal", statement=latex,
             message=(f"the derivative of LHS - RHS reduces to 0 (sympy), LHS - RHS = 0 exactly at {where}, and "
                      f"LHS - RHS is defined and continuous on all of {dom} (certified enclosures on a cover of "
                      f"the compactified domain), so it vanishes identically. LaTeX: {latex}"),
@@ -558,7 +788,11 @@ def _prove_identity(text, lhs, rhs, ranges, constraints, dps, samples, seed, t0,
     worst, worst_pt, used = mpmath.mpf(0), None, 0
 
     def refute_at(pt, b):
-        """REFUTED when the ball of LHS - RHS at the exact point excludes 0 at b and 2b bits."""
+        """REFUTED when the ball of LHS - RHS at the exact point excludes 0 at b and 2b bits (at a point where
+        the text as written is defined)."""
+        sub = dict(zip(syms, pt))
+        if not all(_defined_at(_concrete(n), sub) for n in list(partial) + [lhs, rhs]):
+            return None
         ball = _arb_point(arb_d, pt, b)
         if not (ball.is_finite() and not (0 in ball)):
             return None
@@ -575,7 +809,7 @@ def _prove_identity(text, lhs, rhs, ranges, constraints, dps, samples, seed, t0,
                      + (f" at {', '.join(f'{k} = {v}' for k, v in _witness_dict(ranges, pt).items())}"
                         if ranges else "")
                      + ", which excludes 0 (ball arithmetic at two precisions)"),
-            stats={"points": used + 1, "seconds": time.perf_counter() - t0, "latex": latex})
+            stats={"points": used + 1, "seconds": time.perf_counter() - t0, "latex": latex, "_point": pt})
 
     for pt in _points(ranges, samples, seed):
         if constraints and not _constraints_hold_exact(constraints, syms, pt, bits):
@@ -669,7 +903,7 @@ def _derivative_identity(d, ranges, constraints, bits, seed):
         if not all(r.contains(z) for r, z in zip(ranges, pt)):
             continue
         e = dc.subs(dict(zip(syms, pt)))
-        if _true_ball(e, 128) is not None and _symbolic_zero(e, 4.0):
+        if _value_at(dc, syms, pt, 128) is not None and _symbolic_zero(e, 4.0):
             z0 = pt
             break
     if z0 is None:
@@ -739,6 +973,7 @@ class _Problem:
         self._limits = {}
         self.constraints = [(compile_expr(self.syms, g, "arb"), _concrete(g), strict) for g, strict, _ in constraints]
         self.undefined = []  # centres (t) where v had no finite ball
+        self.on_undefined = None  # callback(centre t) run when one is recorded (see _run_cell)
         self.strict_infinity = False  # see ext_upper: boxes at infinity may answer "v < 0 here"
         self._strict_marker = arb(2) ** -200
         self.analytic = not self.v_ext.has(*_NOT_ANALYTIC) and all(
@@ -759,18 +994,23 @@ class _Problem:
 
     # -- the map t -> z ------------------------------------------------------
     def zmap(self, balls):
-        """z intervals for a box of t balls; and whether it touches an open finite end."""
+        """z intervals for a box of t balls; and the open finite ends of the domain that the box touches,
+        ``{symbol: (end, ...)}`` with exact rational ends (``False`` if none): a zero of a denominator or of a
+        log argument exactly there is a limit, not a point of the domain (:mod:`proofs._prove_interval`).
+        Irrational open ends are not listed: there every zero at an end stays "not certified defined"."""
         arb = self._arb
-        ivs, open_end = [], False
-        for r, t, (c_lo, c_hi), (tb_lo, tb_hi) in zip(self.ranges, balls, self.ends, self.t_box_arb):
+        ivs, open_end = [], {}
+        for r, s_, t, (c_lo, c_hi), (tb_lo, tb_hi) in zip(self.ranges, self.syms, balls, self.ends,
+                                                          self.t_box_arb):
             tl, th = t.lower(), t.upper()
             # the ball of a box is slightly wider than the box (radius rounding): clamp to the t range
             tl = tb_lo if tl < tb_lo else tl
             th = tb_hi if th > tb_hi else th
             k = r.kind
-            if (not r.lo_closed and r.lo.is_finite and tl <= tb_lo) or \
-               (not r.hi_closed and r.hi.is_finite and th >= tb_hi):
-                open_end = True
+            if not r.lo_closed and r.lo.is_finite and r.lo.is_Rational and tl <= tb_lo:
+                open_end.setdefault(s_, []).append(r.lo)
+            if not r.hi_closed and r.hi.is_finite and r.hi.is_Rational and th >= tb_hi:
+                open_end.setdefault(s_, []).append(r.hi)
             if k == "bounded":
                 ivs.append((tl, th))
             elif k == "bounded-irrational":
@@ -787,7 +1027,7 @@ class _Problem:
                 zl = (tl / (1 - abs(tl))).lower() if tl > -1 else -INF
                 zh = (th / (1 + (-abs(th)))).upper() if th < 1 else INF
                 ivs.append((zl, zh))
-        return ivs, open_end
+        return ivs, ({k_: tuple(v) for k_, v in open_end.items()} or False)
 
     def dzdt(self, balls):
         out = []
@@ -855,6 +1095,8 @@ class _Problem:
                 # the extended evaluator would otherwise take for a limit at a box end); checked after the run
                 if len(self.undefined) < 8:
                     self.undefined.append([b.mid() for b in balls])
+                    if self.on_undefined is not None:
+                        self.on_undefined(self.undefined[-1])  # may stop the search (an exact undefined point)
                 return val
         hi = self.ext_upper(ivs, open_end, 0)
         # boxes: only the upper end is read by the branch-and-bound (numerics/bnb.py uses f(box).upper())
@@ -888,7 +1130,10 @@ class _Problem:
         """Upper bound of v on a box with infinite (or singular) sides: intervals, then monotone faces."""
         env = dict(zip(self.syms, ivs))
         refine = self.refine if self.smooth else None
-        lo, hi = ext_eval(self.v_ext, env, open_end, refine)
+        iv = ext_eval_defined(self.v_ext, env, open_end, refine)
+        if iv is None:
+            return INF  # v not certified defined on the box: no bound, and no monotone argument either
+        lo, hi = iv
         # strict mode: a bound of exactly 0 at infinity is not enough; try the strict limit argument below
         want_more = self.strict_infinity and not isinstance(hi, float) and hi >= 0
         if (not isinstance(hi, float) and not want_more) or depth > self.n or not self.smooth:
@@ -1308,6 +1553,10 @@ def _local_max_box(prob, pt, bits):
             vb = _strip_abs(prob.v_ext, dict(zip(prob.syms, box)))
             if vb.has(*_JUMPS):
                 continue
+            # the sign arguments below need v defined and continuous on the whole box: a factored derivative
+            # can be finite across a pole of v
+            if ext_eval_defined(prob.v_ext, dict(zip(prob.syms, box))) is None:
+                continue
             grads = [_factored(sp.diff(vb, s)) for s in prob.syms]
             ok = True
             for i in range(prob.n):
@@ -1552,7 +1801,7 @@ def _simpler_witness(v_true, ranges, constraints, strict, bits, pt):
             cand = pt[:i] + [sp.Rational(q.numerator, q.denominator)] + pt[i + 1:]
             if cand[i] == z or not ranges[i].contains(cand[i]):
                 continue
-            ball = _true_ball(vt.subs(dict(zip(syms, cand))), bits)
+            ball = _value_at(vt, syms, cand, bits)
             if ball is None or not (ball >= 0 if strict else ball > 0):
                 continue
             if constraints and not _constraints_hold_exact(constraints, syms, cand, bits):
@@ -1586,7 +1835,7 @@ def _point_cell(v_true, domain, fixed, strict, bits, constraints):
         return {"boxes": 0, "unresolved": [], "exhausted": False, "witness": None, "equality": None,
                 "lower": arb("nan"), "upper": INF, "status": "open"}
     e = _concrete(v_true).subs(dict(zip(syms, pt)))
-    ball = _true_ball(e, bits)
+    ball = _value_at(v_true, syms, pt, bits)
     out = {"boxes": 0, "unresolved": [], "exhausted": False, "witness": None, "equality": None,
            "lower": arb("nan"), "upper": INF, "status": "open"}
     if ball is None:
@@ -1623,7 +1872,7 @@ def _sample_refute(v_true, ranges, constraints, strict, bits, seed, n=48):
             b0 = _arb_point(fast, pt, bits)
             if b0.is_finite() and not (b0 >= 0 if strict else b0 > 0) and not (0 in b0):
                 continue
-        ball = _true_ball(vt.subs(dict(zip(syms, pt))), bits)
+        ball = _value_at(vt, syms, pt, bits)
         if ball is None or not (ball >= 0 if strict else ball > 0):
             continue
         if constraints and not _constraints_hold_exact(constraints, syms, pt, bits):
@@ -1642,7 +1891,7 @@ def _undefined_point(prob, v_true, syms, embed):
         if any(c is None for c in z):
             continue
         full = embed(z)
-        if _true_ball(vt.subs(dict(zip(syms, full))), 128) is None:
+        if _certainly_undefined(vt, syms, full):
             return full
     return None
 
@@ -1681,6 +1930,12 @@ def _near_ranges(ranges, z_approx) -> bool:
     return True
 
 
+class _UndefinedFound(Exception):
+    def __init__(self, point):
+        super().__init__(point)
+        self.point = point
+
+
 def _run_cell(prob, strict, tol, bits, max_boxes, deadline, v_true, domain, constraints, fixed=None):
     """Branch-and-bound on one cell; then the equality-attained certificate. Returns a dict.
 
@@ -1701,14 +1956,29 @@ def _run_cell(prob, strict, tol, bits, max_boxes, deadline, v_true, domain, cons
         return None if deadline is None else max(0.5, deadline - time.perf_counter())
 
     prob._point_bits = bits - 8
-    with arb_prec(bits):
-        res = maximize(prob.f, prob.t_box, tol=tol, max_boxes=max_boxes, grad=prob.grad if prob.smooth else None,
-                       time_limit=left())
+    syms = [r.symbol for r in domain]
+
+    def stop_if_undefined(t_mid):
+        # an exact domain point where the statement is undefined ends the search at once: no bound can
+        # make the statement proved any more
+        z = prob.z_of([_arb_fraction(m) for m in t_mid])
+        if all(c is not None for c in z) and _certainly_undefined(_concrete(v_true), syms, embed(z)):
+            raise _UndefinedFound(embed(z))
+
+    prob.on_undefined = stop_if_undefined
+    try:
+        with arb_prec(bits):
+            res = maximize(prob.f, prob.t_box, tol=tol, max_boxes=max_boxes,
+                           grad=prob.grad if prob.smooth else None, time_limit=left())
+    except _UndefinedFound as found:
+        return {"boxes": 0, "lower": arb("nan"), "upper": INF, "unresolved": [], "exhausted": False,
+                "status": "open", "witness": None, "equality": None, "undefined": found.point}
+    finally:
+        prob.on_undefined = None
     out = {"boxes": res.boxes_explored, "lower": res.lower,
            "upper": res.upper if res.upper.is_finite() else INF, "unresolved": res.unresolved,
            "exhausted": res.exhausted, "status": "open", "witness": None, "equality": None}
     up = out["upper"]
-    syms = [r.symbol for r in domain]
     undefined = _undefined_point(prob, v_true, syms, embed)
     if undefined is not None:
         out["undefined"] = undefined
@@ -1735,7 +2005,7 @@ def _run_cell(prob, strict, tol, bits, max_boxes, deadline, v_true, domain, cons
     def violated(pt, b):  # pt: a domain point
         if not all(r.contains(z) for r, z in zip(domain, pt)):
             return None
-        ball = _true_ball(vt.subs(dict(zip(syms, pt))), b)
+        ball = _value_at(vt, syms, pt, b)
         if ball is None or not (ball >= 0 if strict else ball > 0):
             return None
         if constraints and not _constraints_hold_exact(constraints, syms, pt, b):
@@ -1891,7 +2161,7 @@ def _prove_inequality(text, lhs, op, rhs, ranges, constraints, dps, max_boxes, t
         if "sympy" not in how:
             simple = _simpler_witness(v, ranges, constraints, strict, 2 * bits, pt)
             if simple != pt:
-                b2 = _true_ball(_concrete(v).subs(dict(zip([r.symbol for r in ranges], simple))), 2 * bits)
+                b2 = _value_at(v, [r.symbol for r in ranges], simple, 2 * bits)
                 if b2 is not None and (b2 >= 0 if strict else b2 > 0):
                     pt, ball = simple, b2
         wit = _witness_dict(ranges, pt)
@@ -1902,6 +2172,7 @@ def _prove_inequality(text, lhs, op, rhs, ranges, constraints, dps, max_boxes, t
                f"({how}{conf})")
         if lo is not None:
             msg += f"; {tight_msg(lo, up)}"
+        stats["_point"] = pt
         return finish(Verdict.REFUTED, msg, witness=wit,
                       margin={"lower": _fmt(-ball.upper(), False, 17), "upper": _fmt(-ball.lower(), True, 17)})
 
@@ -1909,7 +2180,7 @@ def _prove_inequality(text, lhs, op, rhs, ranges, constraints, dps, max_boxes, t
     pt = _sample_refute(v, ranges, constraints, strict, bits, seed)
     if pt is not None:
         syms = [r.symbol for r in ranges]
-        ball = _true_ball(_concrete(v).subs(dict(zip(syms, pt))), 2 * bits)
+        ball = _value_at(v, syms, pt, 2 * bits)
         if ball is not None and (ball >= 0 if strict else ball > 0):
             return refuted(pt, ball, "ball at an exact sample point")
     # 2. branch-and-bound, cell by cell
@@ -1997,6 +2268,41 @@ def _prove_inequality(text, lhs, op, rhs, ranges, constraints, dps, max_boxes, t
                   margin=margin_of(lo_all, up_all))
 
 
+def _check_obligations(res, text, partial, certified, ranges, constraints, dps, t0, time_limit):
+    """A ``proved`` stands only if the statement as written is defined on the whole domain. The route that
+    proved it certified the expressions ``certified`` defined on a cover of the domain; nodes of the text
+    that sympy cancelled or simplified away while building them (``1/x - 1/x``, ``exp(log(x))``) get their
+    own certificate here. Returns ``res``, or an ``inconclusive`` saying where the text is undefined."""
+    from numerics.precision import dps_to_bits
+
+    need = _obligations(partial, *certified)
+    if not need:
+        return res
+    bits = dps_to_bits(dps)
+    budget = 10.0 if time_limit is None else max(1.0, min(10.0, time_limit - (time.perf_counter() - t0)))
+    state, pt = _definedness(need, ranges, constraints, bits, time_limit=budget)
+    if state == "defined":
+        stats = dict(res.stats or {})
+        stats["definedness_obligations"] = [str(n) for n in need]
+        object.__setattr__(res, "stats", stats)
+        return res
+    dom = ", ".join(str(r) for r in ranges)
+    latex = (res.stats or {}).get("latex", "")
+    if state == "undefined":
+        return _undefined_result(text, pt, ranges, res.assumptions, dom, latex, t0,
+                                 f" (the sub-expression {need[0]} as written)" if len(need) == 1 else
+                                 " (a sub-expression as written, cancelled in the simplified form)")
+    return CheckResult(
+        claim=text, verdict=Verdict.INCONCLUSIVE, margin=res.margin, precision=res.precision,
+        method=res.method + "; definedness of the text as written not certified", assumptions=res.assumptions,
+        instance=dom, scope="universal", statement=latex,
+        message=(f"the simplified statement holds ({res.message}), but that the text as written is defined on all "
+                 f"of {dom or 'the constants'} was not certified for {', '.join(map(str, need))} (sympy "
+                 "simplified them away). Knobs: an open end or --assume excluding the suspected points, or "
+                 "write the statement in its simplified form"),
+        stats=res.stats)
+
+
 # ---------------------------------------------------------------------------
 # entry point
 # ---------------------------------------------------------------------------
@@ -2039,9 +2345,42 @@ def prove(statement: str, over=(), assume=(), *, dps: int = 20, max_boxes: int =
     if time_limit is not None and (not isinstance(time_limit, (int, float)) or not time_limit > 0
                                    or math.isinf(time_limit)):
         raise InvalidArgument(f"got time_limit={time_limit!r}, valid is a positive number of seconds or None")
-    lhs, op, rhs, ranges, constraints = parse_statement(statement, over, assume, functions)
+    partial = []
+    lhs, op, rhs, ranges, constraints = parse_statement(statement, over, assume, functions, partial)
     assumptions = tuple(str(r) for r in ranges) + tuple(c[2] for c in constraints)
     if op == "==":
-        return _prove_identity(statement, lhs, rhs, ranges, constraints, dps, samples, seed, t0, assumptions)
-    return _prove_inequality(statement, lhs, op, rhs, ranges, constraints, dps, max_boxes, time_limit, tol, t0,
-                             assumptions, seed)
+        res = _prove_identity(statement, lhs, rhs, ranges, constraints, dps, samples, seed, t0, assumptions,
+                              partial)
+        certified = [lhs, rhs]
+    else:
+        res = _prove_inequality(statement, lhs, op, rhs, ranges, constraints, dps, max_boxes, time_limit, tol, t0,
+                                assumptions, seed)
+        certified = [lhs - rhs]
+    point = (res.stats or {}).pop("_point", None)
+    if res.verdict is Verdict.REFUTED and point is not None:
+        # a witness counts only where the text as written is defined (sympy's value at a point can be real
+        # where the text is not: log(-1)**2 becomes -pi**2; 1/x - 1/x + 1 is 1 at x = 0)
+        syms = [r.symbol for r in ranges]
+        sub = dict(zip(syms, point))
+        if not all(_defined_at(_concrete(n), sub) for n in partial + [lhs, rhs]):
+            where = ", ".join(f"{r.name} = {z}" for r, z in zip(ranges, point))
+            undefined = any(_undefined_node_at(_concrete(n), sub) for n in partial + [lhs, rhs])
+            res = CheckResult(
+                claim=statement, verdict=Verdict.INCONCLUSIVE, precision=res.precision, method=res.method,
+                assumptions=assumptions, instance=res.instance, scope="universal",
+                witness={"undefined_at": {r.name: str(z) for r, z in zip(ranges, point)}} if undefined else None,
+                message=(f"the candidate counterexample {where} is a point where the statement as written is "
+                         + ("undefined" if undefined else "not certified defined")
+                         + " (sympy's simplified value there is real); exclude such points with an open end or "
+                         "--assume"),
+                stats=res.stats)
+    if res.verdict is Verdict.PROVED:
+        res = _check_obligations(res, statement, partial + [lhs, rhs], certified, ranges, constraints, dps, t0,
+                                 time_limit)
+    # a prove statement is quantified over its whole domain: proved means for every point of it (where the
+    # assumptions hold), refuted means a point of it violates the statement
+    if res.scope is None:
+        object.__setattr__(res, "scope", "universal")
+    if not res.statement:
+        object.__setattr__(res, "statement", (res.stats or {}).get("latex", "") or statement)
+    return res
