@@ -143,7 +143,7 @@ class _Parser:
             else:
                 if rhs == 0:
                     raise GrammarError(f"division by zero in {self.text!r}")
-                self.partial.append(sp.Pow(rhs, -1))
+                self.partial.append(sp.Pow(rhs, -1, evaluate=False))
                 node = node / rhs
         return node
 
@@ -170,7 +170,7 @@ class _Parser:
                 raise GrammarError(f"exponent {expo} exceeds the limit of {10 * MAX_INT_EXPONENT}")
             out = sp.Pow(base, expo)
             if not (expo.is_Integer and expo >= 0):
-                self.partial.append(out)
+                self.partial.append(sp.Pow(base, expo, evaluate=False))  # (-1)**(1/2) stays, not I
             return out
         return base
 
@@ -231,7 +231,12 @@ class _Parser:
             out = sp.diff(body, _z, primes).subs(_z, args[0])
         else:
             out = fn(*args)
-        self.partial.append(out)
+        if name == "sqrt":
+            self.partial.append(sp.Pow(args[0], sp.S.Half, evaluate=False))  # sqrt(-1) stays, not I
+        elif isinstance(fn, type) and issubclass(fn, sp.Function):
+            self.partial.append(fn(*args, evaluate=False))  # log(-2) stays, not log(2) + I*pi
+        else:
+            self.partial.append(out)
         return out
 
 

@@ -710,6 +710,13 @@ def _obligations(partial, *sides):
 
 
 def _undefined_result(text, pt, ranges, assumptions, dom, latex, t0, scope_note=""):
+    if not ranges:
+        return CheckResult(
+            claim=text, verdict=Verdict.INCONCLUSIVE, margin=None, precision="exact (sympy)",
+            method="definedness check", assumptions=assumptions, instance="", scope="universal",
+            statement=latex, witness={"undefined_at": {}},
+            message=f"the statement has no real value{scope_note}: a constant in it is undefined over the reals",
+            stats={"seconds": time.perf_counter() - t0, "latex": latex})
     where = ", ".join(f"{r.name} = {z}" for r, z in zip(ranges, pt))
     return CheckResult(
         claim=text, verdict=Verdict.INCONCLUSIVE, margin=None, precision="exact (sympy)",
@@ -822,6 +829,8 @@ def _prove_identity(text, lhs, rhs, ranges, constraints, dps, samples, seed, t0,
                 args = [mpmath.mpf(sp.Rational(z).p) / sp.Rational(z).q if z.is_Rational else mpmath.mpf(sp.N(z, dps))
                         for z in pt]
                 a, b = mp_l(*args), mp_r(*args)
+                if isinstance(a, mpmath.mpc) or isinstance(b, mpmath.mpc):
+                    continue  # a complex value: the statement is not defined (over R) at this point
                 err = abs(a - b) / max(mpmath.mpf(1), abs(a), abs(b))
             except (ZeroDivisionError, ValueError, OverflowError, TypeError):
                 continue
@@ -885,8 +894,6 @@ def _derivative_identity(d, ranges, constraints, bits, seed):
     intervals, hence connected; no constraints). Definedness is certified by the branch-and-bound on d and
     -d: every box of a cover of the compactified domain gets a finite enclosure, and no centre is undefined.
     Returns the anchor point, or None."""
-    from numerics.bnb import maximize
-    from numerics.precision import arb_prec
 
     if constraints or not ranges:
         return None
@@ -908,14 +915,9 @@ def _derivative_identity(d, ranges, constraints, bits, seed):
             break
     if z0 is None:
         return None
-    for expr in (d, -d):
-        prob = _Problem(expr, ranges, [])
-        prob._point_bits = bits - 8
-        with arb_prec(bits):
-            # only finiteness matters here (tol = 1): a box with an undefined point never gets a finite bound
-            res = maximize(prob.f, prob.t_box, tol=1, max_boxes=3000, time_limit=10)
-        if not res.upper.is_finite() or res.unresolved or res.exhausted or prob.undefined:
-            return None
+    # d defined (hence continuous: no jumps) on all of the connected domain: a certified cover
+    if _definedness([d], ranges, [], bits)[0] != "defined":
+        return None
     return z0
 
 
@@ -1623,13 +1625,13 @@ def _prove_constant(text, v, op, strict, dps, t0, assumptions, latex):
             return CheckResult(claim=text, verdict=Verdict.REFUTED, margin=-val, precision=f"arb {b} bits",
                                method="python-flint ball", witness={}, assumptions=assumptions,
                                message=f"the violation is in {_enclosure_str(val.lower(), val.upper())}",
-                               stats={"seconds": time.perf_counter() - t0, "latex": latex})
+                               stats={"seconds": time.perf_counter() - t0, "latex": latex, "_point": []})
     if _symbolic_zero(v):
         verdict = Verdict.REFUTED if strict else Verdict.PROVED
         return CheckResult(claim=text, verdict=verdict, margin="0", precision="exact (sympy)",
                            method="sympy.simplify", witness={} if strict else None, assumptions=assumptions,
                            message="both sides are equal (sympy)" + ("" if strict else f". LaTeX: {latex}"),
-                           stats={"seconds": time.perf_counter() - t0, "latex": latex})
+                           stats={"seconds": time.perf_counter() - t0, "latex": latex, "_point": []})
     return CheckResult(claim=text, verdict=Verdict.INCONCLUSIVE, precision=f"arb {4 * bits} bits",
                        method="python-flint ball", assumptions=assumptions,
                        message="the two constants could not be separated; raise --dps",
@@ -2348,6 +2350,14 @@ def prove(statement: str, over=(), assume=(), *, dps: int = 20, max_boxes: int =
     partial = []
     lhs, op, rhs, ranges, constraints = parse_statement(statement, over, assume, functions, partial)
     assumptions = tuple(str(r) for r in ranges) + tuple(c[2] for c in constraints)
+    if not ranges:
+        from numerics.precision import dps_to_bits
+
+        state, _ = _definedness(partial + [lhs, rhs], [], [], dps_to_bits(dps))
+        if state == "undefined":
+            bad = [n for n in partial + [lhs, rhs] if _certainly_undefined(n, [], [])]
+            return _undefined_result(statement, [], ranges, assumptions, "", statement, t0,
+                                     f" ({bad[0]} as written)" if bad else "")
     if op == "==":
         res = _prove_identity(statement, lhs, rhs, ranges, constraints, dps, samples, seed, t0, assumptions,
                               partial)
