@@ -500,7 +500,7 @@ def _arb_point(compiled, pt, bits):
         balls = [a[0] if a[0] == a[1] else arb.union(a[0], a[1]) for a in args]
         try:
             return compiled(*balls)
-        except (ZeroDivisionError, ValueError, OverflowError):
+        except (ZeroDivisionError, ValueError, OverflowError, TypeError):  # TypeError: a complex constant (1j)
             return arb("nan")
 
 
@@ -673,7 +673,7 @@ def _definedness(exprs, ranges, constraints, bits, time_limit=10.0, max_boxes=40
                 if finite:
                     try:
                         ok = prob.v_arb(*zb).is_finite()
-                    except (ZeroDivisionError, ValueError, OverflowError):
+                    except (ZeroDivisionError, ValueError, OverflowError, TypeError):  # TypeError: a complex constant (1j)
                         ok = False
                 if not ok:
                     ok = ext_eval_defined(prob.v_ext, dict(zip(prob.syms, ivs)), open_end) is not None
@@ -818,9 +818,13 @@ def _prove_identity(text, lhs, rhs, ranges, constraints, dps, samples, seed, t0,
                      + ", which excludes 0 (ball arithmetic at two precisions)"),
             stats={"points": used + 1, "seconds": time.perf_counter() - t0, "latex": latex, "_point": pt})
 
+    undefined_pt = None  # a sample point where the text is certainly undefined (reported if nothing refutes)
     for pt in _points(ranges, samples, seed):
         if constraints and not _constraints_hold_exact(constraints, syms, pt, bits):
             continue
+        if undefined_pt is None and any(_undefined_node_at(_concrete(n), dict(zip(syms, pt)))
+                                        for n in list(partial) + [lhs, rhs]):
+            undefined_pt = pt
         res = refute_at(pt, bits)
         if res is not None:
             return res
@@ -839,6 +843,8 @@ def _prove_identity(text, lhs, rhs, ranges, constraints, dps, samples, seed, t0,
             used += 1
             if err > worst or worst_pt is None:
                 worst, worst_pt = err, pt
+    if undefined_pt is not None:
+        return _undefined_result(text, undefined_pt, ranges, assumptions, dom, latex, t0)
     if used == 0:
         return CheckResult(
             claim=text, verdict=Verdict.INCONCLUSIVE, margin=None, precision=f"{dps} dps (mpmath)",
@@ -1088,7 +1094,7 @@ class _Problem:
         if finite:
             try:
                 val = self.v_arb(*zb)
-            except (ZeroDivisionError, ValueError, OverflowError):
+            except (ZeroDivisionError, ValueError, OverflowError, TypeError):  # TypeError: a complex constant (1j)
                 val = arb("nan")
             if val.is_finite():
                 return val
@@ -1271,7 +1277,7 @@ class _Problem:
         zb = [a if a == b else arb.union(a, b) for a, b in ivs]
         try:
             g = self._grad_arb(*zb)
-        except (ZeroDivisionError, ValueError, OverflowError):
+        except (ZeroDivisionError, ValueError, OverflowError, TypeError):  # TypeError: a complex constant (1j)
             return [arb("nan")] * self.n
         g = g if isinstance(g, (list, tuple)) else [g]
         return [gi * di for gi, di in zip(g, self.dzdt(balls))]
