@@ -49,10 +49,15 @@ BASE_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
 _ARITY = {"max": (2, 8), "min": (2, 8)}
 CONSTANTS = {"pi": sp.pi, "E": sp.E}
 
+#: ASCII digits only (``\d`` would read fullwidth or Arabic-Indic digits as numbers)
 _TOKEN = re.compile(
-    r"\s*(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z_0-9]*'*)"
-    r"|(?P<op>\*\*|==|<=|>=|[-+*/(),<>|^]))"
+    r"\s*(?:(?P<num>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)|(?P<name>[A-Za-z_][A-Za-z_0-9]*'*)"
+    r"|(?P<op>\*\*|==|<=|>=|[-+*/(),<>|^]))", re.ASCII
 )
+#: a literal's decimal exponent is at most this in size (1e999999999 would build a billion-digit integer)
+MAX_DECIMAL_EXPONENT = 1000
+#: an exact number built by ``**`` of two numbers has at most this many bits in numerator and denominator
+MAX_NUMBER_BITS = 20000
 _RELATIONS = ("==", "<=", "<", ">=", ">")
 
 
@@ -168,6 +173,12 @@ class _Parser:
                 raise GrammarError(f"numeric exponent {expo} exceeds the limit of {MAX_INT_EXPONENT}")
             if expo.is_Number and abs(expo) > 10 * MAX_INT_EXPONENT:
                 raise GrammarError(f"exponent {expo} exceeds the limit of {10 * MAX_INT_EXPONENT}")
+            if expo.is_Integer and base.is_Rational:
+                bits = max(int(base.p).bit_length(), int(base.q).bit_length()) * abs(int(expo))
+                shown = str(base) if len(str(base)) <= 40 else f"{str(base)[:12]}...({len(str(base))} digits)"
+                if bits > MAX_NUMBER_BITS:
+                    raise GrammarError(f"the number {shown}**{expo} would have about {bits} bits, beyond the limit "
+                                       f"of {MAX_NUMBER_BITS}; write the statement with smaller constants")
             out = sp.Pow(base, expo)
             if not (expo.is_Integer and expo >= 0):
                 self.partial.append(sp.Pow(base, expo, evaluate=False))  # (-1)**(1/2) stays, not I
@@ -178,6 +189,10 @@ class _Parser:
         kind, val, pos = self.peek()
         if kind == "num":
             self.take()
+            mant, _, ex = val.lower().partition("e")
+            if ex and abs(int(ex)) > MAX_DECIMAL_EXPONENT:
+                raise GrammarError(f"number {val!r} at position {pos}: its exponent is beyond the limit of "
+                                   f"+-{MAX_DECIMAL_EXPONENT}; valid are literals like 1e300")
             return sp.Rational(Fraction(val).numerator, Fraction(val).denominator)
         if val == "(":
             self.take()

@@ -2317,6 +2317,23 @@ def _check_obligations(res, text, partial, certified, ranges, constraints, dps, 
 def prove(statement: str, over=(), assume=(), *, dps: int = 20, max_boxes: int = 20000,
           time_limit: float | None = 60.0, tol=None, samples: int = 64, seed: int = 0,
           functions=None) -> CheckResult:
+    r"""Certify ``statement`` for all variables in their ranges (see :func:`_prove`).
+
+    Grammar-valid statements whose constants are beyond what sympy, mpmath or the balls can evaluate
+    (``exp(exp(exp(1000)))``, towers of powers) are bad input: :class:`InvalidArgument` in one line."""
+    try:
+        return _prove(statement, over, assume, dps=dps, max_boxes=max_boxes, time_limit=time_limit, tol=tol,
+                      samples=samples, seed=seed, functions=functions)
+    except (OverflowError, RecursionError, MemoryError) as exc:
+        raise InvalidArgument(
+            f"{statement!r} is beyond what escset can evaluate ({type(exc).__name__} inside sympy/mpmath: a "
+            "constant or a tower of powers too large for exact or ball arithmetic); valid are statements whose "
+            "constants are of moderate size, e.g. exp(1000) rather than exp(exp(exp(1000)))") from None
+
+
+def _prove(statement: str, over=(), assume=(), *, dps: int = 20, max_boxes: int = 20000,
+           time_limit: float | None = 60.0, tol=None, samples: int = 64, seed: int = 0,
+           functions=None) -> CheckResult:
     r"""Certify ``statement`` (``"LHS == RHS"`` or an inequality) for all variables in their ranges.
 
     Parameters
