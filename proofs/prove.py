@@ -69,6 +69,7 @@ What is certified
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import math
 import random
@@ -119,12 +120,38 @@ def _time_box(seconds):
         signal.signal(signal.SIGALRM, old)
 
 
+class _BudgetSpent(BaseException):  # BaseException: no "except Exception" in a step may swallow it
+    """The wall-clock budget of the current ``prove`` call is spent (see :data:`_DEADLINE`)."""
+
+
+#: the wall-clock deadline (``time.perf_counter()`` value) of the ``prove`` call in progress, or None: every
+#: sympy call is capped to it and every box evaluation checks it, so ``--time-limit`` holds to within about a
+#: second (a sympy call is interrupted by SIGALRM in the main thread; elsewhere the cooperative checks bound it)
+_DEADLINE: contextvars.ContextVar = contextvars.ContextVar("escset_prove_deadline", default=None)
+
+
+def _check_deadline():
+    dl = _DEADLINE.get()
+    if dl is not None and time.perf_counter() > dl:
+        raise _BudgetSpent()
+
+
 def _sympy(fn, seconds=5.0, default=None):
+    dl = _DEADLINE.get()
+    if dl is not None:
+        left = dl - time.perf_counter()
+        if left <= 0:
+            raise _BudgetSpent()
+        seconds = left if seconds is None else min(seconds, left)
     try:
         with _time_box(seconds):
             return fn()
     except _Timeout:
+        if dl is not None and time.perf_counter() >= dl:
+            raise _BudgetSpent() from None
         return default
+    except (_BudgetSpent, KeyboardInterrupt):
+        raise
     except Exception:  # noqa: BLE001 - an optional symbolic step that sympy cannot do: no answer, never a guess
         return default
 
@@ -1074,6 +1101,7 @@ class _Problem:
 
     def f(self, balls):
         """Ball whose upper end bounds v above on the box; a true enclosure of v at a point."""
+        _check_deadline()
         arb = self._arb
         # a point of the search (bnb evaluates box centres): exact, or one rounding of a non-dyadic rational.
         # Its ball must be a true enclosure (its lower end is used as a lower bound of the sup): never the
@@ -1318,11 +1346,9 @@ def _node_limit(node, sym, inf_hi):
         return -_NODE_LIMITS[neg]  # lim(-f) = -lim(f)
     if key not in _NODE_LIMITS:
         lim = _sympy(lambda: sp.limit(to_elementary(key[0]), _NODE_VAR, sp.oo if inf_hi else -sp.oo), 3.0)
-        if lim is None:
-            return None
         if len(_NODE_LIMITS) > 4096:
             _NODE_LIMITS.clear()
-        _NODE_LIMITS[key] = lim
+        _NODE_LIMITS[key] = lim  # None (sympy failed or timed out) is cached too: the same node is met per box
     return _NODE_LIMITS[key]
 
 
@@ -2321,14 +2347,27 @@ def prove(statement: str, over=(), assume=(), *, dps: int = 20, max_boxes: int =
 
     Grammar-valid statements whose constants are beyond what sympy, mpmath or the balls can evaluate
     (``exp(exp(exp(1000)))``, towers of powers) are bad input: :class:`InvalidArgument` in one line."""
+    t0 = time.perf_counter()
+    token = _DEADLINE.set(None if not isinstance(time_limit, (int, float)) or isinstance(time_limit, bool)
+                          or not time_limit > 0 or math.isinf(time_limit) else t0 + time_limit)
     try:
         return _prove(statement, over, assume, dps=dps, max_boxes=max_boxes, time_limit=time_limit, tol=tol,
                       samples=samples, seed=seed, functions=functions)
+    except _BudgetSpent:
+        return CheckResult(
+            claim=statement, verdict=Verdict.INCONCLUSIVE, precision=f"arb, {dps} digits", method="time limit",
+            assumptions=tuple(over) if not isinstance(over, str) else (over,), scope="universal",
+            statement=statement,
+            message=(f"neither proved nor refuted within the time limit of {time_limit} s (the budget covers "
+                     "every step: boxes, sympy calls, definedness). Knob: raise --time-limit"),
+            stats={"seconds": time.perf_counter() - t0, "time_limit": time_limit})
     except (OverflowError, RecursionError, MemoryError) as exc:
         raise InvalidArgument(
             f"{statement!r} is beyond what escset can evaluate ({type(exc).__name__} inside sympy/mpmath: a "
             "constant or a tower of powers too large for exact or ball arithmetic); valid are statements whose "
             "constants are of moderate size, e.g. exp(1000) rather than exp(exp(exp(1000)))") from None
+    finally:
+        _DEADLINE.reset(token)
 
 
 def _prove(statement: str, over=(), assume=(), *, dps: int = 20, max_boxes: int = 20000,
