@@ -34,8 +34,11 @@ def arb_to_fraction(x) -> Fraction:
 
 
 def arb_str(x, digits: int = 20) -> str:
-    """A ball as the decimal string python-flint prints ("[mid +/- rad]")."""
-    return x.str(digits, radius=True)
+    """A ball as ``"[lower, upper]"``, both ends rounded outward (:func:`numerics.precision.outward_decimal`)."""
+    from .precision import enclosure_decimal
+
+    lo, hi = enclosure_decimal(x, digits)
+    return f"[{lo}, {hi}]"
 
 
 class PsiEnclosure:

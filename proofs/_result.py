@@ -54,13 +54,17 @@ def to_jsonable(x: Any) -> Any:
         return to_jsonable(x.tolist())
     if isinstance(x, np.generic):
         return to_jsonable(x.item())
+    import mpmath
+
+    from numerics.precision import outward_decimal  # the one printer of bounds
+
+    if isinstance(x, mpmath.ctx_iv.ivmpf):  # an mpmath interval: an enclosure, printed outward
+        return {"lower": outward_decimal(x, False, 20), "upper": outward_decimal(x, True, 20)}
     try:
         import flint
 
         if isinstance(x, flint.arb):
-            from numerics.precision import outward_decimal
-
-            # lower/upper rounded outward: a printed enclosure stays an enclosure
+            # lower/upper rounded outward: a printed enclosure stays an enclosure (mid is a value, not a bound)
             return {"mid": x.mid().str(20, radius=False), "rad": outward_decimal(x.rad(), True, 3),
                     "lower": outward_decimal(x, False, 20), "upper": outward_decimal(x, True, 20)}
     except ImportError:  # pragma: no cover

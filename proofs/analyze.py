@@ -46,7 +46,8 @@ from numerics.bnb import as_fraction, point_ball
 from numerics.enclosures import PsiEnclosure, sup_abs_psi_box
 from numerics.halfspaces import affine_dichotomies, affine_rank, as_points, hyperplane_cuts, sampled_cuts
 from numerics.highprec import loss_mp, refine_argmax_abs_psi, velocity_mp
-from numerics.precision import arb_prec, dps_to_bits, mp_tolerance, workdps
+from numerics.precision import (arb_prec, dps_to_bits, enclosure_decimal, mp_tolerance, outward_decimal,
+                                value_decimal, workdps)
 
 from ._errors import InvalidArgument
 from .measure import residual
@@ -79,10 +80,22 @@ def exact_str(q) -> str:
 
 
 def _bstr(x, digits=25) -> str:
-    """Decimal string of a ball's midpoint (digits limited by the ball's accuracy)."""
+    """Decimal string of a ball's midpoint: for chosen points and directions only (a_hat, a level), which are
+    exact once printed. Bounds are printed by :func:`numerics.precision.outward_decimal` (lower bounds down,
+    upper bounds up), values by :func:`numerics.precision.value_decimal` (only the digits the radius justifies)."""
     if not x.is_finite():
         return "nan" if x.is_nan() else "inf"
     return x.mid().str(digits, radius=False)
+
+
+def _lo(x, digits=25) -> str:
+    """A certified lower bound, printed rounded down."""
+    return outward_decimal(x, False, digits)
+
+
+def _up(x, digits=25) -> str:
+    """A certified upper bound, printed rounded up."""
+    return outward_decimal(x, True, digits)
 
 
 def _norm(vec):
@@ -538,7 +551,8 @@ def analyze(model, mu, data, *, dps: int = 30, certify: bool = False, max_dps: i
         "loss": mpmath.nstr(loss, dps),
         "stationarity_residual": mpmath.nstr(stat, min(dps, 20)),
         "stationary": stationary,
-        "stationarity": {"residual_enclosure": [_bstr(stat_ball.lower().max(arb(0))), _bstr(stat_ball.upper())]
+        # printed from the ball itself (no arithmetic outside the working precision), lower end down, upper up
+        "stationarity": {"residual_enclosure": enclosure_decimal(stat_ball, 25, nonnegative=True)
                          if stat_ball.is_finite() else None,
                          "exactly_zero": exact_stat, "tolerance": mpmath.nstr(tol_stat, 3)},
         "global_optimality": {k: result[k] for k in ("verdict", "sup_psi", "attained", "witness",
@@ -578,7 +592,7 @@ def _regular_level(enc, a_hat, lower, box_radius, max_boxes):
     c = certify_regular_level(h, gh, [(-R, R)] * enc.p_u, level, max_boxes=max_boxes, min_width="1e-9")
     return {"level": exact_str(level), "a_hat_exact": [exact_str(v) for v in a], "box": [exact_str(-R), exact_str(R)],
             "certified": c.certified, "level_set_meets_box": not c.level_set_empty,
-            "beta_lower": _bstr(c.beta_lower, 12) if c.beta_lower is not None else None, "boxes": c.boxes,
+            "beta_lower": _lo(c.beta_lower, 12) if c.beta_lower is not None else None, "boxes": c.boxes,
             "note": "certified: grad_u h != 0 on {h = level} inside the box, with min |grad h| >= beta_lower there "
                     "(the level set may continue outside the box, where bounded features flatten: A.2)"}
 
@@ -658,7 +672,7 @@ def _decide(model, mu, data, info, *, dps, certify, box_radius, tol, max_boxes, 
                     upper = comp["upper"]
                     if comp["upper"] <= f_val.upper() + loc_tol:
                         location_certified = True
-                        stats["location_tolerance"] = _bstr(loc_tol, 3)
+                        stats["location_tolerance"] = _up(loc_tol, 3)
         else:
             attained, best_val = "interior", i_val
         if not homogeneous:
@@ -671,7 +685,7 @@ def _decide(model, mu, data, info, *, dps, certify, box_radius, tol, max_boxes, 
         if certify and inter and inter["upper"] is not None and inf is not None and inf["upper"] is not None \
                 and not homogeneous:
             upper_box = inter["upper"].max(inf["upper"])
-            stats["sup_upper_on_box_and_infinity"] = _bstr(upper_box)
+            stats["sup_upper_on_box_and_infinity"] = _up(upper_box)
         if certify and upper is None and info is not None and not info["monotone"] and model.p_x <= 3:
             # a global upper bound for the enclosure (plain ball forms: valid, first-order tight)
             ref = best_val.upper().max(arb(1)) * arb("1e-6")
@@ -680,17 +694,18 @@ def _decide(model, mu, data, info, *, dps, certify, box_radius, tol, max_boxes, 
             if comp is not None and comp["upper"].is_finite():
                 stats["compactified_boxes"] = comp["boxes"]
                 upper = comp["upper"]
-    witness["psi"] = [_bstr(v) for v in psi_at]
+    witness["psi"] = [value_decimal(v, 25) for v in psi_at]  # values at the witness (approximate)
     digits = max(15, min(dps, 50))
-    sup_str = "inf" if homogeneous and lower > 0 else _bstr(best_val, digits)
-    enclosure = [_bstr(lower, digits), _bstr(upper, digits) if upper is not None else None]
+    sup_str = "inf" if homogeneous and lower > 0 else value_decimal(best_val, digits)
+    # the certified enclosure of S(mu): lower end rounded down, upper end rounded up
+    enclosure = [_lo(lower, digits), _up(upper, digits) if upper is not None else None]
     if lower > 0:
         verdict = "refuted"
-        msg = (f"S(mu) >= {_bstr(lower, 12)} > 0 (certified ball): mu is not a global minimiser; the witness "
+        msg = (f"S(mu) >= {_lo(lower, 12)} > 0 (certified ball): mu is not a global minimiser; the witness "
                f"({attained}) gives Psi != 0 (MATH.md §1b A.1)")
     else:
         verdict = "inconclusive"
-        msg = (f"every enclosure of S(mu) contains 0 at {dps} dps (best value {_bstr(best_val, 5)}); "
+        msg = (f"every enclosure of S(mu) contains 0 at {dps} dps (best value {value_decimal(best_val, 5)}); "
                "the sign of the optimality gap is undecided: raise --dps")
     if location_certified and "location_tolerance" in stats:
         msg += (f"; located at infinity up to {stats['location_tolerance']}: the compactified branch-and-bound bounds "

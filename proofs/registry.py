@@ -72,8 +72,8 @@ class Claim:
     def summary(self) -> dict:
         return {"id": self.id, "label": self.label, "provenance": self.provenance, "paper": self.paper,
                 "expected": self.expected, "assumptions": list(self.assumptions), "statement": self.statement,
-                "description": self.description, "numerical": self.numerical, "instances": [i.get("name", str(k)) for k, i in
-                                                               enumerate(self.instances)]}
+                "description": self.description, "numerical": self.numerical,
+                "instances": [i.get("name", str(k)) for k, i in enumerate(self.instances)]}
 
 
 def claim(id: str, *, statement: str = "", label: str = "", provenance: str = "[D]", paper: str = "",
@@ -143,15 +143,34 @@ def get_claim(id: str) -> Claim:
     return claims[id]
 
 
+def is_builtin(c: Claim) -> bool:
+    """True for the claims of :mod:`proofs.claims` (which set their own scope and statement)."""
+    return getattr(c.check, "__module__", "").startswith("proofs.claims.")
+
+
+def _instantiated(c: Claim, name: str) -> str:
+    return (c.statement or c.id) + (f" (instance {name!r})" if name else "")
+
+
 def coerce_result(c: Claim, value, instance) -> CheckResult:
+    """The check's return value as a :class:`CheckResult`.
+
+    A user check's result that says nothing about its scope gets ``scope="instance"`` (it covers the instance it
+    ran on, no more) and, without a statement, the claim's statement tagged with the instance; built-in claims set
+    both themselves (tests/test_registry.py checks it)."""
     name = instance.get("name", "") if isinstance(instance, dict) else ""
+    user = not is_builtin(c)
     if isinstance(value, CheckResult):
         if not value.instance:
             object.__setattr__(value, "instance", name)
+        if user and value.scope is None:
+            object.__setattr__(value, "scope", "instance")
+        if user and not value.statement:
+            object.__setattr__(value, "statement", _instantiated(c, value.instance))
         return value
     if isinstance(value, bool):
         return CheckResult(c.id, Verdict.INCONCLUSIVE, margin=value, precision="user check", method="bool",
-                           instance=name, numerical=True,
+                           instance=name, numerical=True, scope="instance", statement=_instantiated(c, name),
                            message="a boolean check is evidence only; return a CheckResult to prove or refute")
     try:
         m = float(value)
@@ -159,7 +178,8 @@ def coerce_result(c: Claim, value, instance) -> CheckResult:
         raise InvalidArgument(f"check of {c.id!r} returned {type(value).__name__}; expected a number, bool or "
                               "CheckResult") from None
     return CheckResult(c.id, Verdict.INCONCLUSIVE, margin=m, precision="float64 (user check)",
-                       method="user margin", instance=name, numerical=True,
+                       method="user margin", instance=name, numerical=True, scope="instance",
+                       statement=_instantiated(c, name),
                        message="floating-point margin: evidence, not a proof (> 0 means the claim held here)")
 
 

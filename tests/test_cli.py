@@ -73,7 +73,7 @@ def check(instance, *, dps):
     return CheckResult("user-softplus-derivative", Verdict.PROVED if ok else Verdict.INCONCLUSIVE,
                        precision="exact (sympy)", method="sympy")
 
-@claim("user-float-margin", instances=[{"name": "x"}], label="user", statement="1 > 0")
+@claim("user-float-margin", instances=[{"name": "x"}], label="user", statement="1 > 0", numerical=True)
 def margin(instance, *, dps):
     return 1.0
 '''
@@ -88,6 +88,32 @@ def test_check_runs_a_users_module(tmp_path):
     assert res["user-softplus-derivative"]["verdict"] == "proved"
     # a bare float margin is evidence only: never proved
     assert res["user-float-margin"]["verdict"] == "inconclusive" and res["user-float-margin"]["numerical"]
+    # user results say what they cover: this instance (the check did not say more)
+    assert all(r["scope"] == "instance" and r["statement"] for r in res.values())
+
+
+def test_check_exits_1_on_a_theorem_left_inconclusive(tmp_path):
+    f = tmp_path / "conj2.py"
+    f.write_text(USER_CLAIM.replace(", numerical=True)", ")").replace('"user-', '"user2-'))
+    p = run("check", "user2-float-margin", "--module", str(f), "--json")
+    assert p.returncode == 1, p.stderr
+    s = json.loads(p.stdout)["summary"]
+    assert s["numerical_evidence"] == 1 and s["unexpected"] and s["unexpected"][0].startswith("user2-float-margin")
+
+
+def test_ntk_certified_upper_bound_is_rounded_up(tmp_path):
+    """The Rayleigh quotient bound was printed rounded to nearest: below lambda_min for these inputs."""
+    import mpmath
+
+    f = tmp_path / "d.json"
+    f.write_text(json.dumps({"X": [["1", "0"], ["12/37", "35/37"]]}))
+    p = run("ntk", "--data", str(f), "--certify", "--json")
+    assert p.returncode == 0, p.stderr
+    obj = json.loads(p.stdout)
+    with mpmath.workdps(60):
+        c = mpmath.mpf(12) / 37
+        lam = mpmath.mpf(1) / 2 - c * (mpmath.pi - mpmath.acos(c)) / (2 * mpmath.pi)
+        assert mpmath.mpf(obj["certified_lower_bound"]) <= lam <= mpmath.mpf(obj["certified_upper_bound"])
 
 
 def test_check_rejects_a_broken_module(tmp_path):

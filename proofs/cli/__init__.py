@@ -1,8 +1,10 @@
 """The ``escset`` command line (DESIGN.md §3).
 
 Every command takes ``--json`` (one JSON object on stdout, nothing else), exits 0
-when it ran (whatever the verdicts), and 2 on bad input with one line on stderr,
-never a traceback. Commands live in one module each (``_check``, ``_simulate``,
+when it ran, and 2 on bad input with one line on stderr, never a traceback.
+``escset check`` alone also judges its verdicts: it exits 1, once its table, JSON
+and report are written, when any verdict is unexpected (a theorem refuted or left
+inconclusive unless numerical by nature, a false variant not refuted). Commands live in one module each (``_check``, ``_simulate``,
 ...) and register themselves on :data:`app`.
 """
 from __future__ import annotations

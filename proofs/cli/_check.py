@@ -27,7 +27,7 @@ def _claims(ids, paper):
 
 @app.command("list")
 def list_cmd(json_out: bool = typer.Option(False, "--json", help="one JSON object on stdout")):
-    """The claim catalogue with provenance tags."""
+    """The claim catalogue with provenance tags and the numerical-by-nature flag."""
     from ..registry import all_claims
 
     claims = all_claims()
@@ -37,28 +37,43 @@ def list_cmd(json_out: bool = typer.Option(False, "--json", help="one JSON objec
     from rich.console import Console
     from rich.table import Table
 
-    t = Table(title="escset claims")
-    for col in ("claim", "label", "provenance", "expected", "instances"):
+    t = Table(title="escset claims (numerical: numerical by nature, float evidence is its expected outcome)")
+    for col in ("claim", "label", "provenance", "expected", "numerical", "instances"):
         t.add_column(col)
     for c in claims.values():
-        t.add_row(c.id, c.label, c.provenance, c.expected, str(len(c.instances)))
+        t.add_row(c.id, c.label, c.provenance, c.expected, "yes" if c.numerical else "no", str(len(c.instances)))
     Console().print(t)
 
 
-def _write_report(out_dir, results, started):
-    """Write report.json and report.md atomically into out_dir."""
-    os.makedirs(out_dir, exist_ok=True)
-    payload = {"started": started, "results": [r.to_dict() for r in results]}
-    md = ["# escset check report", "", f"started {started}", "",
-          "| claim | instance | verdict | expected | precision | method | message |",
-          "|---|---|---|---|---|---|---|"]
-    from ..registry import all_claims
+def _scope(r) -> str:
+    return r.scope or "unset"
 
-    claims = all_claims()
-    for r in results:
-        md.append(f"| {r.claim} | {r.instance} | **{r.verdict.value}**{' (numerical)' if r.numerical else ''} | "
-                  f"{claims[r.claim].expected if r.claim in claims else ''} | {r.precision} | {r.method} | "
-                  f"{r.message.replace('|', '/')} |")
+
+def _write_report(out_dir, rows, started, summary=None):
+    """Write report.json and report.md atomically into out_dir (results, scope, statement and the summary)."""
+    os.makedirs(out_dir, exist_ok=True)
+    payload = {"started": started, "results": [r.to_dict() for _, r in rows]}
+    if summary is not None:
+        payload["summary"] = summary
+    md = ["# escset check report", "", f"started {started}", "",
+          "| claim | instance | verdict | scope | expected | as expected | statement | precision | method | message |",
+          "|---|---|---|---|---|---|---|---|---|---|"]
+
+    def cell(text):
+        return str(text).replace("|", "/").replace("\n", " ")
+
+    for c, r in rows:
+        ok, _ = _classify(c, r)
+        md.append(f"| {r.claim} | {cell(r.instance)} | **{r.verdict.value}**{' (numerical)' if r.numerical else ''} | "
+                  f"{_scope(r)} | {c.expected}{' (numerical by nature)' if c.numerical else ''} | "
+                  f"{'yes' if ok else '**NO**'} | {cell(r.statement)} | {cell(r.precision)} | {cell(r.method)} | "
+                  f"{cell(r.message)} |")
+    if summary is not None:
+        md += ["", "## Summary", "", _summary_line(summary)]
+        if summary["unexpected"]:
+            md += ["", "Unexpected verdicts (escset check exits 1):", ""] + [f"- {u}" for u in summary["unexpected"]]
+    else:
+        md += ["", "Interrupted: the results above are the finished ones; no summary."]
     for name, text in (("report.json", json.dumps(payload, indent=1)), ("report.md", "\n".join(md) + "\n")):
         fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.")
         with os.fdopen(fd, "w") as fh:
@@ -66,12 +81,57 @@ def _write_report(out_dir, results, started):
         os.replace(tmp, os.path.join(out_dir, name))
 
 
-def _verdict_ok(claim, r):
+def _classify(claim, r):
+    """(as expected?, why not). A ``holds`` claim must be proved, or, only when the claim is numerical by nature
+    (``Claim.numerical``), inconclusive (with a positive margin when it is float evidence); a ``fails`` claim (a
+    false variant) must be refuted: a false variant left inconclusive is unexpected."""
     from .._result import Verdict
 
+    v = r.verdict
     if claim.expected == "holds":
-        return r.verdict is not Verdict.REFUTED
-    return r.verdict is not Verdict.PROVED
+        if v is Verdict.PROVED:
+            return True, ""
+        if v is Verdict.REFUTED:
+            return False, "expected to hold, refuted"
+        if claim.numerical:
+            m = r.margin
+            if r.numerical and isinstance(m, (int, float)) and not isinstance(m, bool) and not m > 0:
+                return False, f"expected to hold, numerical evidence against it (margin {m!r} <= 0)"
+            return True, ""
+        return False, "expected to hold, inconclusive (the claim is not declared numerical by nature)"
+    if v is Verdict.REFUTED:
+        return True, ""
+    return False, f"expected to fail, {v.value} (a false variant must be refuted)"
+
+
+def _verdict_ok(claim, r) -> bool:
+    return _classify(claim, r)[0]
+
+
+def _summary(rows, seconds) -> dict:
+    """The accounting of ``escset check``: counts by verdict, and every unexpected verdict with the reason."""
+    from .._result import Verdict
+
+    inc = [r for _, r in rows if r.verdict is Verdict.INCONCLUSIVE]
+    unexpected = []
+    for c, r in rows:
+        ok, why = _classify(c, r)
+        if not ok:
+            unexpected.append(f"{r.claim} [{r.instance}]: {why}")
+    return {"checked": len(rows), "seconds": seconds,
+            "proved": sum(r.verdict is Verdict.PROVED for _, r in rows),
+            "refuted": sum(r.verdict is Verdict.REFUTED for _, r in rows),
+            "numerical_evidence": sum(bool(r.numerical) for r in inc),
+            "unresolved": sum(not r.numerical for r in inc),
+            "as_expected": len(rows) - len(unexpected),
+            "unexpected": unexpected,
+            "exit_code": 1 if unexpected else 0}
+
+
+def _summary_line(s) -> str:
+    return (f"{s['checked']} checked: {s['proved']} proved, {s['refuted']} refuted, {s['numerical_evidence']} "
+            f"numerical evidence, {s['unresolved']} unresolved; {s['as_expected']} as expected, "
+            f"{len(s['unexpected'])} unexpected")
 
 
 @app.command("check")
@@ -117,31 +177,44 @@ def check_cmd(claim_ids: Optional[List[str]] = typer.Argument(None, metavar="[CL
                     rows.append((c, r))
     except KeyboardInterrupt:
         if report:
-            _write_report(report, results, started)
+            _write_report(report, rows, started)
         raise
+    summary = _summary(rows, round(time.perf_counter() - t0, 2))
     if report:
-        _write_report(report, results, started)
-    summary = {"checked": len(results), "seconds": round(time.perf_counter() - t0, 2),
-               "as_expected": sum(_verdict_ok(c, r) for c, r in rows),
-               "unexpected": [f"{r.claim} [{r.instance}]" for c, r in rows if not _verdict_ok(c, r)]}
+        _write_report(report, rows, started, summary)
     if json_out:
         emit_json({"results": [r.to_dict() for r in results], "summary": summary})
-        return
+    else:
+        _print_table(rows, summary)
+    # exit 1 on any unexpected verdict, only once the table / JSON / report are fully written
+    if summary["unexpected"]:
+        raise typer.Exit(1)
+
+
+def _print_table(rows, summary):
+    from rich.console import Console
     from rich.table import Table
 
-    t = Table(title=f"escset check ({summary['checked']} instances, {summary['seconds']} s)")
-    for col in ("claim", "instance", "verdict", "expected", "precision", "method"):
+    t = Table(title=f"escset check ({summary['checked']} instances, {summary['seconds']} s)",
+              caption=_summary_line(summary))
+    for col in ("claim", "instance", "verdict", "scope", "expected", "precision", "method"):
         t.add_column(col, overflow="fold")
     colors = {"proved": "green", "refuted": "red", "inconclusive": "yellow"}
     for c, r in rows:
         v = r.verdict.value
-        t.add_row(c.id, r.instance, f"[{colors[v]}]{v}[/]" + (" (num.)" if r.numerical else ""), c.expected,
+        ok = _verdict_ok(c, r)
+        t.add_row(c.id, r.instance, f"[{colors[v]}]{v}[/]" + (" (num.)" if r.numerical else ""), _scope(r),
+                  c.expected + (" (num.)" if c.numerical else "") + ("" if ok else " [bold red]UNEXPECTED[/]"),
                   r.precision, r.method)
-    Console().print(t)
+    con = Console()
+    con.print(t)
     if summary["unexpected"]:
-        Console().print(f"[bold red]unexpected verdicts:[/] {', '.join(summary['unexpected'])}")
+        con.print("[bold red]unexpected verdicts (exit 1):[/]")
+        for u in summary["unexpected"]:
+            con.print(f"  {u}", markup=False, highlight=False)
     else:
-        Console().print("[green]every verdict is as expected[/] (theorems not refuted, false variants not proved)")
+        con.print("[green]every verdict is as expected[/] (theorems proved, or numerical evidence for claims "
+                  "numerical by nature; false variants refuted)")
 
 
 @app.command("latex")

@@ -20,7 +20,7 @@ def ntk_lambda_min(X, *, certify: bool = False, dps: int = 30) -> dict:
 
     from numerics.bnb import as_fraction
     from numerics.linalg import lambda_min_lower, lambda_min_upper, relu_gram_ball, relu_gram_float
-    from numerics.precision import arb_prec, dps_to_bits
+    from numerics.precision import arb_prec, dps_to_bits, outward_decimal
 
     Q = [[as_fraction(v) for v in row] for row in X]
     H = relu_gram_float([[float(v) for v in row] for row in Q])
@@ -42,12 +42,13 @@ def ntk_lambda_min(X, *, certify: bool = False, dps: int = 30) -> dict:
             Hb = relu_gram_ball(Q)
             cert = lambda_min_lower(Hb, estimate=est)
             ub = lambda_min_upper(Hb, [float(t) for t in np.linalg.eigh(H)[1][:, 0]])
-        out["certified_upper_bound"] = ub.str(20, radius=False) if ub.is_finite() else None
+        # upper bound rounded up, lower bound rounded down: one printer (numerics.precision.outward_decimal)
+        out["certified_upper_bound"] = outward_decimal(ub, True, 20) if ub.is_finite() else None
         out["precision"] = f"arb {bits} bits (ball Cholesky)"
         out["method"] = "ball Cholesky of H - tI"
         out["seconds"] = round(cert.seconds, 3)
         if cert.lower is not None:
-            out["certified_lower_bound"] = floor_decimal(cert.lower, 20)
+            out["certified_lower_bound"] = outward_decimal(cert.lower, False, 20)
             out["certified_lower_bound_exact"] = f"{cert.lower.numerator}/{cert.lower.denominator}"
             out["positive_definite"] = cert.positive_definite
         if out["positive_definite"] != "proved":
@@ -57,24 +58,11 @@ def ntk_lambda_min(X, *, certify: bool = False, dps: int = 30) -> dict:
 
 
 def floor_decimal(q, digits: int) -> str:
-    """A decimal string <= q (rounded toward -infinity) with ``digits`` significant digits."""
-    import math
-    from fractions import Fraction
+    """A decimal string <= q (rounded toward -infinity) with ``digits`` significant digits (kept for callers;
+    it is :func:`numerics.precision.outward_decimal` with ``up=False``)."""
+    from numerics.precision import outward_decimal
 
-    q = Fraction(q)
-    if q == 0:
-        return "0"
-    e = math.floor(math.log10(abs(q))) - digits + 1
-    scaled = q / Fraction(10) ** e
-    m = math.floor(scaled)
-    neg = m < 0
-    s = str(abs(m))
-    if e >= 0:
-        body = s + "0" * e
-    else:
-        body = s.rjust(-e + 1, "0")
-        body = body[:e] + "." + body[e:]
-    return ("-" if neg else "") + body
+    return outward_decimal(q, False, digits)
 
 
 def _parallel_pair(Q):
@@ -115,8 +103,10 @@ def ntk_cmd(
     from rich.console import Console
 
     c = Console()
-    c.print(f"H^infty (two-layer ReLU, n={out['n']}): lambda_min ~ {out['lambda_min']} ({out['precision']})")
+    c.print(f"H^infty (two-layer ReLU, n={out['n']}): lambda_min ~ {out['lambda_min']} (float64 estimate)"
+            + ("" if out["precision"].startswith("float64") else f"; certificate in {out['precision']}"))
     c.print(f"positive definite: [bold]{out['positive_definite']}[/]  certified lower bound: "
-            f"{out['certified_lower_bound']}")
+            f"{out['certified_lower_bound']}"
+            + (f"  certified upper bound: {out['certified_upper_bound']}" if out.get("certified_upper_bound") else ""))
     if out.get("message"):
         c.print(out["message"])

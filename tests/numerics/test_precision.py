@@ -1,6 +1,6 @@
 """Outward decimal printing of ball endpoints (numerics.precision.outward_decimal).
 
-Reference: the exact rational endpoint (python-flint ``man_exp``) compared with the printed
+Reference: the exact rational endpoint mid +- rad (python-flint ``man_exp``) compared with the printed
 decimal as an exact Fraction: the printed upper end is >= the true one, the lower end <=, and
 both are within one unit of the last printed digit. Huge exponents are clamped outward, fast.
 """
@@ -14,7 +14,7 @@ import flint
 import pytest
 from hypothesis import given, strategies as st
 
-from numerics.precision import OUTWARD_CLAMP_DIGITS, arb_endpoint_fraction, outward_decimal
+from numerics.precision import OUTWARD_CLAMP_DIGITS, arb_endpoint_fraction, arb_prec, outward_decimal
 
 
 def _exact(end):
@@ -24,8 +24,8 @@ def _exact(end):
 @given(st.integers(-10 ** 30, 10 ** 30), st.integers(-400, 400), st.integers(0, 10 ** 6), st.integers(1, 25))
 def test_outward_decimal_encloses_and_is_tight(man, exp, rad_man, digits):
     x = flint.arb(flint.arf((man, exp)), flint.arf((rad_man, exp - 20)))
-    for up, end in ((True, x.upper()), (False, x.lower())):
-        q = _exact(end)
+    mid, rad = _exact(x.mid()), _exact(x.rad())
+    for up, q in ((True, mid + rad), (False, mid - rad)):  # the exact ends (x.upper() rounds to ctx.prec)
         s = outward_decimal(x, up, digits)
         p = Fraction(Decimal(s))
         assert (p >= q) if up else (p <= q), (s, q)
@@ -56,3 +56,34 @@ def test_outward_decimal_non_finite():
     assert outward_decimal(flint.arb("nan"), True) == "nan"
     wide = flint.arb(0, flint.arf("inf"))
     assert (outward_decimal(wide, True), outward_decimal(wide, False)) == ("inf", "-inf")
+
+
+@pytest.mark.parametrize("digits", [29, 40, 60])
+def test_outward_decimal_stays_outward_beyond_28_digits(digits):
+    """Decimal's default context has 28 digits: a normalize() outside the working context rounded every bound
+    printed with more digits to nearest (analyze prints S(mu) with up to 50)."""
+    with arb_prec(400):
+        for x in (flint.arb(1) / 3, flint.arb(2) / 3, -flint.arb(2).sqrt(), flint.arb.pi() * 10 ** 40):
+            lo, hi = (Fraction(Decimal(outward_decimal(x, up, digits))) for up in (False, True))
+            mid, rad = _exact(x.mid()), _exact(x.rad())
+            assert lo <= mid - rad and hi >= mid + rad, (x, digits, lo, hi)
+            assert len(Decimal(outward_decimal(x, True, digits)).as_tuple().digits) == digits
+
+
+def test_outward_decimal_is_exact_outside_the_balls_precision_context():
+    """A 141-bit ball printed at the default 53-bit context keeps its 141-bit ends (no re-rounding to 53 bits)."""
+    with arb_prec(141):
+        x = flint.arb(1) / 3
+    lo = Fraction(Decimal(outward_decimal(x, False, 40)))
+    assert lo <= Fraction(1, 3) and Fraction(1, 3) - lo < Fraction(1, 10 ** 39)
+
+
+@pytest.mark.parametrize("q", [Fraction(1, 3), Fraction(-22, 7), Fraction(10 ** 50 + 1, 10 ** 20), 0.1, -2.5e-300])
+def test_outward_decimal_of_exact_numbers(q):
+    import mpmath
+
+    for x in (q, mpmath.mpf(q) if isinstance(q, float) else None):
+        if x is None:
+            continue
+        lo, hi = (Fraction(Decimal(outward_decimal(x, up, 20))) for up in (False, True))
+        assert lo <= Fraction(q) <= hi and hi - lo <= abs(Fraction(q)) * Fraction(2, 10 ** 19)

@@ -32,7 +32,8 @@ def test_search_finds_and_shrinks_planted_counterexample(tmp_path):
     # replay command reproduces the refutation
     p = subprocess.run(shlex.split(res.replay.replace("escset ", f"{sys.executable} -c 'from proofs.cli import main; main()' ", 1)) + ["--json"],
                        capture_output=True, text=True, timeout=120)
-    assert p.returncode == 0, p.stderr
+    # the planted claim is declared to hold, so its refutation is an unexpected verdict: exit 1, JSON complete
+    assert p.returncode == 1, p.stderr
     assert json.loads(p.stdout)["results"][0]["verdict"] == "refuted"
     # resume: the database replays the saved failure first
     again = search("planted-harmonic-bound", module=str(mod), max_examples=200, seed=99, db=str(tmp_path / "db"))
