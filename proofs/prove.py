@@ -1540,7 +1540,7 @@ def _strip_abs(expr, env):
 def _exact_value_zero(expr, syms, pt) -> bool:
     """sympy shows expr(pt) = 0 exactly (after a ball pre-check)."""
     e = _concrete(expr).subs(dict(zip(syms, pt)))
-    val = _true_ball(e, 128)
+    val = _value_at(expr, syms, pt, 128)  # None where the text is undefined (sympy's value may still be real)
     if val is None or 0 not in val:
         return False
     return _symbolic_zero(e, 4.0)
