@@ -93,3 +93,82 @@ def test_ext_eval_limits_at_infinity():
 @pytest.mark.parametrize("expr", [sp.log(z), sp.sqrt(z), z ** sp.Rational(1, 3)])
 def test_ext_eval_outside_domain_is_no_information(expr):
     assert ext_eval(expr, {z: (arb(-2), arb(-1))}) == (-INF, INF)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# definedness (issue #9): an enclosure is given only where every sub-expression is defined on the whole box
+# ---------------------------------------------------------------------------------------------------------
+from fractions import Fraction  # noqa: E402
+
+from proofs._prove_interval import ext_eval_defined  # noqa: E402
+
+_LEAVES = [z, z - sp.Rational(1, 2), 2 * z + 1, z ** 2 - sp.Rational(1, 4), sp.Integer(3)]
+_UNARY = [sp.tanh, sp.atan, sp.erf, sigmoid, sp.exp, sp.log, sp.sqrt, lambda e: 1 / e, lambda e: e ** sp.Rational(1, 3),
+          lambda e: -e, sp.Abs]
+
+
+@st.composite
+def _expr(draw, depth=3):
+    if depth == 0 or draw(st.integers(0, 3)) == 0:
+        return draw(st.sampled_from(_LEAVES))
+    kind = draw(st.integers(0, 2))
+    if kind == 0:
+        return draw(st.sampled_from(_UNARY))(draw(_expr(depth - 1)))
+    a, b = draw(_expr(depth - 1)), draw(_expr(depth - 1))
+    return a + b if kind == 1 else a * b
+
+
+def _mp_value(expr, x):
+    """mpmath value at x (50 digits), or None where the expression has no real value."""
+    with mpmath.workdps(50):
+        try:
+            v = _mp(expr, mpmath.mpf(x))
+        except (ZeroDivisionError, ValueError, OverflowError):
+            return None
+        if isinstance(v, mpmath.mpc) or not mpmath.isfinite(v):
+            return None
+        return v
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(_expr(), st.fractions(-3, 3, max_denominator=4), st.fractions(0, 3, max_denominator=4))
+def test_enclosure_only_where_defined(expr, a, w):
+    """Dense exact samples of the box (its ends included): wherever ext_eval_defined returns an interval, every
+    sample has a real value inside it. A pole, a log or root of a negative number, anywhere in the box, must
+    give None (not certified defined), never a saturated range such as tanh(1/z) in [-1, 1]."""
+    b = a + w
+    lo, hi = arb(a.numerator) / a.denominator, arb(b.numerator) / b.denominator
+    iv = ext_eval_defined(expr, {z: (lo.lower(), hi.upper())})
+    if iv is None:
+        return
+    pts = [a + (b - a) * Fraction(k, 64) for k in range(65)] + [Fraction(1, 2), Fraction(-1, 2), Fraction(0)]
+    for p in pts:
+        if not a <= p <= b:
+            continue
+        v = _mp_value(expr, sp.Rational(p.numerator, p.denominator))
+        assert v is not None, f"{expr} claimed defined on [{a}, {b}] but has no real value at {p}"
+        assert _contains(iv, v), f"{expr} at {p} = {v} outside {iv}"
+
+
+@pytest.mark.parametrize("expr", [sp.tanh(1 / z), sigmoid(1 / (z - 1)), sp.erf(1 / z) ** 2, sp.atan(1 / (z + 1)),
+                                  sp.tanh(sp.sqrt(z)), sigmoid(sp.log(z)), sp.exp(-1 / z ** 2),
+                                  sp.tanh(sp.sqrt(-1 - z ** 2)), sp.atan(sp.log(z - 2))])
+def test_saturating_functions_of_poles_are_not_enclosed(expr):
+    """The mechanisms of issue #9: a pole or an undefined region inside the box, behind a saturating function."""
+    assert ext_eval_defined(expr, {z: (arb(-1), arb(1))}) is None
+
+
+def test_pole_at_an_open_end_is_a_limit_only_when_the_zero_is_that_end():
+    from proofs._prove_interval import _zero_only_at_open_ends
+
+    box = {z: (arb(0), arb(1) / 2)}
+    # z in (0, 1]: 1/z on [0, 1/2] is [2, oo): the zero of z is the open end 0
+    assert ext_eval_defined(1 / z, box, {z: (sp.Integer(0),)}) is not None
+    # 1/(z - 1/2)**2 on [0, 1/2] with 0 open: the zero is at 1/2, a point of the domain -> not enclosed
+    assert ext_eval_defined(1 / (z - sp.Rational(1, 2)) ** 2, box, {z: (sp.Integer(0),)}) is None
+    # z*(2z - 1) vanishes at 0 (open) and at 1/2 (closed): the Sturm count sees both roots
+    assert not _zero_only_at_open_ends(z * (2 * z - 1), box, {z: (sp.Integer(0),)})
+    assert _zero_only_at_open_ends(z ** 2, box, {z: (sp.Integer(0),)})
+    # without an open end, a zero at an end is a point of the domain
+    assert ext_eval_defined(sp.log(z), box) is None
+    assert ext_eval_defined(sp.log(z), box, {z: (sp.Integer(0),)})[1] < 0
