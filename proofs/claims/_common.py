@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from .._result import CheckResult, Verdict
+from .._result import SCOPES, CheckResult, Verdict
 from ..codegen import compile_expr
 from ..measure import Dataset, Measure
 from ..models import get_model
@@ -51,8 +51,8 @@ def symbolic_zero(expr) -> bool | None:
             continue
         syms = sorted(e.free_symbols, key=str)
         pos = {x for x in syms if x.is_positive}
-        if syms and ball_witness(e, syms, random_rational_point(syms, seed=12345, positive=pos),
-                                 bits=(128,)) is not None:
+        if syms and any(ball_witness(e, syms, pt, bits=(128,)) is not None
+                        for _, _, pt in _seeded_scaled_points(syms, pos)):
             return False  # certified nonzero at a rational point: not an identity
         s = sp.simplify(e)
         if s == 0:
@@ -63,13 +63,22 @@ def symbolic_zero(expr) -> bool | None:
     return None if undecided else True
 
 
+def _seeded_scaled_points(syms, pos):
+    base = random_rational_point(syms, seed=12345, positive=pos)
+    for sc in (1, 10, 100, 1000):
+        yield 12345, sc, {x: (v if x in pos else v * sc) for x, v in base.items()}
+
+
 def ball_witness(expr, symbols, point: dict, bits=(128, 256, 512)):
     """Evaluate ``expr`` at an exact rational point in balls at increasing precision.
 
     Returns the ball when it excludes 0 (a rigorous certificate that expr != 0 there),
     otherwise None.
     """
-    fn = compile_expr(list(symbols), expr, "arb", cse=False)
+    try:
+        fn = compile_expr(list(symbols), expr, "arb", cse=False)
+    except NotImplementedError:  # not compilable for balls (e.g. a multivariate Piecewise): undecided, no witness
+        return None
     vals = [point[s] for s in symbols]
     from ..codegen import to_arb
     for b in bits:
@@ -91,32 +100,56 @@ def random_rational_point(symbols, seed=0, positive=()):
     return pt
 
 
-def proved(claim, inst, **kw):
-    return CheckResult(claim, Verdict.PROVED, instance=inst.get("name", ""), **kw)
+def _result(claim, verdict, inst, scope, statement, kw):
+    # every built-in verdict says what it covers: scope "universal" (every value of the statement's variables and
+    # parameters) or "instance" (this data, these parameters), and the statement as instantiated
+    if scope not in SCOPES:
+        raise ValueError(f"{claim}: a built-in check must set scope to one of {SCOPES}, got {scope!r}")
+    if not statement:
+        raise ValueError(f"{claim}: a built-in check must state what it {verdict.value} (the instantiated statement)")
+    return CheckResult(claim, verdict, instance=inst.get("name", ""), scope=scope, statement=statement, **kw)
 
 
-def refuted(claim, inst, **kw):
-    return CheckResult(claim, Verdict.REFUTED, instance=inst.get("name", ""), **kw)
+def proved(claim, inst, *, scope, statement, **kw):
+    return _result(claim, Verdict.PROVED, inst, scope, statement, kw)
 
 
-def inconclusive(claim, inst, **kw):
-    return CheckResult(claim, Verdict.INCONCLUSIVE, instance=inst.get("name", ""), **kw)
+def refuted(claim, inst, *, scope, statement, **kw):
+    return _result(claim, Verdict.REFUTED, inst, scope, statement, kw)
+
+
+def inconclusive(claim, inst, *, scope, statement, **kw):
+    return _result(claim, Verdict.INCONCLUSIVE, inst, scope, statement, kw)
+
+
+SCALES = (1, 10, 100, 1000)
+
+
+def scaled_points(symbols, tries, positive=()):
+    """Rational points: ``tries`` seeds, each at the scales 1, 10, 100, 1000 (sizes such as n, m unscaled), so
+    that a difference supported far from the origin (a kink at z = -100) is reached too."""
+    for seed in range(tries):
+        base = random_rational_point(symbols, seed=seed, positive=positive)
+        for sc in SCALES:
+            yield seed, sc, {s: (v if (s in positive or s.is_positive) else v * sc) for s, v in base.items()}
 
 
 def refute_nonzero_identity(claim_id, inst, diff, symbols, *, positive=(), method, assumptions, what,
-                            tries=8):
+                            statement, tries=8):
     """A symbolic difference sympy did not reduce to 0: look for a rational point where a
-    ball enclosure proves it nonzero (rigorous refutation); else inconclusive."""
-    for seed in range(tries):
-        pt = random_rational_point(symbols, seed=seed, positive=positive)
+    ball enclosure proves it nonzero (rigorous refutation, scope ``instance``: the witness point);
+    else inconclusive (scope ``instance``: nothing was decided)."""
+    for seed, sc, pt in scaled_points(symbols, tries, positive):
         hit = ball_witness(diff, symbols, pt)
         if hit is not None:
             ball, bits = hit
+            wp = {str(s): str(v) for s, v in pt.items()}
             return refuted(claim_id, inst, margin=ball, precision=f"arb {bits} bits", method=method,
-                           witness={"point": {str(s): str(v) for s, v in pt.items()}, "seed": seed,
-                                    "difference": str(ball)},
-                           assumptions=assumptions,
+                           witness={"point": wp, "seed": seed, "scale": sc, "difference": str(ball)},
+                           assumptions=assumptions, scope="instance",
+                           statement=f"{statement}, at the rational point {wp}",
                            message=f"{what} fails: the difference is certified nonzero at the witness point")
     return inconclusive(claim_id, inst, precision="sympy + arb", method=method, assumptions=assumptions,
+                        scope="instance", statement=statement,
                         message=f"sympy did not reduce {what} to 0 and no rational witness was found in "
-                                f"{tries} tries; raise tries or simplify by hand")
+                                f"{tries} tries x scales {SCALES}; raise tries or simplify by hand")

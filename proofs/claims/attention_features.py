@@ -6,10 +6,13 @@ every row of :math:`P=\mathrm{softmax}(XAX^\top)` is a probability vector, hence
 .. math:: \|PXB\|_F\le\sqrt L\,\max_l\|x_l\|\,\|B\|_{\rm op},\qquad \Phi(A,tB)=t\,\Phi(A,B).
 
 What is certified: "rows sum to 1" and linearity in B are PROVED by sympy for all inputs (symbolic L, p given by
-the instance); the norm bound is PROVED on the instance by python-flint balls (upper bound of the left side below a
-certified lower bound of the right side, :math:`\|B\|_{\rm op}\ge\|Bv\|/\|v\|`). Dropping the softmax normalisation
-(``normalize=False``) is refuted on an instance with a ball-certified violation (right side bounded above with
-:math:`\|B\|_{\rm op}\le\|B\|_F`).
+the instance); the norm bound is PROVED on the instance only (scope ``instance``: these X, A, B) by python-flint
+balls (upper bound of the left side below a certified lower bound of the right side,
+:math:`\|B\|_{\rm op}\ge\|Bv\|/\|v\|`). Dropping the softmax normalisation (``normalize=False``) is refuted on an
+instance with a ball-certified violation (right side bounded above with :math:`\|B\|_{\rm op}\le\|B\|_F`). The
+sqrt(L) factor is tight: on the instance ``TIGHT_G1`` (softmax concentrated on the longest token, aligned with the
+top singular direction of B) the bound holds with ratio 1 - O(e^-15), and the bound without sqrt(L)
+(``drop="sqrt-L"``) is refuted.
 
 G6. :math:`\mathrm{Concat}(h_1,\dots,h_H)W_O=\sum_h h_hW_O^{(h)}` with :math:`W_O^{(h)}` the h-th block of rows:
 PROVED by sympy for the instance's sizes with symbolic entries. Pairing head h with the wrong block
@@ -24,6 +27,8 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
+from numerics.precision import outward_decimal
+
 from .._functions import softmax_w
 from ..codegen import to_arb
 from ..registry import claim
@@ -34,6 +39,26 @@ ID_G1 = "attention-feature-bounded-linear"
 ID_G6 = "multihead-concat-identity"
 A_G1 = ("softmax normalisation (rows are probability vectors)", "output linear in B")
 A_G6 = ("W_O split into row blocks, block h paired with head h",)
+
+
+#: an instance where sqrt(L) is tight: A = 60 e1 e1^T concentrates every softmax row on token 1 (the longest,
+#: x_1 = (2, 0), every x_l1 > 0), and B = diag(3, 1) has x_1 along its top singular direction, so
+#: |PXB|_F = sqrt(L) |x_1| |B|_op (1 - O(e^-15)): the bound without sqrt(L) fails here by a factor 2
+TIGHT_G1 = {"name": "sqrt(L)-tight: attention on one token, L=4 p=2 k=2", "L": 4, "p": 2, "k": 2,
+            "X": [["2", "0"], ["1", "1/2"], ["1/2", "-3/10"], ["3/2", "1/5"]],
+            "A": [["60", "0"], ["0", "0"]], "B": [["3", "0"], ["0", "1"]]}
+
+
+def _given_matrix(rows, r, c, what):
+    from .._errors import InvalidArgument
+
+    try:
+        M = [[Fraction(str(v)) for v in row] for row in rows]
+    except (TypeError, ValueError):
+        raise InvalidArgument(f"{what}: entries must be numbers or decimal/fraction strings") from None
+    if len(M) != r or any(len(row) != c for row in M):
+        raise InvalidArgument(f"{what} must be {r} x {c}")
+    return M
 
 
 def _rand_matrix(rng, r, c, scale):
@@ -57,9 +82,9 @@ def _matmul(A, B):
             for i in range(len(A))]
 
 
-def _g1_sides(X, A, B, vq, normalize, bits):
+def _g1_sides(X, A, B, vq, normalize, bits, sqrt_L=True):
     """Balls for |softmax(XAX^T)XB|_F and for sqrt(L) max|x_l| times a lower bound |Bv|/|v| and an upper
-    bound |B|_F of |B|_op."""
+    bound |B|_F of |B|_op (``sqrt_L=False``: the bound without its sqrt(L) factor, a false variant)."""
     L, p, k = len(X), len(X[0]), len(B[0])
     with arb_prec(bits):
         Xa = [[to_arb(x) for x in row] for row in X]
@@ -76,8 +101,9 @@ def _g1_sides(X, A, B, vq, normalize, bits):
         Bv = [sum((Ba[i][j] * to_arb(vq[j]) for j in range(k)), to_arb(0)) for i in range(p)]
         op_lo = sum((x * x for x in Bv), to_arb(0)).sqrt() / sum((to_arb(x) ** 2 for x in vq), to_arb(0)).sqrt()
         fro = sum((x * x for row in Ba for x in row), to_arb(0)).sqrt()
-        bound_lo = to_arb(L).sqrt() * xmax * op_lo
-        bound_hi = to_arb(L).sqrt() * xmax * fro
+        factor = to_arb(L).sqrt() if sqrt_L else to_arb(1)
+        bound_lo = factor * xmax * op_lo
+        bound_hi = factor * xmax * fro
     return lhs, bound_lo, bound_hi
 
 
@@ -85,7 +111,8 @@ def _g1_sides(X, A, B, vq, normalize, bits):
        statement=r"\|\mathrm{softmax}(XAX^\top)XB\|_F\le\sqrt L\max_l\|x_l\|\,\|B\|_{op},\ \Phi(A,tB)=t\Phi(A,B)",
        assumptions=A_G1,
        instances=[{"name": "L=4 p=3 k=2", "L": 4, "p": 3, "k": 2, "seed": 0, "scale": 1.0},
-                  {"name": "large scores L=3 p=2", "L": 3, "p": 2, "k": 1, "seed": 1, "scale": 8.0}],
+                  {"name": "large scores L=3 p=2", "L": 3, "p": 2, "k": 1, "seed": 1, "scale": 8.0},
+                  TIGHT_G1],
        strategy=lambda: st.fixed_dictionaries({"name": st.just("hypothesis"), "L": st.integers(1, 5),
                                                "p": st.integers(1, 4), "k": st.integers(1, 3),
                                                "seed": st.integers(0, 10 ** 6),
@@ -100,32 +127,47 @@ def check_g1(inst, *, dps=30):
     model = model_from({"model": "attention", "k": k, "p": p, "L": L})
     t = sp.Symbol("t", real=True)
     lin = symbolic_zero(list(model.feature().xreplace({ai: t * ai for ai in model.a_syms}) - t * model.feature()))
-    # the norm bound on the instance, in balls
+    # the norm bound on the instance, in balls (given matrices, or drawn from the seed)
     rng = random.Random(inst.get("seed", 0))
-    X = _rand_matrix(rng, L, p, 1.0)
-    A = _rand_matrix(rng, p, p, float(inst.get("scale", 1.0)))
-    B = _rand_matrix(rng, p, k, 1.0)
-    v = np.linalg.svd(np.array(B, dtype=float))[2][0]  # top right singular vector (any v gives a lower bound)
-    vq = [Fraction(round(float(x) * 10 ** 6), 10 ** 6) for x in v]
+    X = _given_matrix(inst["X"], L, p, "X") if "X" in inst else _rand_matrix(rng, L, p, 1.0)
+    A = _given_matrix(inst["A"], p, p, "A") if "A" in inst else _rand_matrix(rng, p, p, float(inst.get("scale", 1.0)))
+    B = _given_matrix(inst["B"], p, k, "B") if "B" in inst else _rand_matrix(rng, p, k, 1.0)
+    sqrt_L = inst.get("drop") != "sqrt-L"
+    if "v" in inst:  # the test vector of the certified lower bound |B|_op >= |Bv|/|v| (any nonzero v is valid)
+        vq = _given_matrix([inst["v"]], 1, k, "v")[0]
+    else:
+        v = np.linalg.svd(np.array(B, dtype=float))[2][0]  # top right singular vector (the best v)
+        vq = [Fraction(round(float(x) * 10 ** 6), 10 ** 6) for x in v]
+    if not any(vq):
+        vq = [Fraction(1)] + [Fraction(0)] * (k - 1)
     for bits in (128, 256, 512):  # escalate precision before giving up on a verdict
-        lhs, bound_lo, bound_hi = _g1_sides(X, A, B, vq, normalize, bits)
+        lhs, bound_lo, bound_hi = _g1_sides(X, A, B, vq, normalize, bits, sqrt_L)
         if lhs < bound_lo or lhs > bound_hi:
             break
     witness = {"X": [[str(x) for x in r] for r in X], "A": [[str(x) for x in r] for r in A],
                "B": [[str(x) for x in r] for r in B], "seed": inst.get("seed", 0)}
+    bound_txt = ("sqrt(L) max_l |x_l| |B|_op" if sqrt_L else "max_l |x_l| |B|_op (without sqrt(L))")
+    softmax_txt = "softmax(X A X^T)" if normalize else "exp(X A X^T) (rows not normalised)"
+    statement = (f"|{softmax_txt} X B|_F <= {bound_txt} for the instance's X ({L}x{p}), A ({p}x{p}), B ({p}x{k}) "
+                 f"= {witness['X']}, {witness['A']}, {witness['B']}; rows of softmax sum to 1 and "
+                 f"Phi(A, tB) = t Phi(A, B) for every {L}x{p} X and {p}x{p} A (symbolic)")
     symbolic_ok = rows_sum and lin is True
     if normalize and symbolic_ok and lhs < bound_lo:
         return proved(ID_G1, inst, margin=bound_lo - lhs, precision=f"exact (sympy) + arb {bits} bits",
-                      method="sympy identities + ball enclosure", assumptions=A_G1,
-                      message="rows sum to 1 and linearity in B proved for all inputs; norm bound certified on "
-                              "this instance")
+                      method="sympy identities + ball enclosure", assumptions=A_G1, witness=witness,
+                      scope="instance", statement=statement,
+                      stats={"lhs_over_bound_upper": outward_decimal((lhs / bound_lo).upper(), True, 8)},
+                      message="rows sum to 1 and linearity in B proved for all inputs; the norm bound is certified "
+                              "on this instance only (X, A, B above), not for every X, A, B")
     if lhs > bound_hi:
         return refuted(ID_G1, inst, margin=bound_hi - lhs, precision=f"arb {bits} bits", method="ball enclosure",
-                       assumptions=A_G1, witness=witness,
-                       message="the norm bound fails: |PXB|_F exceeds sqrt(L) max|x_l| |B|_F >= the bound")
+                       assumptions=A_G1, witness=witness, scope="instance", statement=statement,
+                       message=f"the norm bound fails: |PXB|_F exceeds {bound_txt.replace('|B|_op', '|B|_F')} "
+                               ">= the bound")
     return inconclusive(ID_G1, inst, margin=bound_lo - lhs, precision=f"arb {bits} bits", method="ball enclosure",
-                        assumptions=A_G1, message="bound not separated at 512 bits (or a symbolic part "
-                                                  "undecided); raise precision or change the instance")
+                        assumptions=A_G1, scope="instance", statement=statement, witness=witness,
+                        message="bound not separated at 512 bits (or a symbolic part undecided); raise precision "
+                                "or change the instance")
 
 
 @claim(ID_G6, label="MATH.md §8 G6", provenance="[D]", paper="Petit-Poon-Peyre 2026 (multi-head attention)",
@@ -146,9 +188,12 @@ def check_g6(inst, *, dps=30):
     for h, blk in zip(range(H), order):
         total += heads[h] * W[blk * dv:(blk + 1) * dv, :]
     diff = concat - total
+    statement = (f"Concat(h_1..h_{H}) W_O = sum_h h_h W_O^({'reversed ' if order != list(range(H)) else ''}h) for "
+                 f"every real {L}x{dv} heads h_h and {H * dv}x{k} W_O (H={H}, L={L}, d_v={dv}, k={k})")
     if all(sp.expand(e) == 0 for e in diff):
         return proved(ID_G6, inst, margin=0, precision="exact (sympy)", method="sympy matrix identity",
-                      assumptions=A_G6, message=f"identity proved for H={H}, L={L}, d_v={dv}, k={k} (symbolic entries)")
+                      assumptions=A_G6, scope="universal", statement=statement,
+                      message=f"identity proved for H={H}, L={L}, d_v={dv}, k={k} (symbolic entries)")
     rng = random.Random(0)
     syms = sorted(set().union(*[e.free_symbols for e in diff]), key=str)
     for _ in range(20):
@@ -156,7 +201,9 @@ def check_g6(inst, *, dps=30):
         vals = [e.subs(pt) for e in diff]
         if any(v != 0 for v in vals):
             return refuted(ID_G6, inst, margin=str(max(abs(v) for v in vals)), precision="exact (integers)",
-                           method="exact witness", assumptions=A_G6,
+                           method="exact witness", assumptions=A_G6, scope="instance",
+                           statement=statement + " (fails at the integer witness)",
                            witness={str(s): v for s, v in pt.items()},
                            message="pairing heads with the wrong blocks of W_O changes the output")
-    return inconclusive(ID_G6, inst, method="sympy", assumptions=A_G6, message="no witness found")
+    return inconclusive(ID_G6, inst, method="sympy", assumptions=A_G6, scope="instance", statement=statement,
+                        message="no witness found in 20 integer points; raise the number of points")

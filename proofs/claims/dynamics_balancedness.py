@@ -124,9 +124,12 @@ def check(inst, *, dps=30):
     ok, c = symbolic_factorisation(model, lam)
     ident, vals = activation_euler_identity(model.activation)
     stats = _numeric_evidence(inst, lam) if act in ("relu", "identity", "tanh", "sigmoid", "softplus") else {}
+    statement = (f"d/dt (|a_j|^2 - |theta_j|^2) = -2 lambda (|a_j|^2 - |theta_j|^2), lambda = {lam}, for the {act} "
+                 f"lift (k={model.k}, d={int(inst.get('d', 2))}): every data set, particle and configuration of "
+                 "the other particles (exact flow, symbolic)")
     if ok and ident:
         return proved(ID, inst, margin=0, precision="exact (sympy)", method="sympy factorisation + case split",
-                      assumptions=ASSUMPTIONS, stats=stats,
+                      assumptions=ASSUMPTIONS, stats=stats, scope="universal", statement=statement,
                       message=f"one data term of d/dt delta + 2 lambda delta = ({c}) (sigma(z) - z sigma'(z)), and "
                               "sigma(z) = z sigma'(z) on z>0, z<0, z=0: delta_j(t) = delta_j(0) exp(-2 lambda t)")
     if ok and not ident:
@@ -135,12 +138,15 @@ def check(inst, *, dps=30):
             j, resid, bits, data, mu = hit
             return refuted(ID, inst, margin=resid, precision=f"arb {bits} bits",
                            method="velocity in balls at an exact rational instance", assumptions=ASSUMPTIONS,
-                           stats=stats,
+                           stats=stats, scope="instance",
+                           statement=statement.split(":")[0] + f": fails for particle {j} of the exact rational "
+                                                                "instance in the witness",
                            witness={"particle": j, "X": data.X, "Y": data.Y, "a": mu.a, "theta": mu.u,
                                     "mass": [str(p) for p in mu.mass], "seed": int(inst.get("seed", 0)),
                                     "sigma(z) - z sigma'(z) on z>0, z<0, z=0": [str(v) for v in vals]},
                            message=f"{act} is not 1-homogeneous (sigma - z sigma' = {vals}): d/dt delta_{j} + "
                                    f"2 lambda delta_{j} is certified nonzero at the witness")
     return inconclusive(ID, inst, precision="sympy", method="sympy factorisation", assumptions=ASSUMPTIONS,
-                        stats=stats, message="the factorisation or the activation identity was not decided; "
+                        stats=stats, scope="instance", statement=statement,
+                        message="the factorisation or the activation identity was not decided; "
                                              "try another seed (witness search) or simplify the activation")

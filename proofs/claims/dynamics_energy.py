@@ -20,7 +20,8 @@ What is certified:
   constant on each step's segment. ``proved``: every step satisfies
   :math:`m\tau\,\mathrm{Lip}<2` and :math:`F_{k+1}<F_k` is certified; ``refuted``: some
   :math:`F_{k+1}>F_k` is certified (witness: step index, exact inputs).
-* other models (``sigmoid``, ``relu-lift``, ``attention``...): a float64 run of the engine
+* other models (``sigmoid``, ``relu-lift``, ``attention``...), on request (``--instance``; not a default instance,
+  since the claim is a theorem and ``escset check`` expects it proved): a float64 run of the engine
   (:mod:`numerics.dynamics`) gives a margin :math:`\min_k(F_k-F_{k+1})` — evidence only, ``inconclusive``
   with ``numerical=True``. An increase seen in floats is recomputed from the exact float state in
   mpmath at ``dps`` and ``2*dps`` digits (generated evaluators, :mod:`proofs.measure`); ``refuted`` only
@@ -32,6 +33,8 @@ from fractions import Fraction
 
 import numpy as np
 from hypothesis import strategies as st
+
+from numerics.precision import outward_decimal
 
 from ..registry import claim
 from ._common import inconclusive, proved, refuted
@@ -51,6 +54,14 @@ def a15_threshold_at_minimiser(m: int) -> Fraction:
     return Fraction(2) / (m * lam)
 
 
+def _a15_lip(s, mm):
+    """An upper bound of Lip(grad F_m) = max(|12s - 4|, 4|s - 1|)/m (the extreme Hessian eigenvalues, affine in s)
+    valid for every s in the ball ``s`` (upper bounds of the absolute values over the whole ball)."""
+    from flint import arb
+
+    return ((12 * s - 4) / mm).abs_upper().max(arb(4) * (s - 1).abs_upper() / mm)
+
+
 def _a15_balls(u0, m, tau, steps, bits):
     from flint import arb
 
@@ -66,7 +77,7 @@ def _a15_balls(u0, m, tau, steps, bits):
             return sum((x * x for x in u), arb(0)) / mm
 
         def lip(s):
-            return ((12 * s - 4) / mm).abs_upper().max(arb(4) * (s - 1).abs_upper() / mm)
+            return _a15_lip(s, mm)
 
         s = s_of(u)
         F = [(s - 1) ** 2]
@@ -113,8 +124,11 @@ def _check_a15(inst, claim_id, dps):
         if inc is not None or decided:
             break
     witness = {"model": "a15", "m": m, "u0": u0, "tau": tau, "steps": steps}
+    statement = (f"A15 model (Phi(u) = u^2, R(s) = (s-1)^2, V = 0), m = {m}, u(0) = {u0}, tau = {tau}: each of the "
+                 f"{steps} Euler steps " + ("decreases F_m (no step-size condition)" if drop else
+                                            "with m tau Lip(grad F_m) < 2 on its segment decreases F_m"))
     info = (f"threshold at the minimiser tau* = 2/(m lambda_max) = {thr} (lambda_max = {Fraction(8, m)}); "
-            f"max_k m tau Lip_k = {cond.upper().str(6, radius=False)}")
+            f"max_k m tau Lip_k = {outward_decimal(cond.upper(), True, 6)}")
     if inc is not None:
         k, Fk, Fk1, ck = inc
         if drop or ck < 2:
@@ -125,18 +139,20 @@ def _check_a15(inst, claim_id, dps):
                            witness=dict(witness, step=k, F_k=Fk.mid().str(20, radius=False),
                                         F_k_plus_1=Fk1.mid().str(20, radius=False),
                                         m_tau_Lip=ck.mid().str(10, radius=False)),
+                           scope="instance", statement=statement,
                            message=f"F_m increases at step {k} (certified; {why}): {info}")
         return inconclusive(claim_id, inst, margin=(Fk - Fk1), precision=f"arb {bits} bits",
                             method="Euler iterates in balls", assumptions=ASSUMPTIONS, witness=witness,
+                            scope="instance", statement=statement,
                             message=f"F_m increases at step {k}, where m tau Lip = {ck.mid().str(6, radius=False)}"
                                     f" is not < 2: the assumption fails on this trajectory; lower tau. {info}")
     if decided and cond < 2:
         return proved(claim_id, inst, margin=min_dec, precision=f"arb {bits} bits",
                       method="Euler iterates in balls + descent lemma condition on every segment",
-                      assumptions=ASSUMPTIONS, witness=witness,
+                      assumptions=ASSUMPTIONS, witness=witness, scope="instance", statement=statement,
                       message=f"all {steps} steps decrease F_m (certified) and satisfy m tau Lip < 2; {info}")
     return inconclusive(claim_id, inst, margin=min_dec, precision=f"arb {bits} bits", method="Euler iterates in balls",
-                        assumptions=ASSUMPTIONS, witness=witness,
+                        assumptions=ASSUMPTIONS, witness=witness, scope="instance", statement=statement,
                         message=("the step-size condition m tau Lip < 2 is not certified on every segment; "
                                  if not cond < 2 else f"some decrease undecided at {bits} bits; ")
                         + f"lower tau or fewer steps. {info}")
@@ -205,30 +221,35 @@ def _check_numeric(inst, claim_id, dps):
     dec = -np.diff(np.asarray(Fs))
     margin = float(dec.min()) if len(dec) else None
     witness = {k: inst[k] for k in inst if k != "name"}
+    drop = inst.get("drop") == "step-size" or claim_id == ID_FALSE
+    statement = (f"{inst.get('model', 'sigmoid')} network on teacher data (seed {inst.get('seed', 0)}, n = "
+                 f"{inst.get('n', 16)}, m = {inst.get('m', 20)}), tau = {tau}: each of the {steps} Euler steps "
+                 + ("decreases F_m (no step-size condition)" if drop else
+                    "decreases F_m (the step-size condition m tau Lip < 2 is not verified for this model)"))
     if len(dec) and dec[-1] < 0:
         kbad = len(dec) - 1
         a, u = states[kbad]
         d1 = _mp_step_increase(inst, X, Y, a, u, tau, dps)
         d2 = _mp_step_increase(inst, X, Y, a, u, tau, 2 * dps)
-        drop = inst.get("drop") == "step-size" or claim_id == ID_FALSE
         if d1 > 0 and d2 > 0 and not drop:
             return inconclusive(claim_id, inst, margin=-float(d2), precision=f"mpmath {dps} and {2 * dps} dps",
                                 method="float64 Euler run", assumptions=ASSUMPTIONS, numerical=True,
+                                scope="instance", statement=statement,
                                 message=f"F_m increases at step {kbad} (confirmed in mpmath) but the step-size "
                                         "condition is not verified for this model: lower tau, or use model a15")
         if d1 > 0 and d2 > 0:
             return refuted(claim_id, inst, margin=-float(d2), precision=f"mpmath {dps} and {2 * dps} dps",
                            method="float64 Euler run, the violating step recomputed in mpmath",
-                           assumptions=ASSUMPTIONS, numerical=False,
+                           assumptions=ASSUMPTIONS, numerical=False, scope="instance", statement=statement,
                            witness=dict(witness, step=kbad, state_a=[float(v).hex() for v in a.ravel()],
                                         state_u=[float(v).hex() for v in u.ravel()],
                                         increase=str(d2)),
                            message=f"F_m increases at Euler step {kbad} (confirmed at {dps} and {2 * dps} digits)")
         return inconclusive(claim_id, inst, margin=margin, precision="float64", method="float64 Euler run",
-                            assumptions=ASSUMPTIONS, numerical=True,
+                            assumptions=ASSUMPTIONS, numerical=True, scope="instance", statement=statement,
                             message="a float64 increase was not confirmed in mpmath (rounding-level); lower tau")
     return inconclusive(claim_id, inst, margin=margin, precision="float64", method="float64 Euler run",
-                        assumptions=ASSUMPTIONS, numerical=True,
+                        assumptions=ASSUMPTIONS, numerical=True, scope="instance", statement=statement,
                         message=f"F_m decreased at all {steps} float64 steps (min decrease {margin:.3e}): "
                                 "evidence, not a proof; use model a15 for a certified instance")
 
@@ -252,9 +273,7 @@ def _strategy():
        instances=[{"name": "A15 m=10, u0=0.995, tau=0.24 < 1/4", "model": "a15", "m": 10, "u0": "0.995",
                    "tau": "0.24", "steps": 100},
                   {"name": "A15 m=4, spread start, tau=0.1", "model": "a15", "m": 4,
-                   "u0": ["0.5", "0.8", "1.1", "0.3"], "tau": "0.1", "steps": 60},
-                  {"name": "sigmoid teacher, m=20, tau=0.5 (float64)", "model": "sigmoid", "m": 20, "n": 16,
-                   "d": 2, "k": 1, "tau": "0.5", "steps": 150, "seed": 0}],
+                   "u0": ["0.5", "0.8", "1.1", "0.3"], "tau": "0.1", "steps": 60}],
        strategy=_strategy)
 def check(inst, *, dps=30):
     """Euler decreases the energy below the stability threshold (MATH.md §8 A3)."""

@@ -98,9 +98,13 @@ def check(inst, *, dps=30):
     k = int(inst.get("k", 2))
     gen = general_k_difference(frozen)
     conc, (v, Psi, J, T, r) = concrete_k_difference(k, frozen=frozen)
+    statement = ("d/dt h(ahat, u) = -(1/r)|grad_S h|^2 - r|grad_u h|^2 <= 0 along the "
+                 + ("frozen" if frozen else "moving-Psi (d_t Psi free)")
+                 + f" flow, for every k and dim u (Gram algebra) and in coordinates for k={k}, every Psi, "
+                 "grad_u h, ahat with |ahat| = 1 and r > 0")
     if gen == 0 and conc == 0:
         return proved(ID, inst, margin=0, precision="exact (sympy)", method="Gram-algebra identity + coordinates",
-                      assumptions=ASSUMPTIONS,
+                      assumptions=ASSUMPTIONS, scope="universal", statement=statement,
                       message=f"identity proved for every k (Gram algebra) and in coordinates for k={k}; "
                               "both terms are minus squares, so dh/dt <= 0")
     # search an exact rational witness with dh/dt > 0 in coordinates (frozen dropped)
@@ -113,8 +117,11 @@ def check(inst, *, dps=30):
         val = sp.nsimplify(dh_expr.subs(pt))
         if val > 0:
             return refuted(ID, inst, margin=str(val), precision="exact (rational)", method="exact witness",
-                           assumptions=ASSUMPTIONS,
+                           assumptions=ASSUMPTIONS, scope="instance",
+                           statement=statement + f": fails at the exact witness (k={k})",
                            witness={"ahat": "e1", "Psi": "0", "grad_u h": "0", "dPsi/dt": f"{scale} e1", "r": "1",
                                     "dh/dt": str(val)},
                            message="without a frozen Psi, dh/dt = <ahat, d_t Psi> > 0 at the witness")
-    return inconclusive(ID, inst, method="sympy", assumptions=ASSUMPTIONS, message="no witness found")
+    return inconclusive(ID, inst, method="sympy", assumptions=ASSUMPTIONS, scope="instance", statement=statement,
+                        message="sympy did not prove the identity and no witness was found in 4 scales; "
+                                "simplify by hand")

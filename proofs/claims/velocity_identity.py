@@ -61,16 +61,23 @@ def check(inst, *, dps=30):
     model = model_from(inst)
     scaling = inst.get("scaling", "mean-field")
     diff, pos = symbolic_difference(model, scaling)
+    statement = (("-m grad_(u_j) F_m = -grad F'(mu_m)(u_j)" if scaling == "mean-field" else
+                  "-grad_(u_j) F_m = -grad F'(mu_m)(u_j) (without the mean-field factor m)")
+                 + f" for the {model.name} model (k={model.k}, p_u={model.p_u}), every n, m, data set and "
+                 "configuration of the other particles (termwise, symbolic)"
+                 + (", away from the ReLU kink" if model.name.startswith("relu") else ""))
     z = symbolic_zero(diff)
     if z is True:
         return proved(ID, inst, margin=0, precision="exact (sympy)", method="sympy termwise identity",
-                      assumptions=ASSUMPTIONS,
+                      assumptions=ASSUMPTIONS, scope="universal", statement=statement,
                       message=f"proved for {model.name} (k={model.k}, p_u={model.p_u}) for every n, m and data"
                               + (" (away from the ReLU kink)" if model.name.startswith("relu") else ""))
     nz = [d for d in diff if sp.expand(d) != 0]
     if not nz:
-        return inconclusive(ID, inst, method="sympy", assumptions=ASSUMPTIONS, message="sympy undecided")
+        return inconclusive(ID, inst, method="sympy", assumptions=ASSUMPTIONS, scope="instance",
+                            statement=statement, message="sympy undecided; simplify by hand")
     expr = nz[0]
     syms = sorted(expr.free_symbols, key=str)
     return refute_nonzero_identity(ID, inst, expr, syms, positive=pos, method="sympy + arb witness",
-                                   assumptions=ASSUMPTIONS, what=f"the velocity identity with scaling={scaling}")
+                                   assumptions=ASSUMPTIONS, what=f"the velocity identity with scaling={scaling}",
+                                   statement=statement)

@@ -2,6 +2,7 @@
 import pytest
 
 from proofs import Verdict
+from proofs.claims.attention_features import TIGHT_G1
 from proofs.registry import all_claims, run_check
 
 DROPPED = [
@@ -16,6 +17,11 @@ DROPPED = [
     ("escape-inequality-frozen-flow", {"name": "Psi not frozen", "k": 2, "frozen": False}),
     ("attention-feature-bounded-linear", {"name": "no softmax normalisation", "L": 3, "p": 2, "k": 1, "seed": 3,
                                           "scale": 3.0, "normalize": False}),
+    ("attention-feature-bounded-linear", dict(TIGHT_G1, name="bound without sqrt(L), attention on one token",
+                                              drop="sqrt-L")),
+    ("euler-homogeneity-identities", {"name": "relu(z) + relu(-z-100) is not 2-homogeneous (kink far out)",
+                                      "model": "relu-lift", "d": 1, "activation": "relu(z) + relu(-z-100)",
+                                      "kind": "two-homogeneous"}),
     ("multihead-concat-identity", {"name": "wrong blocks", "H": 2, "L": 1, "dv": 1, "k": 1, "blocks": "reversed"}),
     ("cubic-smooth-step-facts", {"name": "piecewise-linear ramp (earliest code)", "activation": "min(max(z+0.5,0),1)"}),
 ]
@@ -49,3 +55,16 @@ def test_refutation_witness_replays():
         subs = {s: pt[s.name] for s in d.free_symbols}
         vals.append(sp.N(d.subs(subs), 30))
     assert any(abs(v) > 1e-20 for v in vals)
+
+
+def test_g1_is_proved_only_strictly_inside_the_bound():
+    """Two instances where the ball comparison cannot be strict: L = 1 (the bound holds with equality) and the
+    tight instance with a poor test vector v for |B|_op >= |Bv|/|v|. Both must stay inconclusive: never proved
+    (kills 'undecided comparison counted as proved' and '|B|_F used as a lower bound of |B|_op') and never refuted
+    (kills 'sqrt(L) dropped in the refuting upper bound')."""
+    c = all_claims()["attention-feature-bounded-linear"]
+    r = run_check(c, {"name": "L = 1, equality", "L": 1, "p": 1, "k": 1, "X": [["3/2"]], "A": [["2"]],
+                      "B": [["-5/3"]]})
+    assert r.verdict is Verdict.INCONCLUSIVE and r.margin.contains(0)
+    r = run_check(c, dict(TIGHT_G1, name="tight, poor v", v=["1", "1/1000"]))
+    assert r.verdict is Verdict.INCONCLUSIVE and r.margin < 0  # |Bv|/|v| < |B|_op by ~4e-7: not enough here
