@@ -563,11 +563,22 @@ _TOTAL_FUNCTIONS = (sp.exp, sp.tanh, sp.erf, sp.erfc, sp.atan, sp.sinh, sp.cosh,
                     sp.Abs, sp.Max, sp.Min, sp.sign, sp.Heaviside, sp.Piecewise, sigmoid, softplus, relu)
 
 
+def _subs_point(e, sub):
+    """``e`` at an exact point. sympy evaluates numeric powers exactly while substituting, and a power whose
+    exponent depends on a variable turns into an exact integer power of astronomical size at points near a
+    singular exponent ((1 + x)**(1/x) at x = 2**-100): such expressions are substituted without evaluation
+    (balls and the interval engine evaluate the unevaluated tree)."""
+    if any(p.is_Pow and p.exp.free_symbols for p in sp.preorder_traversal(e)):
+        with sp.evaluate(False):
+            return e.xreplace(sub)
+    return e.subs(sub)
+
+
 def _certainly_undefined(e, syms, pt) -> bool:
     """sympy decides exactly that ``e`` has no real value at the exact point (a pole: ``zoo``; ``0 * zoo``:
     ``nan``; a complex value such as ``I*sqrt(2)/2``). False when it is defined there or undecided."""
     try:
-        val = _sympy(lambda: _concrete(e).subs(dict(zip(syms, pt))), 5.0)
+        val = _sympy(lambda: _subs_point(_concrete(e), dict(zip(syms, pt))), 5.0)
     except Exception:  # noqa: BLE001 - sympy failed: undecided
         return False
     if val is None:
@@ -582,7 +593,7 @@ def _certainly_undefined(e, syms, pt) -> bool:
 def _sign_at(x, sub):
     """Sign of the sub-expression ``x`` at the exact point: 0 by sympy (exact), +-1 by a ball at 128 bits;
     None if undecided."""
-    x = x.subs(sub)
+    x = _subs_point(x, sub)
     if x.is_zero:
         return 0
     b = _true_ball(x, 128)
@@ -630,7 +641,7 @@ def _value_at(e, syms, pt, bits):
     sub = dict(zip(syms, pt))
     if not _defined_at(ec, sub):
         return None
-    return _true_ball(ec.subs(sub), bits)
+    return _true_ball(_subs_point(ec, sub), bits)
 
 
 def _undefined_node_at(e, sub) -> bool:
@@ -942,7 +953,7 @@ def _derivative_identity(d, ranges, constraints, bits, seed):
     for pt in _points(ranges, 12, seed):
         if not all(r.contains(z) for r, z in zip(ranges, pt)):
             continue
-        e = dc.subs(dict(zip(syms, pt)))
+        e = _subs_point(dc, dict(zip(syms, pt)))
         if _value_at(dc, syms, pt, 128) is not None and _symbolic_zero(e, 4.0):
             z0 = pt
             break
@@ -1539,7 +1550,7 @@ def _strip_abs(expr, env):
 
 def _exact_value_zero(expr, syms, pt) -> bool:
     """sympy shows expr(pt) = 0 exactly (after a ball pre-check)."""
-    e = _concrete(expr).subs(dict(zip(syms, pt)))
+    e = _subs_point(_concrete(expr), dict(zip(syms, pt)))
     val = _value_at(expr, syms, pt, 128)  # None where the text is undefined (sympy's value may still be real)
     if val is None or 0 not in val:
         return False
@@ -1853,7 +1864,7 @@ def _point_cell(v_true, domain, fixed, strict, bits, constraints):
     syms = [r.symbol for r in domain]
     pt = [fixed[r.name] for r in domain]
     for g, st_, _ in constraints:
-        ge = _concrete(g).subs(dict(zip(syms, pt)))
+        ge = _subs_point(_concrete(g), dict(zip(syms, pt)))
         gb = _true_ball(ge, bits)
         if gb is None:
             return {"boxes": 0, "unresolved": [], "exhausted": False, "witness": None, "equality": None,
@@ -1868,7 +1879,7 @@ def _point_cell(v_true, domain, fixed, strict, bits, constraints):
             continue
         return {"boxes": 0, "unresolved": [], "exhausted": False, "witness": None, "equality": None,
                 "lower": arb("nan"), "upper": INF, "status": "open"}
-    e = _concrete(v_true).subs(dict(zip(syms, pt)))
+    e = _subs_point(_concrete(v_true), dict(zip(syms, pt)))
     ball = _value_at(v_true, syms, pt, bits)
     out = {"boxes": 0, "unresolved": [], "exhausted": False, "witness": None, "equality": None,
            "lower": arb("nan"), "upper": INF, "status": "open"}
