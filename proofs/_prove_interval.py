@@ -352,6 +352,10 @@ def _zero_only_at_open_ends(node, env, open_end) -> bool:
     and must all be open ends. Anything else: False (the caller then reports UNDEF)."""
     if open_end is True:
         return True
+    # sympy's assumptions decide that node never vanishes at a real point (exp(x), 1 + x**2, x with x > 0 from
+    # the domain): a zero at an end of its interval is then the limit at an infinite or open end
+    if node.is_positive is True or node.is_negative is True:
+        return True
     if not open_end:
         return False
     syms = node.free_symbols
@@ -384,10 +388,40 @@ def _zero_only_at_open_ends(node, env, open_end) -> bool:
                 ok = bool(inside) and poly.count_roots(a, b) == len(inside)
     except (sp.PolynomialError, sp.polys.polyerrors.PolificationFailed, TypeError, ValueError):
         ok = False
+    if not ok:
+        ok = _monotone_zero_at_open_end(node, s_, env, ends, open_end)
     if len(_ROOTS_CACHE) > 20000:
         _ROOTS_CACHE.clear()
     _ROOTS_CACHE[key] = ok
     return ok
+
+
+def _monotone_zero_at_open_end(node, s_, env, ends, open_end) -> bool:
+    """Any function of one variable (``log(x)`` over ``(1, oo)``): its only zero on the box is an open end when
+    it vanishes there exactly (sympy) and is strictly monotone on the box (its derivative's interval excludes
+    0), being continuous there (no jump functions; its own interval was certified by the caller)."""
+    if node.has(sp.Piecewise, sp.Heaviside, sp.sign):
+        return False
+    lo, hi = env[s_]
+    at_end = []
+    for e in set(ends):
+        try:
+            is_zero = sp.simplify(node.subs(s_, e)) == 0
+        except Exception:  # noqa: BLE001 - sympy could not decide: no certificate
+            is_zero = False
+        if is_zero:
+            at_end.append(e)
+    if not at_end:
+        return False
+    try:
+        d = sp.diff(node, s_)
+    except Exception:  # noqa: BLE001
+        return False
+    iv = _ev(d, env, open_end)
+    if iv is UNDEF:
+        return False
+    dlo, dhi = iv
+    return (_fin(dlo) and dlo > 0) or (_fin(dhi) and dhi < 0)
 
 
 def ext_eval(expr, env: dict, open_end=False, refine=None):

@@ -714,7 +714,8 @@ def _definedness(exprs, ranges, constraints, bits, time_limit=10.0, max_boxes=40
                     except (ZeroDivisionError, ValueError, OverflowError, TypeError):  # TypeError: a complex constant (1j)
                         ok = False
                 if not ok:
-                    ok = ext_eval_defined(prob.v_ext, dict(zip(prob.syms, ivs)), open_end) is not None
+                    ok = ext_eval_defined(prob.v_ext, dict(zip(prob.syms, ivs)), open_end,
+                                          prob.refine if prob.smooth else None) is not None
                 if ok:
                     continue
                 centre = [(a + b) / 2 for a, b in bx]
