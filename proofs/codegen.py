@@ -56,6 +56,7 @@ def _np_heaviside(x, h0=0.5):
 _NUMPY_NS = {
     "sigmoid": _sps.expit, "softplus": lambda x: np.logaddexp(0.0, x), "relu": lambda x: np.maximum(x, 0.0),
     "erf": _sps.erf, "erfc": _sps.erfc, "_smw": _np_softmax_w, "Heaviside": _np_heaviside, "numpy": np, "math": math,
+    "functools": functools,  # the numpy printer writes Max/Min as functools.reduce(numpy.maximum, ...)
 }
 
 
