@@ -696,6 +696,8 @@ def _decide(model, mu, data, info, *, dps, certify, box_radius, tol, max_boxes, 
                 upper = comp["upper"]
     witness["psi"] = [value_decimal(v, 25) for v in psi_at]  # values at the witness (approximate)
     digits = max(15, min(dps, 50))
+    if not best_val.is_finite() and upper is not None and upper.is_finite() and lower.is_finite():
+        best_val = arb.union(lower, upper)  # huge but finite inputs: the best value's ball overflowed, the bound did not
     sup_str = "inf" if homogeneous and lower > 0 else value_decimal(best_val, digits)
     # the certified enclosure of S(mu): lower end rounded down, upper end rounded up
     enclosure = [_lo(lower, digits), _up(upper, digits) if upper is not None else None]
