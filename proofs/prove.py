@@ -2240,13 +2240,27 @@ def _prove_inequality(text, lhs, op, rhs, ranges, constraints, dps, max_boxes, t
         else:
             fsubs = {dsyms[k]: val for k, val in fixed.items()}
             cons_k = [(g.subs(fsubs), st_, txt) for g, st_, txt in constraints]
+            if v_cell.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+                # the piece valid on this cell is undefined there (1/relu(x) where relu is 0): never enclosed;
+                # an exact interior point of the cell shows it
+                cell = {"boxes": 0, "lower": arb("nan"), "upper": INF, "unresolved": [], "exhausted": False,
+                        "status": "open", "witness": None, "equality": None}
+                mid = [fixed[r.name] if r.name in fixed else None for r in ranges]
+                inner = [cr.phi(Fraction(sum(cr.t_box), 2)) for cr in cell_ranges]
+                it = iter(inner)
+                pt = [m if m is not None else next(it) for m in mid]
+                if all(z is not None for z in pt) and _certainly_undefined(v, [r.symbol for r in ranges], pt):
+                    cell["undefined"] = pt
+            else:
+                cell = None
             try:
-                prob = _Problem(v_cell, cell_ranges, cons_k)
+                prob = _Problem(v_cell, cell_ranges, cons_k) if cell is None else None
             except (NotImplementedError, TypeError, ValueError) as exc:
                 raise InvalidArgument(f"{text!r} cannot be evaluated with balls ({str(exc).splitlines()[0]}); "
                                       "valid are the grammar's functions and the activations") from None
             deadline = None if time_limit is None else t0 + time_limit
-            cell = _run_cell(prob, strict, tol, bits, max_boxes, deadline, v, ranges, constraints, fixed)
+            if prob is not None:
+                cell = _run_cell(prob, strict, tol, bits, max_boxes, deadline, v, ranges, constraints, fixed)
         if cell is None:
             continue
         stats["boxes_explored"] += cell["boxes"]
@@ -2270,8 +2284,10 @@ def _prove_inequality(text, lhs, op, rhs, ranges, constraints, dps, max_boxes, t
             stats["seconds"] = time.perf_counter() - t0
             return CheckResult(claim=text, verdict=Verdict.INCONCLUSIVE, precision=f"arb {bits} bits",
                                method=method, assumptions=assumptions, instance=dom, stats=stats,
+                               witness={"undefined_at": _witness_dict(ranges, cell["undefined"])},
                                message=f"the statement is undefined at {where}, which the domain contains; "
-                                       "exclude it with an open end (e.g. --over 'x in (0, 1]') or --assume")
+                                       "exclude the points where it is undefined with an open end of --over or "
+                                       "with --assume")
         if cell["status"] != "proved":
             open_cells += 1
             exhausted = exhausted or cell["exhausted"]
