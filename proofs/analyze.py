@@ -555,8 +555,10 @@ def analyze(model, mu, data, *, dps: int = 30, certify: bool = False, max_dps: i
         "stationarity": {"residual_enclosure": enclosure_decimal(stat_ball, 25, nonnegative=True)
                          if stat_ball.is_finite() else None,
                          "exactly_zero": exact_stat, "tolerance": mpmath.nstr(tol_stat, 3)},
-        "global_optimality": {k: result[k] for k in ("verdict", "sup_psi", "attained", "witness",
-                                                      "sup_psi_enclosure", "location_certified", "message")},
+        # the verdict is about this measure on this data (an instance), never about the model class
+        "global_optimality": {**{k: result[k] for k in ("verdict", "sup_psi", "attained", "witness",
+                                                         "sup_psi_enclosure", "location_certified", "message")},
+                              "scope": "instance"},
         "escaping_set": result["escaping_set"],
         "precision": f"arb {bits} bits (dps {cur}); mpmath {dps} dps",
         "model": model.describe(),

@@ -25,7 +25,8 @@ def ntk_lambda_min(X, *, certify: bool = False, dps: int = 30) -> dict:
     Q = [[as_fraction(v) for v in row] for row in X]
     H = relu_gram_float([[float(v) for v in row] for row in Q])
     est = float(np.linalg.eigvalsh(H)[0])
-    out = {"lambda_min": repr(est), "positive_definite": "inconclusive", "certified_lower_bound": None,
+    out = {"lambda_min": repr(est), "positive_definite": "inconclusive", "scope": "instance",  # these inputs
+           "certified_lower_bound": None,
            "n": len(Q), "precision": "float64 (numpy eigvalsh)", "method": "estimate"}
     # exact singularity witness: x_j = c x_i with c > 0 gives proportional rows of H^infty
     par = _parallel_pair(Q)
