@@ -16,15 +16,31 @@ Functions
 * :func:`is_numpy` whether a namespace is numpy (then in-place ``out=`` kernels are used)
 * :func:`asarray` / :func:`to_numpy` move data between numpy and a backend (float64 by default)
 * :func:`sigmoid`, :func:`softplus` numerically stable elementwise functions in any namespace
+* :func:`blas_threads` limit the BLAS libraries of the process (OpenBLAS, MKL, ...) to a number of threads
+
+Threads: escset's numpy work has one thread pool, its own. The fused kernels split their blocks over
+Python threads, and each of those calls BLAS on small blocks; the certified lambda_min calls LAPACK on
+matrices of a few hundred rows. A multi-threaded BLAS on top of that oversubscribes the cores, and OpenBLAS's
+spinning threads make it far worse on a busy machine (measured on a shared 2-core machine, load 6-10: W1
+median 27 ms/step with the limit, 2.7 s without; W2 0.11 s against 4.2 s; ``eigh`` of a 400 x 400 matrix
+0.13-0.18 s against 0.4-5 s; one kernel thread and BLAS on two is no cure, 314 ms/step). numpy and scipy
+load their BLAS before any escset code runs, so environment variables come too late: the limit is set at run
+time through threadpoolctl (a core dependency for this reason), around every kernel call, every dynamics
+run and every float LAPACK call of :mod:`numerics.linalg`; the ``escset`` command runs under it as a whole.
+``ESCSET_BLAS_LIMIT=0`` in the environment turns the limit off (to measure what it buys; nothing else).
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
+import sys
+import threading
 
 import numpy as np
 
 __all__ = ["BACKEND_NAMES", "get_backend", "namespace", "is_numpy", "asarray", "to_numpy", "sigmoid",
-           "softplus", "backend_name", "available_backends"]
+           "softplus", "backend_name", "available_backends", "blas_threads"]
 
 #: names accepted by :func:`get_backend` (and ``--backend`` on the command line)
 BACKEND_NAMES = ("numpy", "array_api_strict", "cupy", "jax", "torch")
@@ -130,3 +146,48 @@ def sigmoid(xp, z):
 def softplus(xp, z):
     """log(1 + e^z), stable for any |z|."""
     return xp.maximum(z, xp.zeros_like(z)) + xp.log1p(xp.exp(-xp.abs(z)))
+
+
+_BLAS = {"depth": 0, "controller": None, "modules": -1, "limiter": None}
+_BLAS_LOCK = threading.RLock()
+
+
+def _controller():
+    """A cached threadpoolctl controller (None without threadpoolctl); rebuilt when modules were imported since
+    (a newly imported extension may have loaded another BLAS)."""
+    if os.environ.get("ESCSET_BLAS_LIMIT", "1") == "0":  # for measuring the unlimited case only
+        return None
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # installed without its dependencies: no thread control (slower, same results)
+        return None
+    if _BLAS["controller"] is None or _BLAS["modules"] != len(sys.modules):
+        _BLAS["controller"] = ThreadpoolController()
+        _BLAS["modules"] = len(sys.modules)
+    return _BLAS["controller"]
+
+
+@contextlib.contextmanager
+def blas_threads(limit: int = 1, enabled: bool = True):
+    """Within: every BLAS library of the process runs on at most ``limit`` threads (threadpoolctl).
+
+    Re-entrant and cheap when nested (only the outermost entry sets and restores the limit, ~10 us with the
+    cached controller); the limit is process-wide, so it also holds in the kernels' worker threads. Results are
+    the same with and without it (BLAS splits output blocks over its threads, not the summation order)."""
+    if not enabled:
+        yield
+        return
+    with _BLAS_LOCK:
+        outer = _BLAS["depth"] == 0
+        _BLAS["depth"] += 1
+        if outer:
+            ctl = _controller()
+            _BLAS["limiter"] = None if ctl is None else ctl.limit(limits=int(limit), user_api="blas")
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS["depth"] -= 1
+            if _BLAS["depth"] == 0 and _BLAS["limiter"] is not None:
+                _BLAS["limiter"].restore_original_limits()
+                _BLAS["limiter"] = None

@@ -47,7 +47,7 @@ from . import backend as B
 from .kernels_net import FUSED_ACTIVATIONS, TANH_FORM, NetNumpyKernel, blas_single_thread
 
 __all__ = ["State", "VelocityField", "NetField", "AttentionField", "ButcherTableau", "TABLEAUS", "METHODS",
-           "ParticleFlow", "field_for", "XP_ACTIVATIONS",
+           "ParticleFlow", "Diverged", "field_for", "XP_ACTIVATIONS",
            "ntk_flow", "w2_distance"]
 
 
@@ -516,6 +516,23 @@ def field_for(model, X, Y, *, xp=None, mass=None, activation=None, p=None, L=Non
 # ---------------------------------------------------------------------------
 # integrators
 # ---------------------------------------------------------------------------
+class Diverged(FloatingPointError):
+    """A run left the finite numbers: the loss or the parameters became inf or NaN (step too large for an
+    unbounded activation, typically). Raised by :meth:`ParticleFlow.run` with ``state``: the last state whose
+    parameters and loss are finite, ``steps_done``: its step count (relative to the run's start), ``step``: the
+    step at which the divergence was seen, ``reason``: what was not finite. A callback may raise it (without a
+    state) when its own diagnostics of the state it was given are not finite: the run then reports the state
+    before that one."""
+
+    def __init__(self, reason: str, *, step=None, state=None, steps_done=None):
+        super().__init__(reason if step is None else f"{reason} at step {step}")
+        self.reason, self.step, self.state, self.steps_done = reason, step, state, steps_done
+
+
+def _all_finite(xp, *arrays) -> bool:
+    return all(bool(xp.all(xp.isfinite(x))) for x in arrays)
+
+
 @dataclass(frozen=True)
 class ButcherTableau:
     """Explicit Runge-Kutta tableau; ``__post_init__`` checks the consistency identities."""
@@ -685,54 +702,78 @@ class ParticleFlow:
             a_new = self._prox(a_new, dt)
         return a_new, u_new, loss
 
-    def _euler_inplace(self, a, u):
-        """numpy fast path: a, u updated in place (buffers reused). Returns the loss before."""
+    def _euler_into(self, a, u, a_out, u_out):
+        """numpy fast path: one Euler step from (a, u) written into (a_out, u_out) (preallocated; the
+        velocity buffers are reused). The same arithmetic as an in-place update. Returns the loss at (a, u)."""
         key = (a.shape, u.shape)
         if self._bufs.get("key") != key:
             self._bufs = {"key": key, "va": np.empty(a.shape), "vu": np.empty(u.shape)}
         va, vu = self._bufs["va"], self._bufs["vu"]
         _, _, loss = self._smooth(a, u, out=(va, vu))
         va *= self.dt
-        a += va
+        np.add(a, va, out=a_out)
         vu *= self.dt
-        u += vu
+        np.add(u, vu, out=u_out)
         if self.l1:
-            a[...] = self._prox(a, self.dt)
+            a_out[...] = self._prox(a_out, self.dt)
         return loss
 
-    def run(self, state: State, steps: int, *, every: int = 0, callback=None, blas_single=None) -> State:
+    def run(self, state: State, steps: int, *, every: int = 0, callback=None, blas_single=None,
+            check_finite: bool = True) -> State:
         """``steps`` steps from ``state`` (not modified); returns the final State.
 
         ``callback(step_index, state, loss_before)`` is called every ``every`` steps (and after
         the last one) if given. Ctrl-C (SIGINT, when running in the main thread) is deferred to the
         next step boundary, so the state is always consistent: a ``KeyboardInterrupt`` is raised
         carrying ``state`` (the State after ``steps_done`` complete steps) and ``steps_done``. A
-        KeyboardInterrupt raised by the callback carries them too.
+        KeyboardInterrupt raised by the callback carries them too. The state given to the callback is valid
+        during the call (the numpy Euler path reuses its buffers): copy it to keep it.
+
+        Divergence (``check_finite``, default): after every step the loss at the previous state and the new
+        parameters must be finite; if not, :class:`Diverged` is raised carrying the last state whose parameters
+        and loss are finite (numpy's overflow warnings are silenced inside: the check replaces them). On numpy,
+        BLAS runs on one thread inside (``blas_single``, default: numpy backend; :func:`numerics.backend.blas_threads`).
         """
         if not isinstance(steps, int) or steps < 0:
             raise _invalid(f"steps must be a non-negative integer, got {steps!r}")
         xp = self.field.xp
         self.field.check_state(state[0], state[1])
         fast = B.is_numpy(xp) and self.method == "euler"
-        threaded = bool(getattr(self.field, "fused", False))
-        use_blas1 = threaded if blas_single is None else blas_single
+        use_blas1 = B.is_numpy(xp) if blas_single is None else blas_single
         if fast:
             a, u = np.array(state[0], dtype=np.float64, copy=True), np.array(state[1], dtype=np.float64,
                                                                                copy=True)
+            # three buffers in rotation: the step writes S_s where S_{s-3} was, so that S_{s-1} and S_{s-2} (the
+            # last finite state when the loss at S_{s-1} is not finite) survive the step
+            ring = [(a, u), (np.empty_like(a), np.empty_like(u)), (np.empty_like(a), np.empty_like(u))]
         else:
             a, u = state
         if self.compile and B.backend_name(xp) == "jax" and hasattr(self.field, "evaluate_xp"):
-            return self._run_compiled(a, u, steps, every, callback)
-        with blas_single_thread(use_blas1), _deferred_sigint() as pending:
+            return self._run_compiled(a, u, steps, every, callback, check_finite)
+        quiet = (np.errstate(over="ignore", invalid="ignore", divide="ignore") if check_finite
+                 else contextlib.nullcontext())
+        prev = None  # S_{s-1} while S_s is computed: (a, u, step)
+        with blas_single_thread(use_blas1), _deferred_sigint() as pending, quiet:
             for s in range(1, steps + 1):
                 if fast:
-                    self.last_loss = self._euler_inplace(a, u)
+                    a_new, u_new = ring[s % 3]
+                    self.last_loss = self._euler_into(a, u, a_new, u_new)
                 else:
-                    a, u = self.step(State(a, u))
-                self._at_boundary(s, steps, every, callback, a, u, pending)
+                    a_new, u_new, self.last_loss = self._step_arrays(a, u)
+                if check_finite:
+                    if not math.isfinite(float(self.last_loss)):
+                        good = (State(prev[0], prev[1]), prev[2]) if prev is not None else (State(a, u), s - 1)
+                        raise Diverged(f"the loss is {float(self.last_loss)}", step=s - 1,
+                                       state=good[0], steps_done=good[1])
+                    if not _all_finite(xp, a_new, u_new):
+                        raise Diverged("the parameters are not finite", step=s, state=State(a, u),
+                                       steps_done=s - 1)
+                prev = (a, u, s - 1)
+                a, u = a_new, u_new
+                self._at_boundary(s, steps, every, callback, a, u, pending, prev)
         return State(a, u)
 
-    def _run_compiled(self, a, u, steps, every, callback):
+    def _run_compiled(self, a, u, steps, every, callback, check_finite=True):
         """:meth:`run` on JAX: chunks of steps in one jitted ``lax.fori_loop`` (trip count traced:
         one compilation per flow and shapes), chunks ending at the callback steps, at most
         ``COMPILED_CHUNK`` steps and about ``COMPILED_CHUNK_S`` seconds long, so that Ctrl-C is
@@ -756,17 +797,23 @@ class ParticleFlow:
                 if every:
                     chunk = min(chunk, every - s % every)
                 t0 = time.perf_counter()
+                a0, u0, s0 = a, u, s
                 a, u, loss = self._compiled[1](a, u, chunk)
                 s += chunk
                 self.last_loss = float(loss)  # also waits for the chunk to finish
+                # divergence is seen at chunk boundaries: the state kept is the last chunk's end
+                if check_finite and not (math.isfinite(self.last_loss) and _all_finite(self.field.xp, a, u)):
+                    raise Diverged(f"the loss or the parameters are not finite (steps {s0 + 1}..{s})",
+                                   step=s, state=State(a0, u0), steps_done=s0)
                 per_step = (time.perf_counter() - t0) / chunk
                 size = max(1, min(self.COMPILED_CHUNK, 8 * size, int(self.COMPILED_CHUNK_S / max(per_step, 1e-9))))
-                self._at_boundary(s, steps, every, callback, a, u, pending)
+                self._at_boundary(s, steps, every, callback, a, u, pending, (a0, u0, s0))
         return State(a, u)
 
-    def _at_boundary(self, s, steps, every, callback, a, u, pending):
+    def _at_boundary(self, s, steps, every, callback, a, u, pending, prev=None):
         """After step ``s``: the callback when due, then a pending Ctrl-C; a KeyboardInterrupt (from
-        either) leaves carrying the consistent ``state`` and ``steps_done``."""
+        either) leaves carrying the consistent ``state`` and ``steps_done``. A :class:`Diverged` from the
+        callback (its diagnostics of step ``s`` not finite) leaves carrying ``prev``, the state before."""
         try:
             if callback is not None and ((every and s % every == 0) or s == steps):
                 callback(s, State(a, u), self.last_loss)
@@ -775,6 +822,11 @@ class ParticleFlow:
         except KeyboardInterrupt as exc:
             exc.state = State(a, u)
             exc.steps_done = s
+            raise
+        except Diverged as exc:
+            if exc.state is None and prev is not None:
+                exc.state, exc.steps_done = State(prev[0], prev[1]), prev[2]
+                exc.step = s if exc.step is None else exc.step
             raise
 
     # -- diagnostics ------------------------------------------------------------

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels_net import _pool, default_threads
+from .kernels_net import _pool, blas_single_thread, default_threads
 
 __all__ = ["AttentionNumpyKernel", "regrouped_data"]
 
@@ -109,7 +109,12 @@ class AttentionNumpyKernel:
         return gV, dM, loss
 
     def evaluate(self, a, u, va, vu):
-        """Fill ``va`` (m, k, p) and ``vu`` (m, p_u) with the velocity; return the loss."""
+        """Fill ``va`` (m, k, p) and ``vu`` (m, p_u) with the velocity; return the loss (BLAS on one thread:
+        the parts run on the kernel's own threads)."""
+        with blas_single_thread():
+            return self._evaluate(a, u, va, vu)
+
+    def _evaluate(self, a, u, va, vu):
         H, p, k = u.shape[0], self.p, self.k
         self._alloc(H)
         if self.qk:

@@ -23,7 +23,8 @@ pass over particle blocks. Speed tricks, all exact up to rounding:
 * particles are processed in blocks of ``block`` rows so the n x block intermediates stay in
   L2; the tanh values of all particles (m x n) are kept between the two passes (one read);
 * the blocks are split over ``threads`` Python threads (numpy ufuncs and BLAS release the GIL);
-  the caller should limit BLAS to one thread meanwhile (:func:`blas_single_thread`).
+  BLAS is limited to one thread meanwhile (:func:`blas_single_thread`, entered by :meth:`evaluate`
+  itself, free when the caller already holds it): one thread pool, not two competing ones.
 
 Tested against the generated evaluators of :mod:`proofs.measure` (``tests/numerics``).
 """
@@ -73,19 +74,11 @@ def _pool(threads: int) -> ThreadPoolExecutor:
     return _POOLS[threads]
 
 
-@contextlib.contextmanager
 def blas_single_thread(enabled: bool = True):
-    """Limit BLAS to one thread inside (threadpoolctl, if installed); a no-op otherwise."""
-    if not enabled:
-        yield
-        return
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional speed-up only
-        yield
-        return
-    with threadpool_limits(1, user_api="blas"):
-        yield
+    """BLAS limited to one thread inside (:func:`numerics.backend.blas_threads`; re-entrant)."""
+    from .backend import blas_threads
+
+    return blas_threads(1, enabled)
 
 
 class NetNumpyKernel:
@@ -173,6 +166,10 @@ class NetNumpyKernel:
 
     def evaluate(self, A, U, va, vu):
         """Fill ``va`` (m, k) and ``vu`` (m, d+1) with the velocity at (A, U); return the loss."""
+        with blas_single_thread():
+            return self._evaluate(A, U, va, vu)
+
+    def _evaluate(self, A, U, va, vu):
         n, m = self.n, self.m
         np.multiply(U, self._zscale, out=self.Ug)
         Aw = A if self.mass is None else A * self.mass[:, None]

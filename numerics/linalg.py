@@ -25,9 +25,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["cholesky_ball", "certify_lambda_min_gt", "lambda_min_lower", "lambda_min_upper", "lambda_min_mpmath",
+__all__ = ["eigvalsh_float", "eigh_float",
+           "cholesky_ball", "certify_lambda_min_gt", "lambda_min_lower", "lambda_min_upper", "lambda_min_mpmath",
            "relu_gram_ball",
            "relu_gram_float", "LambdaMinCertificate"]
+
+
+def eigvalsh_float(A):
+    """``numpy.linalg.eigvalsh`` with BLAS/LAPACK on one thread (a multi-threaded OpenBLAS on a busy machine made a
+    400 x 400 ``eigh`` take 2.5 s instead of 0.03 s; :func:`numerics.backend.blas_threads`)."""
+    from .backend import blas_threads
+
+    with blas_threads(1):
+        return np.linalg.eigvalsh(A)
+
+
+def eigh_float(A):
+    """``numpy.linalg.eigh`` with BLAS/LAPACK on one thread (see :func:`eigvalsh_float`)."""
+    from .backend import blas_threads
+
+    with blas_threads(1):
+        return np.linalg.eigh(A)
 
 
 def _sub(A, r0, r1, c0, c1):
@@ -163,7 +181,7 @@ def lambda_min_lower(K, *, estimate=None, max_tries: int = 8) -> LambdaMinCertif
     rad = max((float(v.rad()) for v in diag), default=0.0)  # only steers the shift; rigour is in the Cholesky
     if estimate is None:
         mids = np.array([[float(K[i, j].mid()) for j in range(n)] for i in range(n)])
-        est = float(np.linalg.eigvalsh(mids)[0])
+        est = float(eigvalsh_float(mids)[0])
     else:
         est = float(estimate)
     scale = max(1.0, max(abs(float(v.mid())) for v in diag))
@@ -194,7 +212,7 @@ def lambda_min_upper(K, v=None):
     n = K.nrows()
     if v is None:
         mids = np.array([[float(K[i, j].mid()) for j in range(n)] for i in range(n)])
-        _, vecs = np.linalg.eigh(mids)
+        _, vecs = eigh_float(mids)
         v = [float(t) for t in vecs[:, 0]]
     V = arb_mat([[point_ball(t)] for t in v])
     num = (V.transpose() * K * V)[0, 0]

@@ -10,9 +10,32 @@ from .activations import BUILTINS, Activation, get_activation
 from .models import get_model
 from .registry import all_claims, claim, get_claim, run_check
 
-__all__ = ["Activation", "BUILTINS", "CheckResult", "EscsetError", "GrammarError", "InconsistentAssumptions",
+__all__ = ["__version__", "Activation", "BUILTINS", "CheckResult", "EscsetError", "GrammarError", "InconsistentAssumptions",
            "InvalidArgument", "InvalidAssumption", "Verdict", "all_claims", "check", "claim", "get_activation",
            "get_claim", "get_model", "run_check", "strategies"]
+
+
+def _version() -> str:
+    """The installed package's version; from pyproject.toml when running from a source tree not installed."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        return version("escset")
+    except PackageNotFoundError:
+        pass
+    import os
+    import re
+
+    try:
+        with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "pyproject.toml"),
+                  encoding="utf-8") as fh:
+            m = re.search(r'^version\s*=\s*"([^"]+)"', fh.read(), re.M)
+        return m.group(1) if m else "unknown"
+    except OSError:
+        return "unknown"
+
+
+__version__ = _version()
 
 
 def check(claim_id: str, instance=None, *, dps: int = 30):

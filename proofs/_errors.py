@@ -34,3 +34,35 @@ class NoConvergence(ArithmeticError):
     def __init__(self, message: str, *, limit: object = None):
         super().__init__(message)
         self.limit = limit
+
+
+def describe_exception(exc: BaseException, files=None) -> str:
+    """``TypeName: first line of the message (at FILE, line N)`` for an exception raised by the user's code.
+
+    ``files``: the user's file(s) (a path or a list of paths); the innermost traceback frame in one of them is
+    named, else the innermost frame outside escset and the installed packages, else none. One line, so that the
+    CLI can report a user's check that raised without a 40-line traceback through escset."""
+    import os
+    import traceback
+
+    if isinstance(exc, SystemExit):
+        return f"SystemExit (it called sys.exit({exc.code!r}))"
+    wanted = [files] if isinstance(files, (str, os.PathLike)) else list(files or [])
+    wanted = {os.path.realpath(os.fspath(f)) for f in wanted}
+    frames = traceback.extract_tb(exc.__traceback__)
+    pkg = os.path.dirname(os.path.abspath(__file__))
+    numerics = os.path.join(os.path.dirname(pkg), "numerics")
+
+    def foreign(fn):
+        fn = os.path.abspath(fn)
+        return not (fn.startswith(pkg + os.sep) or fn.startswith(numerics + os.sep) or "site-packages" in fn
+                    or fn.startswith(os.path.dirname(os.__file__)) or fn.startswith("<"))
+
+    mine = [f for f in frames if os.path.realpath(f.filename) in wanted] if wanted else []
+    pick = mine or [f for f in frames if foreign(f.filename)]
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else ""
+    if len(first) > 200:
+        first = first[:197] + "..."
+    where = f" (at {pick[-1].filename}, line {pick[-1].lineno})" if pick else ""
+    return f"{type(exc).__name__}{': ' + first if first else ''}{where}"

@@ -369,7 +369,49 @@ class Activation:
     def from_string(cls, text: str, name: str | None = None) -> "Activation":
         """Parse a user activation (variable ``z``) with the restricted grammar."""
         expr = parse_expression(text, variables=(Z,))
-        return cls(name or text.strip(), expr, "user activation", source=text)
+        act = cls(name or text.strip(), expr, "user activation", source=text)
+        _check_usable(act, text)
+        return act
+
+
+#: points at which a user activation and its derivative must be real and finite (the models evaluate both)
+_SAMPLE_POINTS = (-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0)
+
+
+def _check_usable(act: "Activation", text: str) -> None:
+    """A user activation every command can evaluate: sigma and sigma' real and finite in float64 at sample
+    points, no Dirac delta in sigma'. Grammar-valid text such as ``exp(exp(exp(1000)))`` (beyond float64 and
+    beyond what mpmath evaluates in reasonable time), ``z**z**z**z`` (complex for z < 0), ``log(z)`` or ``1/z``
+    is bad input here, in one line, instead of an OverflowError/ZeroDivisionError deep inside a command."""
+    import numpy as np
+
+    from .codegen import compile_expr
+
+    shown = text.strip() if len(text.strip()) <= 60 else text.strip()[:57] + "..."
+    try:
+        d1 = act.derivative(1)
+        if d1.has(sp.DiracDelta):
+            raise InvalidArgument(f"activation {shown!r} is discontinuous (its derivative has a Dirac delta); "
+                                  "valid are continuous activations such as 'relu(z)' or 'tanh(z)'")
+        f = compile_expr([Z], [act.expr, d1], "numpy")
+        with np.errstate(all="ignore"):
+            for z in _SAMPLE_POINTS:
+                vals = f(np.float64(z))
+                for what, v in zip(("the activation", "the derivative of the activation"), vals):
+                    c = complex(v)
+                    if c.imag != 0 or not np.isfinite(c.real):
+                        why = ("not real" if c.imag != 0 else "undefined (NaN)" if np.isnan(c.real) else
+                               "not finite in float64")
+                        raise InvalidArgument(
+                            f"{what} {shown!r} is {why} at z = {z:g}; valid are activations defined, real and "
+                            "finite on all of R, e.g. 'tanh(z)/2 + z/10'")
+    except InvalidArgument:
+        raise
+    except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError, NotImplementedError,
+            AttributeError) as exc:
+        raise InvalidArgument(f"activation {shown!r} cannot be evaluated ({type(exc).__name__}: a constant or "
+                              "power too large, or a function sympy cannot differentiate or compile); valid are "
+                              "activations defined, real and finite on all of R") from None
 
 
 def _cubic_step():

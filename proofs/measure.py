@@ -217,74 +217,106 @@ def stationarity_residual(model, mu, data, backend="numpy"):
 # files (DESIGN.md §3)
 # ---------------------------------------------------------------------------
 def _read_json(path):
-    try:
-        with open(path) as fh:
-            return json.load(fh, parse_float=str)
-    except FileNotFoundError:
-        raise InvalidArgument(f"file not found: {path}") from None
-    except json.JSONDecodeError as exc:
-        raise InvalidArgument(f"malformed JSON in {path}: {exc.msg} at line {exc.lineno}") from None
+    from ._io import read_json
+
+    return read_json(path)
 
 
-def _numbers(obj, name, path):
-    """Validate a nested list of numbers / decimal strings; keep strings exact."""
-    def go(v):
+def _dense(obj, name, path, max_ndim=4):
+    """Shape of a nested list of numbers that must be rectangular (every row at a level a list of the same length,
+    or every one a number); entries validated (decimal strings stay exact). One line naming the problem otherwise."""
+    from ._io import exact_number
+
+    shape = []
+    level = [obj]
+    while True:
+        lists = [isinstance(v, list) for v in level]
+        if level and all(lists):
+            lens = sorted({len(v) for v in level})
+            if len(lens) > 1:
+                raise InvalidArgument(f"{path}: {name} is ragged (rows of different lengths {lens[0]} and "
+                                      f"{lens[-1]} at depth {len(shape) + 1}); valid is a rectangular array")
+            shape.append(lens[0])
+            if len(shape) > max_ndim:
+                raise InvalidArgument(f"{path}: {name} is nested {len(shape)} deep; valid are at most {max_ndim} "
+                                      "levels")
+            level = [w for v in level for w in v]
+        elif any(lists):
+            raise InvalidArgument(f"{path}: {name} mixes numbers and lists at depth {len(shape) + 1}; valid is a "
+                                  "rectangular array of numbers")
+        else:
+            break
+    for v in level:
+        exact_number(v, path, name)
+    return tuple(shape)
+
+
+def _flat(x):
+    """The entries of a validated rectangular nested list, row-major."""
+    out, stack = [], [x]
+    while stack:
+        v = stack.pop()
         if isinstance(v, list):
-            return [go(t) for t in v]
-        if isinstance(v, bool) or not isinstance(v, (int, float, str)):
-            raise InvalidArgument(f"{path}: {name} must contain numbers or decimal strings, got {v!r}")
-        try:
-            f = Fraction(v) if isinstance(v, str) else v
-        except ValueError:
-            raise InvalidArgument(f"{path}: {name} has a non-numeric entry {v!r}") from None
-        if isinstance(f, float) and not np.isfinite(f):
-            raise InvalidArgument(f"{path}: {name} has a non-finite entry {v!r}")
-        return v
-    out = go(obj)
+            stack.extend(reversed(v))
+        else:
+            out.append(v)
     return out
 
 
-def _shape(x):
-    s = []
-    while isinstance(x, list):
-        s.append(len(x))
-        x = x[0] if x else None
-    return tuple(s)
+def _numbers(obj, name, path):
+    """Validate a nested list of numbers / decimal strings (rectangular); keep strings exact."""
+    _dense(obj, name, path)
+    return obj
 
 
 def _rectangular(x, depth, name, path):
-    if depth == 0:
-        return
-    if not isinstance(x, list):
+    shape = _dense(x, name, path)
+    if len(shape) != depth:
         raise InvalidArgument(f"{path}: {name} must be a nested list of depth {depth}")
-    lens = {len(v) if isinstance(v, list) else -1 for v in x} if depth > 1 else set()
-    if len(lens) > 1 or -1 in lens:
-        raise InvalidArgument(f"{path}: {name} is ragged (rows of different lengths)")
-    for v in x:
-        _rectangular(v, depth - 1, name, path)
+
+
+def _need_dict(obj, path, keys):
+    if not isinstance(obj, dict):
+        raise InvalidArgument(f"{path}: expected a JSON object with keys {keys}, got {type(obj).__name__}")
 
 
 def load_dataset(path, model=None, need_y=True) -> Dataset:
-    """Read ``{"X": [[...]], "Y": [[...]]}``; decimal strings stay exact. Validates shapes."""
+    """Read ``{"X": [[...]], "Y": [[...]]}``; decimal strings stay exact. Validates shapes and entries.
+
+    X: n rows, each a vector (n x d), a number (d = 1) or a token matrix (n x L x p, flattened row-major); Y: n rows,
+    each a vector (n x k) or a number (k = 1)."""
+    path = str(path)
     obj = _read_json(path)
     if not isinstance(obj, dict) or "X" not in obj:
-        raise InvalidArgument(f"{path}: expected an object with key 'X' (and 'Y'), got {type(obj).__name__}")
-    X = _numbers(obj["X"], "X", path)
-    if not isinstance(X, list) or not X:
+        raise InvalidArgument(f"{path}: expected an object with key 'X' (and 'Y'), got "
+                              f"{type(obj).__name__ if not isinstance(obj, dict) else 'keys ' + str(sorted(obj))}")
+    X = obj["X"]
+    if not isinstance(X, list):
+        raise InvalidArgument(f"{path}: X must be a list of inputs (rows), got {type(X).__name__}")
+    if not X:
         raise InvalidArgument(f"{path}: X is empty; give at least one input")
-    X = [x if isinstance(x, list) else [x] for x in X]
-    X = [sum(x, []) if x and isinstance(x[0], list) else x for x in X]  # token matrices flatten row-major
-    _rectangular(X, 2, "X", path)
+    sx = _dense(X, "X", path, max_ndim=3)
+    if len(sx) == 1:
+        X = [[x] for x in X]
+    elif len(sx) == 3:
+        X = [_flat(x) for x in X]  # token matrices flatten row-major
+    if any(s == 0 for s in sx[1:]):
+        raise InvalidArgument(f"{path}: X has empty rows (shape {sx}); give at least one coordinate per input")
     Y = obj.get("Y")
     if Y is None:
         if need_y:
             raise InvalidArgument(f"{path}: this command needs targets 'Y'")
     else:
-        Y = _numbers(Y, "Y", path)
-        Y = [y if isinstance(y, list) else [y] for y in Y]
-        _rectangular(Y, 2, "Y", path)
+        if not isinstance(Y, list):
+            raise InvalidArgument(f"{path}: Y must be a list with one target per input (row), got "
+                                  f"{type(Y).__name__}")
+        sy = _dense(Y, "Y", path, max_ndim=2)
+        if len(sy) == 1:
+            Y = [[y] for y in Y]
         if len(Y) != len(X):
             raise InvalidArgument(f"{path}: X has {len(X)} rows but Y has {len(Y)}")
+        if any(s == 0 for s in sy[1:]):
+            raise InvalidArgument(f"{path}: Y has empty rows; give at least one output per target")
     if model is not None:
         if len(X[0]) != model.p_x:
             raise InvalidArgument(f"{path}: inputs have {len(X[0])} coordinates, model {model.name} expects {model.p_x}")
@@ -296,41 +328,52 @@ def load_dataset(path, model=None, need_y=True) -> Dataset:
 def load_measure(path, model) -> Measure:
     """Read a measure file; keys per model: sigmoid {a (m x k), w (m x d), b (m)},
     attention {a (m x k x p), A (m x p x p)}, attention-qk {a, Q, K}, relu-lift {a (m x k), theta
-    (m x (d+1))}; optional ``mass`` (default 1/m)."""
+    (m x (d+1))}; optional ``mass`` (default 1/m). Shapes and entries are validated."""
+    path = str(path)
     obj = _read_json(path)
+    names = [g[0] for g in model.u_groups]
     if not isinstance(obj, dict) or "a" not in obj:
-        raise InvalidArgument(f"{path}: expected an object with key 'a' and the inner parameters "
-                              f"{[g[0] for g in model.u_groups]}")
-    a = _numbers(obj["a"], "a", path)
+        raise InvalidArgument(f"{path}: expected an object with key 'a' and the inner parameters {names}"
+                              + ("" if isinstance(obj, dict) else f", got {type(obj).__name__}"))
+    a = obj["a"]
     if not isinstance(a, list) or not a:
-        raise InvalidArgument(f"{path}: the measure has no particles")
+        raise InvalidArgument(f"{path}: the measure has no particles ('a' must be a non-empty list, one entry per "
+                              "particle)")
     m = len(a)
-    a = [row if isinstance(row, list) else [row] for row in a]
-    a = [[v if isinstance(v, list) else [v] for v in row] for row in a]
-    if any(len(row) != model.k or any(len(v) != model.q for v in row) for row in a):
-        raise InvalidArgument(f"{path}: 'a' must have shape (m, {model.k}" + (f", {model.q})" if model.q > 1 else ")"))
+    sa = _dense(a, "a", path, max_ndim=3)
+    want = "(m,)" if model.k == 1 and model.q == 1 else (f"(m, {model.k})" if model.q == 1 else
+                                                          f"(m, {model.k}, {model.q})")
+    if sa + (1,) * (3 - len(sa)) != (m, model.k, model.q):
+        raise InvalidArgument(f"{path}: 'a' has shape {sa}, the model needs shape (m, {model.k}"
+                              + (f", {model.q})" if model.q > 1 else ")") + f" (or {want})")
+    if len(sa) == 1:
+        a = [[[v]] for v in a]
+    elif len(sa) == 2:
+        a = [[[v] for v in row] for row in a]
     cols = []
     for name, shape, syms in model.u_groups:
         if name not in obj:
             raise InvalidArgument(f"{path}: missing key {name!r} (shape (m,{','.join(map(str, shape))}))")
-        v = _numbers(obj[name], name, path)
-        if not isinstance(v, list) or len(v) != m:
-            raise InvalidArgument(f"{path}: {name!r} must have {m} rows like 'a'")
-        flat = []
-        for row in v:
-            fr = np.asarray(row, dtype=object).reshape(-1).tolist() if isinstance(row, list) else [row]
-            if len(fr) != len(syms):
-                raise InvalidArgument(f"{path}: each row of {name!r} must have {len(syms)} entries, got {len(fr)}")
-            flat.append(fr)
-        cols.append(flat)
+        v = obj[name]
+        if not isinstance(v, list):
+            raise InvalidArgument(f"{path}: {name!r} must be a list with {m} rows like 'a', got {type(v).__name__}")
+        sv = _dense(v, name, path, max_ndim=3)
+        if len(v) != m:
+            raise InvalidArgument(f"{path}: {name!r} must have {m} rows like 'a', got {len(v)}")
+        per = 1
+        for s in sv[1:]:
+            per *= s
+        if per != len(syms):
+            raise InvalidArgument(f"{path}: each row of {name!r} must have {len(syms)} entries"
+                                  f"{' (shape ' + str(shape) + ')' if len(shape) > 1 else ''}, got {per}")
+        cols.append([_flat(row) if isinstance(row, list) else [row] for row in v])
     u = [sum((c[j] for c in cols), []) for j in range(m)]
     mass = obj.get("mass")
     if mass is None:
         mass = [Fraction(1, m)] * m
     else:
-        mass = _numbers(mass, "mass", path)
-        if not isinstance(mass, list) or len(mass) != m:
-            raise InvalidArgument(f"{path}: 'mass' must have {m} entries")
+        if not isinstance(mass, list) or _dense(mass, "mass", path, max_ndim=1) != (m,):
+            raise InvalidArgument(f"{path}: 'mass' must be a list of {m} numbers (one per particle)")
         if any(Fraction(v) <= 0 for v in mass):
             raise InvalidArgument(f"{path}: masses must be positive")
     return Measure(a=a, u=u, mass=mass)
@@ -359,19 +402,9 @@ def _tree(x, depth):
 
 
 def _atomic_write_json(path, obj):
-    import os
-    import tempfile
+    from ._atomic import atomic_write
 
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".escset-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(obj, fh, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_write(str(path), (json.dumps(obj, indent=1) + "\n").encode(), tag="json")
 
 
 def save_dataset(path, data: Dataset) -> None:

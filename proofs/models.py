@@ -38,7 +38,7 @@ from ._functions import softmax_w
 from .activations import Activation, get_activation
 from .codegen import compile_expr
 
-__all__ = ["Model", "SigmoidNet", "AttentionHead", "ReluLift", "get_model", "MODEL_NAMES"]
+__all__ = ["Model", "SigmoidNet", "AttentionHead", "ReluLift", "get_model", "check_activation", "MODEL_NAMES"]
 
 
 def _syms(prefix, n):
@@ -243,4 +243,20 @@ def get_model(name: str, *, k: int = 1, d: int = 1, activation=None, p: int = 2,
     """A model by CLI name with its dimensions (cached: symbolic work is done once)."""
     if isinstance(activation, Activation):
         activation = activation.name if activation.source == "builtin" else activation.source
+    check_activation(name, activation)
     return _get_model_cached(name, k, d, activation, p, L, dq)
+
+
+def check_activation(name: str, activation) -> None:
+    """An activation given for model ``name`` is usable: not empty ('' is not "the default"), only for the
+    models that have one (attention's nonlinearity is its softmax), and a built-in or a grammar expression whose
+    values and derivative are real and finite (:func:`proofs.activations.get_activation`). None: the default."""
+    if activation is None or isinstance(activation, Activation):
+        return
+    if not isinstance(activation, str) or not activation.strip():
+        raise InvalidArgument(f"got activation {activation!r}; valid is a built-in name or an expression in z, "
+                              "e.g. tanh or 'tanh(z)/2 + z/10'")
+    if name in ("attention", "attention-qk"):
+        raise InvalidArgument(f"an activation ({activation!r}) applies to the sigmoid and relu-lift models; the "
+                              f"{name} model's nonlinearity is its softmax: drop --activation")
+    get_activation(activation)

@@ -137,3 +137,72 @@ def test_search_json_contract():
 def test_search_and_instance_bad_input(args):
     p = run(*args)
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
+
+
+def test_version():
+    import proofs
+
+    p = run("--version")
+    assert p.returncode == 0 and p.stdout.strip() == f"escset {proofs.__version__}" and p.stderr == ""
+    assert proofs.__version__[0].isdigit()
+
+
+def test_replay_command_is_shell_quoted():
+    """An instance holding a quote (or $(...)) must not break out of the printed command's quoting."""
+    import shlex
+
+    from proofs.search import replay_command
+
+    inst = {"name": "it's $(touch /tmp/pwned) `x`", "n": 3}
+    words = shlex.split(replay_command("my-claim", inst, module="my dir/conj.py"))
+    assert words[:3] == ["escset", "check", "my-claim"]
+    assert words[words.index("--module") + 1] == "my dir/conj.py"
+    assert json.loads(words[words.index("--instance") + 1]) == inst
+
+
+def test_written_files_follow_the_umask(tmp_path):
+    """Reports, checkpoints and data/measure files get 0o666 & ~umask (mkstemp alone gives 0600)."""
+    import numpy as np
+
+    from proofs import measure as M
+    from proofs.cli._check import _write_report
+    from proofs.cli._simulate import _atomic_savez
+
+    old = os.umask(0o027)
+    try:
+        _write_report(str(tmp_path / "rep"), [], "now")
+        _atomic_savez(str(tmp_path / "run.npz"), a=np.zeros(2))
+        M.save_dataset(tmp_path / "d.json", M.Dataset(X=[["1"]], Y=[["2"]]))
+    finally:
+        os.umask(old)
+    for f in ("rep/report.json", "rep/report.md", "run.npz", "d.json"):
+        assert (tmp_path / f).stat().st_mode & 0o777 == 0o640, f
+    assert not [f for f in os.listdir(tmp_path) if f.startswith(".")]
+
+
+def test_search_keys_the_database_per_claim_and_leaves_no_hypothesis_dir(tmp_path):
+    """Two claims sharing one --db keep one key each (they shared one: a saved counterexample was lost), and
+    hypothesis' own directory does not appear in the working directory."""
+    import hashlib
+
+    db = tmp_path / "db"
+    for cid in ("cubic-smooth-step-is-C2", "euler-decreases-energy-at-any-step"):
+        p = run("search", cid, "--max-examples", "30", "--db", str(db), "--json", cwd=tmp_path)
+        assert p.returncode == 0 and json.loads(p.stdout)["verdict"] == "refuted", p.stderr
+    keys = set(os.listdir(db))
+    for cid in ("cubic-smooth-step-is-C2", "euler-decreases-energy-at-any-step"):
+        assert hashlib.sha384(b"escset-search:" + cid.encode()).hexdigest()[:16] in keys
+    assert not (tmp_path / ".hypothesis").exists()
+    # replayed from the database: the second run finds the saved counterexample at once
+    p = run("search", "euler-decreases-energy-at-any-step", "--max-examples", "30", "--db", str(db), "--json",
+            cwd=tmp_path)
+    assert p.returncode == 0 and json.loads(p.stdout)["examples"] <= 3, p.stdout
+
+
+def test_a_users_check_that_raises_is_one_line_naming_the_file_and_line(tmp_path):
+    f = tmp_path / "conj_raises.py"
+    f.write_text("from proofs import claim\n\n@claim('user-raises-cli', instances=[{'name': 'x'}])\n"
+                 "def check(instance, *, dps):\n    return 1 / 0\n")
+    p = run("check", "user-raises-cli", "--module", str(f), "--json")
+    assert p.returncode == 2 and p.stdout == "" and p.stderr.count("\n") == 1, p.stderr
+    assert "ZeroDivisionError" in p.stderr and f"{f}, line 5" in p.stderr

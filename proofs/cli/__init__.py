@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
+import re
 import sys
 
 import typer
@@ -21,6 +23,21 @@ __all__ = ["app", "main", "emit_json", "fail"]
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="escset: check escaping-set proofs of mean-field global convergence.")
+
+
+def _print_version(value: bool):
+    if value:
+        from .. import __version__
+
+        typer.echo(f"escset {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                       help="print the version of escset and exit")):
+    """escset: check escaping-set proofs of mean-field global convergence."""
+
 
 #: command modules of proofs.cli, imported when the CLI starts
 COMMAND_MODULES = ["_check", "_bench", "_analyze", "_ntk", "_simulate", "_search", "_prove"]
@@ -53,21 +70,95 @@ def _click_exceptions():
     return exc
 
 
+_INT = re.compile(r"\s*[+-]?[0-9]+\s*", re.ASCII)
+_FLOAT = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*", re.ASCII)
+
+
+class _StrictNumber:
+    """Number options: ASCII digits only (no fullwidth or Arabic-Indic digits, no ``1_000``), floats finite
+    (``nan``, ``inf`` and ``1e999``, which parses as inf, are not a step size or a time limit)."""
+
+    def __init__(self, inner, kind):
+        self.inner, self.kind = inner, kind
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def _check(self, value, param, ctx):
+        BadParameter = _click_exceptions().BadParameter
+        if isinstance(value, str):
+            pattern = _INT if self.kind is int else _FLOAT
+            if not pattern.fullmatch(value):
+                what = "an integer" if self.kind is int else "a finite number"
+                why = " written in ASCII digits" if not value.isascii() else ""
+                if self.kind is float and value.strip().lower().lstrip("+-") in ("nan", "inf", "infinity"):
+                    raise BadParameter(f"{value!r} is not finite; valid is a finite number", ctx=ctx, param=param)
+                raise BadParameter(f"{value!r} is not {what}{why}; valid is {what} written in ASCII digits, "
+                                   "e.g. 20" + ("" if self.kind is int else " or 0.5"), ctx=ctx, param=param)
+
+    def coerce(self, value, param, ctx):
+        for v in (value if isinstance(value, (list, tuple)) else [value]):
+            self._check(v, param, ctx)
+        out = self.inner.coerce(value, param, ctx)
+        for v in (out if isinstance(out, (list, tuple)) else [out]):
+            if isinstance(v, float) and not math.isfinite(v):
+                raise _click_exceptions().BadParameter(f"{value!r} is not finite (beyond the float64 range); "
+                                                       "valid is a finite number", ctx=ctx, param=param)
+        return out
+
+
+def _strict_numbers(cmd):
+    """Wrap the coercion of every int/float parameter of ``cmd`` and its subcommands in :class:`_StrictNumber`."""
+    import typing
+
+    for p in getattr(cmd, "params", []):
+        desc = getattr(p, "type_descriptor", None)
+        if desc is None or not hasattr(p, "get_runtime_param"):
+            continue
+        ann = desc.annotation
+        args = [a for a in typing.get_args(ann) if a is not type(None)]
+        kind = ann if ann in (int, float) else (args[0] if len(args) == 1 and args[0] in (int, float) else None)
+        if kind is not None and not isinstance(p.get_runtime_param(), _StrictNumber):
+            p._runtime_param = _StrictNumber(p.get_runtime_param(), kind)
+    for sub in getattr(cmd, "commands", {}).values():
+        _strict_numbers(sub)
+
+
 def main(argv=None) -> None:
     click = _click_exceptions()
     _load()
     cmd = typer.main.get_command(app)
+    _strict_numbers(cmd)
+    from numerics.backend import blas_threads
+
     try:
-        rv = cmd.main(args=argv, prog_name="escset", standalone_mode=False)
+        with blas_threads(1):  # one thread pool per process, escset's own (numerics.backend: Threads)
+            rv = cmd.main(args=argv, prog_name="escset", standalone_mode=False)
     except typer.Exit as exc:
+        if exc.exit_code == 130 and isinstance(exc.__cause__, KeyboardInterrupt):  # typer's bare Ctrl-C exit
+            sys.stderr.write("escset: interrupted; finished results were kept\n")
         sys.exit(exc.exit_code)
+    except click.NoArgsIsHelpError:  # the help was printed: name what is missing
+        sys.stderr.write("escset: error: give a command (listed above); escset --help shows them all\n")
+        sys.exit(2)
     except click.UsageError as exc:
-        sys.stderr.write(f"escset: error: {exc.format_message()}\n")
+        msg = " ".join(exc.format_message().split())  # one line, whatever click wrapped
+        sys.stderr.write(f"escset: error: {msg}\n")
         sys.exit(2)
     except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("escset: interrupted; finished results were kept\n")
         sys.exit(130)
     except EscsetError as exc:
         sys.stderr.write(f"escset: error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}\n")
+        sys.exit(2)
+    except MemoryError:  # the commands estimate memory before allocating; this is the last line of defence
+        sys.stderr.write("escset: error: out of memory; lower the sizes (--m, --n, dimensions) and try again\n")
+        sys.exit(2)
+    except OSError as exc:  # a file escset writes became unwritable during the run (disk full, permissions)
+        if exc.filename is None:
+            raise
+        from .._io import oserror_message
+
+        sys.stderr.write(f"escset: error: {oserror_message(exc)}\n")
         sys.exit(2)
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -1,34 +1,11 @@
 """``escset analyze``: loss, stationarity and the global-optimality certificate or witness (DESIGN.md §3)."""
 from __future__ import annotations
 
-import json
 from typing import Optional
 
 import typer
 
 from . import app, emit_json, fail
-
-
-def _peek_widths(path):
-    """(input width, target width) of a data file, without validation (load_dataset validates)."""
-    try:
-        with open(path) as fh:
-            obj = json.load(fh, parse_float=str)
-    except (OSError, json.JSONDecodeError):
-        return None, None
-    if not isinstance(obj, dict) or not isinstance(obj.get("X"), list) or not obj["X"]:
-        return None, None
-
-    def width(row):
-        if isinstance(row, list):
-            return sum(width(v) for v in row) if row and isinstance(row[0], list) else len(row)
-        return 1
-    X0 = obj["X"][0]
-    Y = obj.get("Y")
-    k = None
-    if isinstance(Y, list) and Y:
-        k = len(Y[0]) if isinstance(Y[0], list) else 1
-    return width(X0), k
 
 
 def build_model(model: str, data_path: str, *, activation=None, p: int = 2, dq: int = 1):
@@ -37,13 +14,10 @@ def build_model(model: str, data_path: str, *, activation=None, p: int = 2, dq: 
 
     if model not in MODEL_NAMES:
         fail(f"got --model {model!r}, valid are {', '.join(MODEL_NAMES)}")
-    px, k = _peek_widths(data_path)
-    k = k or 1
-    if px is None:
-        from ..measure import load_dataset
+    from ..measure import load_dataset
 
-        load_dataset(data_path)  # raises the precise one-line error
-        fail(f"{data_path}: could not read the inputs")
+    ds = load_dataset(data_path, None, need_y=False)  # every problem of the file: one precise line
+    px, k = len(ds.X[0]), (len(ds.Y[0]) if ds.Y is not None else 1)
     if model in ("attention", "attention-qk"):
         if p < 1 or px % p:
             fail(f"got --p {p} but each input has {px} entries; valid is a token dimension p dividing {px}")
@@ -72,23 +46,36 @@ def analyze_cmd(
     from ..analyze import analyze
     from ..measure import load_dataset, load_measure
 
+    from .._errors import InvalidArgument
+    from .._io import exact_number
+
     if not 10 <= dps <= 5000:
         fail(f"got --dps {dps}, valid is an integer in [10, 5000]")
-    if max_dps is not None and max_dps < dps:
-        fail(f"got --max-dps {max_dps} below --dps {dps}; valid is max-dps >= dps")
+    if max_dps is not None and not dps <= max_dps <= 20000:
+        fail(f"got --max-dps {max_dps} with --dps {dps}; valid is an integer with dps <= max-dps <= 20000")
     try:
-        R = Fraction(box_radius)
-    except (ValueError, ZeroDivisionError):
-        fail(f"got --box-radius {box_radius!r}, valid is a positive decimal number")
-    if R <= 0:
-        fail(f"got --box-radius {box_radius!r}, valid is a positive decimal number")
-    if time_limit <= 0:
+        R = Fraction(exact_number(box_radius, "--box-radius", "the radius").strip())
+    except InvalidArgument:
+        R = None
+    if R is None or R <= 0:
+        fail(f"got --box-radius {box_radius!r}, valid is a positive decimal number (ASCII digits, within the float64 range)")
+    if not time_limit > 0:
         fail(f"got --time-limit {time_limit}, valid is a positive number of seconds")
+    for name, v in (("p", p), ("dq", dq)):
+        if not 1 <= v <= 64:
+            fail(f"got --{name} {v}, valid is an integer in [1, 64]")
     mdl = build_model(model, data, activation=activation, p=p, dq=dq)
     ds = load_dataset(data, mdl, need_y=True)
     mu = load_measure(measure, mdl)
-    out = analyze(mdl, mu, ds, dps=dps, certify=certify, max_dps=max_dps, box_radius=box_radius,
-                  time_limit=time_limit)
+    try:
+        out = analyze(mdl, mu, ds, dps=dps, certify=certify, max_dps=max_dps, box_radius=box_radius,
+                      time_limit=time_limit)
+    except KeyboardInterrupt:  # one analysis, no partial result: the input files are untouched
+        from ._interrupt import INTERRUPTED, interrupted_line, stop
+
+        stop(INTERRUPTED, interrupted_line("the analysis", "nothing (one analysis has no partial result; "
+                                           "lower --time-limit for a quicker one)", resume=False),
+             {"interrupted": True, "model": model, "data": data, "measure": measure}, json_out)
     if json_out:
         emit_json(out)
         return

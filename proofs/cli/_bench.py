@@ -206,12 +206,18 @@ def compare(workload, peers_dir, *, m=None, steps=None, repeats=3, peer_python=N
     mine_names = ["escset"] if len(backends) == 1 else [f"escset[{b}]" for b in backends]
     me = {nm: [sys.executable, "-c", "import sys; from proofs.cli import main; main(sys.argv[1:])",
                "bench", "dynamics", "--json", "--backend", b] + extra for nm, b in zip(mine_names, backends)}
-    runs: dict[str, list] = {}
-    for _ in range(repeats):
-        for nm, cmd in me.items():
-            runs.setdefault(nm, []).append(_peer(cmd, quiet_wait))
-        for name, py, script in peers:
-            runs.setdefault(name, []).append(_peer([py, os.path.join(peers_dir, script[0])] + extra, quiet_wait))
+    runs: dict[str, list] = {nm: [] for nm in me}
+    runs.update({name: [] for name, _, _ in peers})
+    interrupted = False
+    try:
+        for _ in range(repeats):
+            for nm, cmd in me.items():
+                runs[nm].append(_peer(cmd, quiet_wait))
+            for name, py, script in peers:
+                runs[name].append(_peer([py, os.path.join(peers_dir, script[0])] + extra, quiet_wait))
+    except KeyboardInterrupt:  # the finished runs are tabulated (the run in progress is dropped)
+        interrupted = True
+    runs = {k: v for k, v in runs.items() if v}
     table = []
     for name, rs in runs.items():
         ok = [r for r in rs if "sec_per_step" in r]
@@ -236,7 +242,8 @@ def compare(workload, peers_dir, *, m=None, steps=None, repeats=3, peer_python=N
             if t.get("sec_per_step_median_clean") and mine[0].get("sec_per_step_median_clean"):
                 t["escset_ratio_clean"] = mine[0]["sec_per_step_median_clean"] / t["sec_per_step_median_clean"]
     agree = {e["impl"]: abs(e["final_loss"] - ref) / abs(ref) for e in mine} if ref is not None else {}
-    return {"workload": workload, "table": table, "backends": backends,
+    return {"workload": workload, "table": table, "backends": backends, "interrupted": interrupted,
+            "runs_finished": sum(len(v) for v in runs.values()),
             "rel_diff_final_loss_vs_numpy_peer": agree.get(mine[0]["impl"]) if mine and agree else None,
             "rel_diff_final_loss_vs_numpy_peer_by_impl": agree}
 
@@ -273,13 +280,31 @@ def bench_dynamics_cmd(
         fail(f"--backend {backend!r}: give one backend (several, comma-separated, only with --compare)")
     for b in backends:
         get_backend(b)  # bad or missing backend: one-line error
+    if block < 1:
+        fail(f"got --block {block}, valid is a positive number of particles per block")
+    if not quiet_wait >= 0:
+        fail(f"got --quiet-wait {quiet_wait}, valid is a number of seconds >= 0")
+    from . import _inputs
+
+    sz = dict(WORKLOADS[workload], **{kk: v for kk, v in (("m", m), ("n", n)) if v is not None})
+    _inputs.check_memory(f"--workload {workload} with --m {sz['m']} and --n {sz['n']}", "lower --m or --n",
+                         model="sigmoid" if workload == "w1" else "attention-qk", m=sz["m"], n=sz["n"],
+                         k=sz["k"], d=sz["d"], p=sz["d"], L=sz.get("L", 1), dq=sz.get("dq", 1), method="euler",
+                         teacher=sz["m0"])
     if compare_dir is not None:
         if not os.path.isfile(os.path.join(compare_dir, "peer_numpy.py")):
             fail(f"--compare {compare_dir!r}: no peer_numpy.py there; give the bench/ directory")
+        if peer_python is not None and not (os.path.isfile(peer_python) and os.access(peer_python, os.X_OK)):
+            import shutil
+
+            if shutil.which(peer_python) is None:
+                fail(f"--peer-python {peer_python!r}: not an executable file; give the path of a python with "
+                     "torch and jax")
         res = compare(workload, compare_dir, m=m, steps=steps, repeats=repeats, peer_python=peer_python,
                       backend=backend, quiet_wait=quiet_wait)
         if json_out:
             emit_json(res)
+            _stop_if_interrupted(res)
             return
         from rich.console import Console
         from rich.table import Table
@@ -303,14 +328,30 @@ def bench_dynamics_cmd(
         Console(width=max(con.width, 130)).print(t)  # room for one ratio column per escset backend
         for e, v in res["rel_diff_final_loss_vs_numpy_peer_by_impl"].items():
             print(f"{e}: relative difference of the final loss vs the numpy peer: {v}")
+        _stop_if_interrupted(res)
         return
     opts = {}
     if workload == "w1":
         opts = dict(block=block, threads=threads)
-    rec = bench_dynamics(workload, m=m, steps=steps, n=n, seed=seed, backend=backend, **opts)
+    try:
+        rec = bench_dynamics(workload, m=m, steps=steps, n=n, seed=seed, backend=backend, **opts)
+    except KeyboardInterrupt:  # one timing: nothing to keep
+        from ._interrupt import INTERRUPTED, interrupted_line, stop
+
+        stop(INTERRUPTED, interrupted_line(f"the {workload} timing", "nothing (a timing has no partial result)",
+                                           resume=False), {"workload": workload, "interrupted": True}, json_out)
     if json_out:
         emit_json(rec)
         return
     print(f"{workload}: n={rec['n']} m={rec['m']} steps={rec['steps']} backend={rec['backend']}: "
           f"{rec['sec_per_step'] * 1e3:.3f} ms/step, {rec['particle_steps_per_s']:.3g} particle-steps/s, "
           f"final loss {rec['final_loss']:.15g}")
+
+
+def _stop_if_interrupted(res):
+    if res.get("interrupted"):
+        from ._interrupt import INTERRUPTED, interrupted_line, stop
+
+        stop(INTERRUPTED, interrupted_line(f"run {res['runs_finished'] + 1} of the comparison",
+                                           f"the {res['runs_finished']} finished runs (tabulated above)",
+                                           resume=False))

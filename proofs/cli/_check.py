@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from typing import List, Optional
 
@@ -74,11 +73,12 @@ def _write_report(out_dir, rows, started, summary=None):
             md += ["", "Unexpected verdicts (escset check exits 1):", ""] + [f"- {u}" for u in summary["unexpected"]]
     else:
         md += ["", "Interrupted: the results above are the finished ones; no summary."]
+    from .._atomic import atomic_write, remove_stale
+
     for name, text in (("report.json", json.dumps(payload, indent=1)), ("report.md", "\n".join(md) + "\n")):
-        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.")
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, os.path.join(out_dir, name))
+        path = os.path.join(out_dir, name)
+        remove_stale(path, "report")  # orphans of a check killed between write and rename
+        atomic_write(path, text.encode(), tag="report")
 
 
 def _classify(claim, r):
@@ -145,22 +145,22 @@ def check_cmd(claim_ids: Optional[List[str]] = typer.Argument(None, metavar="[CL
                                                      help="JSON object: run on this instance instead of the defaults"),
               json_out: bool = typer.Option(False, "--json", help="one JSON object on stdout")):
     """MAIN JOB: run claims on their default instances; table, JSON or report."""
-    from ..registry import load_module, run_check
+    from .._io import check_output_dir, loads_json
+    from ..search import load_user_module
 
     for path in module or []:
-        load_module(path)
+        load_user_module(path)
 
     claims = _claims(claim_ids or [], paper)
     inst_override = None
     if instance is not None:
-        try:
-            inst_override = json.loads(instance)
-        except json.JSONDecodeError as exc:
-            fail(f"--instance is not valid JSON: {exc.msg} at column {exc.colno}")
+        inst_override = loads_json(instance, "--instance", exact_floats=False)
         if not isinstance(inst_override, dict):
             fail("--instance must be a JSON object, e.g. '{\"name\": \"x\", \"k\": 2}'")
         if len(claims) != 1:
             fail("--instance needs exactly one CLAIM")
+    if report is not None:
+        check_output_dir(report, "--report")  # before any claim runs: a bad --report never costs a run
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     results, rows = [], []
     from rich.console import Console
@@ -172,13 +172,20 @@ def check_cmd(claim_ids: Optional[List[str]] = typer.Argument(None, metavar="[CL
             for c in claims:
                 for inst in ([inst_override] if inst_override is not None else c.instances):
                     status.update(f"{c.id} [{inst.get('name', '')}]")
-                    r = run_check(c, inst, dps=dps)
+                    r = _run_one(c, inst, dps, inst_override is not None, module or [])
                     results.append(r)
                     rows.append((c, r))
     except KeyboardInterrupt:
+        from ._interrupt import INTERRUPTED, interrupted_line, stop
+
         if report:
             _write_report(report, rows, started)
-        raise
+        total = sum(len(c.instances) if inst_override is None else 1 for c in claims)
+        where = f"instance {len(rows) + 1} of {total}"
+        kept = (f"the {len(rows)} finished results in {report}" if report
+                else f"nothing ({len(rows)} finished; no --report)")
+        stop(INTERRUPTED, interrupted_line(where, kept, resume=False),
+             {"results": [r.to_dict() for r in results], "summary": None, "interrupted": True}, json_out)
     summary = _summary(rows, round(time.perf_counter() - t0, 2))
     if report:
         _write_report(report, rows, started, summary)
@@ -189,6 +196,25 @@ def check_cmd(claim_ids: Optional[List[str]] = typer.Argument(None, metavar="[CL
     # exit 1 on any unexpected verdict, only once the table / JSON / report are fully written
     if summary["unexpected"]:
         raise typer.Exit(1)
+
+
+def _run_one(c, inst, dps, given, modules):
+    """One check. A user's check that raises, or a built-in one that raises on an instance the user gave
+    (``--instance``), is bad input: one line naming the exception and the user's file and line. A built-in
+    check raising on its own instances is a bug of escset and keeps its traceback."""
+    from .._errors import EscsetError, describe_exception
+    from ..registry import is_builtin, run_check
+
+    try:
+        return run_check(c, inst, dps=dps)
+    except (KeyboardInterrupt, EscsetError):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - SystemExit of a user's check included
+        if is_builtin(c) and not given:
+            raise
+        what = "--instance" if given else f"instance {inst.get('name', '')!r}"
+        fail(f"the check of claim {c.id!r} raised {describe_exception(exc, modules)} on {what}"
+             + ("; valid instances look like the claim's defaults (escset list --json)" if is_builtin(c) else ""))
 
 
 def _print_table(rows, summary):

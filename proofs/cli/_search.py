@@ -30,6 +30,7 @@ def search_cmd(claim_id: str = typer.Argument(..., metavar="CLAIM"),
                      scheduler=scheduler, progress=None if json_out else progress, dps=dps)
     if json_out:
         emit_json(res.to_dict())
+        _interrupted(res, db)
         return
     out = Console()
     if res.verdict.value == "refuted":
@@ -40,3 +41,17 @@ def search_cmd(claim_id: str = typer.Argument(..., metavar="CLAIM"),
         out.print(f"[yellow]no counterexample[/] in {res.examples} examples ({res.seconds:.1f} s); "
                   "a search proves nothing: raise --max-examples or widen the strategy"
                   + (" (interrupted)" if res.interrupted else ""))
+    _interrupted(res, db)
+
+
+def _interrupted(res, db):
+    """Ctrl-C: one line, exit 130 (the JSON object or the text above is already out)."""
+    if not res.interrupted:
+        return
+    from ._interrupt import INTERRUPTED, interrupted_line, stop
+
+    kept = (f"{res.examples} examples in the database {db}" if db
+            else f"nothing ({res.examples} examples tried; no --db)")
+    if res.witness:
+        kept = f"the refutation found (above) and {kept}"
+    stop(INTERRUPTED, interrupted_line(f"example {res.examples}", kept, resume=bool(db)))
