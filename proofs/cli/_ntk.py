@@ -19,12 +19,13 @@ def ntk_lambda_min(X, *, certify: bool = False, dps: int = 30) -> dict:
     import numpy as np
 
     from numerics.bnb import as_fraction
-    from numerics.linalg import lambda_min_lower, lambda_min_upper, relu_gram_ball, relu_gram_float
+    from numerics.linalg import (eigh_float, eigvalsh_float, lambda_min_lower, lambda_min_upper, relu_gram_ball,
+                                 relu_gram_float)
     from numerics.precision import arb_prec, dps_to_bits, outward_decimal
 
     Q = [[as_fraction(v) for v in row] for row in X]
     H = relu_gram_float([[float(v) for v in row] for row in Q])
-    est = float(np.linalg.eigvalsh(H)[0])
+    est = float(eigvalsh_float(H)[0])  # BLAS held to one thread (numerics.linalg)
     out = {"lambda_min": repr(est), "positive_definite": "inconclusive", "scope": "instance",  # these inputs
            "certified_lower_bound": None,
            "n": len(Q), "precision": "float64 (numpy eigvalsh)", "method": "estimate"}
@@ -42,7 +43,7 @@ def ntk_lambda_min(X, *, certify: bool = False, dps: int = 30) -> dict:
         with arb_prec(bits):
             Hb = relu_gram_ball(Q)
             cert = lambda_min_lower(Hb, estimate=est)
-            ub = lambda_min_upper(Hb, [float(t) for t in np.linalg.eigh(H)[1][:, 0]])
+            ub = lambda_min_upper(Hb, [float(t) for t in eigh_float(H)[1][:, 0]])
         # upper bound rounded up, lower bound rounded down: one printer (numerics.precision.outward_decimal)
         out["certified_upper_bound"] = outward_decimal(ub, True, 20) if ub.is_finite() else None
         out["precision"] = f"arb {bits} bits (ball Cholesky)"
