@@ -16,7 +16,6 @@ def ntk_lambda_min(X, *, certify: bool = False, dps: int = 30) -> dict:
     the 2x2 principal minor is exactly 0, so lambda_min <= 0 — MATH.md §4.2, Theorem 3.1's hypothesis fails);
     otherwise ``inconclusive``.
     """
-    import numpy as np
 
     from numerics.bnb import as_fraction
     from numerics.linalg import (eigh_float, eigvalsh_float, lambda_min_lower, lambda_min_upper, relu_gram_ball,
