@@ -510,6 +510,8 @@ def analyze(model, mu, data, *, dps: int = 30, certify: bool = False, max_dps: i
         whose best point is still evaluated in balls (a certified lower bound).
     max_dps : precision escalation limit (default ``4 * dps``) when the sign of :math:`S(\mu)` is undecided.
     box_radius : the interior box is ``[-R, R]^{p_u}``.
+    time_limit : seconds for the whole analysis: every branch-and-bound gets what is left, and no precision
+        escalation starts after it is spent (the half-space enumeration at infinity is bounded by its size).
 
     Returns the JSON-ready dict of DESIGN.md §3 with extra keys ``sup_psi_enclosure``, ``location_certified``,
     ``message`` and ``stats``.
@@ -532,15 +534,24 @@ def analyze(model, mu, data, *, dps: int = 30, certify: bool = False, max_dps: i
     cur = dps
     escalations = []
     result = None
+    # one wall-clock budget for the whole analysis: every branch-and-bound gets what is left of it, and no
+    # precision escalation starts once it is spent
+    deadline = t0 + time_limit
+    out_of_time = False
     while True:
         with arb_prec(dps_to_bits(cur)):
             result = _decide(model, mu, data, info, dps=cur, certify=certify, box_radius=box_radius, tol=tol,
-                             max_boxes=max_boxes, time_limit=time_limit, seed=seed)
+                             max_boxes=max_boxes, time_limit=deadline, seed=seed)
             stat_ball = _stationarity(model, mu, data, cur)
         escalations.append(cur)
         if result["verdict"] != "inconclusive" or cur >= max_dps:
             break
+        if time.perf_counter() >= deadline:
+            out_of_time = True
+            break
         cur = min(max_dps, 2 * cur)
+    if out_of_time:
+        result["message"] += f" (the time limit of {time_limit} s was reached before escalating past {cur} dps)"
     bits = dps_to_bits(cur)
     exact_stat = _is_exact_zero(stat_ball)
     stationary = bool(exact_stat or (stat_ball.is_finite()
@@ -603,6 +614,11 @@ def _decide(model, mu, data, info, *, dps, certify, box_radius, tol, max_boxes, 
     """One pass at the current python-flint precision: verdict, sup, location, witness."""
     from flint import arb
 
+    deadline = time_limit  # the deadline (time.perf_counter()) of the whole analysis: each search gets what is left
+
+    def left():
+        return max(0.05, deadline - time.perf_counter())
+
     r = residual(model, mu, data, "arb")
     stats = {}
     exact_zero = all(_is_exact_zero(v) for row in r for v in row)
@@ -628,7 +644,7 @@ def _decide(model, mu, data, info, *, dps, certify, box_radius, tol, max_boxes, 
     inter = None
     if need_interior:
         inter = _interior(model, mu, data, enc, certify=certify, box_radius=box_radius, dps=dps, tol=tol,
-                          max_boxes=max_boxes, time_limit=time_limit, seed=seed)
+                          max_boxes=max_boxes, time_limit=left(), seed=seed)
         stats.update({"interior_boxes": inter["boxes"], "interior_exhausted": inter["exhausted"]})
     if inf is not None:
         stats.update({"infinity_candidates": inf["candidates"], **inf["coverage"]})
@@ -668,7 +684,7 @@ def _decide(model, mu, data, info, *, dps, certify, box_radius, tol, max_boxes, 
             if certify and model.p_x <= 3 and info is not None and inf["upper"] is not None:
                 loc_tol = f_val.upper().max(arb(1)) * arb("1e-6")
                 comp = _compactified_sup(model, data, r, info, tol=Fraction(str(float(loc_tol.upper()))),
-                                            max_boxes=max_boxes * 4, time_limit=time_limit)
+                                            max_boxes=max_boxes * 4, time_limit=left())
                 if comp is not None:
                     stats["compactified_boxes"] = comp["boxes"]
                     upper = comp["upper"]
@@ -692,7 +708,7 @@ def _decide(model, mu, data, info, *, dps, certify, box_radius, tol, max_boxes, 
             # a global upper bound for the enclosure (plain ball forms: valid, first-order tight)
             ref = best_val.upper().max(arb(1)) * arb("1e-6")
             comp = _compactified_sup(model, data, r, info, tol=Fraction(str(float(ref.upper()))),
-                                     max_boxes=max_boxes * 4, time_limit=time_limit)
+                                     max_boxes=max_boxes * 4, time_limit=left())
             if comp is not None and comp["upper"].is_finite():
                 stats["compactified_boxes"] = comp["boxes"]
                 upper = comp["upper"]

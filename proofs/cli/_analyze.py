@@ -37,7 +37,7 @@ def analyze_cmd(
     dq: int = typer.Option(1, "--dq", help="query/key dimension (attention-qk)"),
     box_radius: str = typer.Option("8", "--box-radius", help="interior search box [-R, R]^p_u"),
     max_dps: Optional[int] = typer.Option(None, "--max-dps", help="precision escalation limit (default 4*dps)"),
-    time_limit: float = typer.Option(20.0, "--time-limit", help="seconds for the interior branch-and-bound"),
+    time_limit: float = typer.Option(20.0, "--time-limit", help="seconds for the whole analysis (every search and escalation)"),
     json_out: bool = typer.Option(False, "--json", help="one JSON object on stdout"),
 ):
     """Stationarity, loss, global-optimality certificate or witness, escaping-set diagnostics."""
