@@ -11,6 +11,10 @@ test is stuck inside one C call, where a SIGALRM-based timeout never runs). With
 """
 import faulthandler
 import os
+import sys
+
+# test helper modules shared between test files (tests/quality/_prove_outcome.py) import as quality.<name>
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import mpmath
 import numpy as np

@@ -40,9 +40,9 @@ from fractions import Fraction
 import mpmath
 import pytest
 
-from proofs._errors import GrammarError, InvalidArgument
 from proofs._result import Verdict
-from proofs.prove import prove
+
+from quality._prove_outcome import prove_outcome  # tests/ is on sys.path (tests/conftest.py)
 
 DPS = 20                                         # working digits of the prover (its default)
 BUDGET = {"max_boxes": 4000, "time_limit": 2.0, "dps": DPS}
@@ -1171,51 +1171,9 @@ def _coverage_report(request):
                 tr.write_line(s)
 
 
-@dataclass
-class _Outcome:
-    verdict: Verdict | str          # a Verdict, or "rejected" / "crash" / "hang"
-    witness: dict | None
-    message: str
-
-
-def _child(conn, stmt, over, assume, budget):
-    try:
-        r = prove(stmt, over=over, assume=assume, **budget)
-        out = (r.verdict.value, None if r.witness is None else {str(k): str(v) for k, v in r.witness.items()},
-               r.message)
-    except (InvalidArgument, GrammarError) as exc:
-        out = ("rejected", None, f"{type(exc).__name__}: {exc}")
-    except Exception as exc:  # noqa: BLE001 - reported as a crash (Ctrl-C and exits propagate)
-        import traceback
-        out = ("crash", None, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-1500:]}")
-    conn.send(out)
-    conn.close()
-
-
 def prove_isolated(stmt, over, assume, budget, hard_limit):
-    """``prove`` in this process, its wall time checked against ``hard_limit`` (a call that returns after it
-    broke its time budget fails its line). No child process: forking a test worker that holds JAX or BLAS
-    threads can deadlock the child, and a real hang is caught by the suite's per-test guard (tests/conftest.py,
-    ``ESCSET_TEST_TIMEOUT``), which prints every thread's stack and fails the run."""
-    import time
-
-    class _Conn:
-        def send(self, out):
-            self.out = out
-
-        def close(self):
-            pass
-
-    conn = _Conn()
-    t0 = time.perf_counter()
-    _child(conn, stmt, over, assume, budget)
-    took = time.perf_counter() - t0
-    v, w, msg = conn.out
-    if took > hard_limit:
-        v, w, msg = "hang", None, (f"returned after {took:.1f} s, past {hard_limit} s (time_limit="
-                                   f"{budget.get('time_limit')}): the time budget was not kept")
-    verdict = Verdict(v) if v in ("proved", "refuted", "inconclusive") else v
-    return _Outcome(verdict, w, msg)
+    """See tests/quality/_prove_outcome.py: prove in this process, a call past ``hard_limit`` seconds is a hang."""
+    return prove_outcome(stmt, over, assume, budget, hard_limit)
 
 
 def _hard_limit(budget):
