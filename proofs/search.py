@@ -132,6 +132,8 @@ def _one_search(claim_id, max_examples, seed, db, module, progress=None, dps=30)
     @hseed(seed)
     @given(strategy)
     def prop(inst):
+        if _STOP_REQUESTED:
+            raise KeyboardInterrupt  # a pool worker's Ctrl-C, raised here, between two examples
         state["n"] += 1
         try:
             r = run_check(c, inst, dps=dps)
@@ -181,7 +183,20 @@ def _one_search(claim_id, max_examples, seed, db, module, progress=None, dps=30)
     return out
 
 
+#: set by a pool worker's SIGINT handler: the search stops at the next example (a KeyboardInterrupt raised
+#: wherever the signal lands, e.g. inside a garbage-collector callback, is printed as "Exception ignored" and lost)
+_STOP_REQUESTED = False
+
+
+def _request_stop(signum, frame):
+    global _STOP_REQUESTED
+    _STOP_REQUESTED = True
+
+
 def _worker(args):
+    import signal
+
+    signal.signal(signal.SIGINT, _request_stop)
     return _one_search(*args).to_dict()
 
 

@@ -299,6 +299,17 @@ def simulate_cmd(
         arrays.update({f"history_{kk}": np.asarray(v, dtype=np.float64) for kk, v in hist.items()})
         _atomic_savez(out, **arrays)
 
+    def keep(st, done):
+        """Record the state reached (unless it is already the last row) and checkpoint it, written whole even
+        under a second Ctrl-C (after an interrupt, and after a divergence with the last finite state)."""
+        with _no_sigint():
+            if not hist["step"] or hist["step"][-1] != done:
+                try:
+                    record(done, st)
+                except Diverged:
+                    pass
+            save(st, done)
+
     def summary(final, total_done, **extra):
         last = {kk: (hist[kk][-1] if hist[kk] else None) for kk in HISTORY_KEYS}
         return {"model": model, "m": m, "n": int(np.asarray(X).shape[0]), "steps": total_done, "dt": dt,
@@ -363,13 +374,7 @@ def simulate_cmd(
             if progress is not None:
                 progress.stop()
                 progress = None
-            with _no_sigint():  # the state reached is written whole, even under a second Ctrl-C
-                if not hist["step"] or hist["step"][-1] != done:
-                    try:
-                        record(done, st)
-                    except Diverged:
-                        pass
-                save(st, done)
+            keep(st, done)
             final, steps_done, remaining = st, done, 0
         except Diverged as exc:
             if progress is not None:
@@ -379,13 +384,7 @@ def simulate_cmd(
             st = exc.state if exc.state is not None else state
             diverged = {"step": steps_done + (exc.step if exc.step is not None else exc.steps_done or 0),
                         "reason": exc.reason}
-            with _no_sigint():
-                if not hist["step"] or hist["step"][-1] != done:
-                    try:
-                        record(done, st)
-                    except Diverged:
-                        pass
-                save(st, done)
+            keep(st, done)
             diverged_stop(st, done, diverged)
         finally:
             if progress is not None:
