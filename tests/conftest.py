@@ -13,8 +13,9 @@ import faulthandler
 import os
 import sys
 
-# test helper modules shared between test files (tests/quality/_prove_outcome.py) import as quality.<name>
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# helper modules shared between test files (tests/quality/_prove_outcome.py) import by their own unique names;
+# appended, never prepended: tests/proofs must not shadow the proofs package
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "quality"))
 
 import mpmath
 import numpy as np

@@ -42,7 +42,7 @@ import pytest
 
 from proofs._result import Verdict
 
-from quality._prove_outcome import prove_outcome  # tests/ is on sys.path (tests/conftest.py)
+from _prove_outcome import prove_outcome  # tests/quality is on sys.path (tests/conftest.py)
 
 DPS = 20                                         # working digits of the prover (its default)
 BUDGET = {"max_boxes": 4000, "time_limit": 2.0, "dps": DPS}

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from proofs._result import Verdict
 
-from quality._prove_outcome import prove_outcome  # tests/ is on sys.path (tests/conftest.py)
+from _prove_outcome import prove_outcome  # tests/quality is on sys.path (tests/conftest.py)
 
 DPS = 20
 BUDGET = {"max_boxes": 1500, "time_limit": 2.0, "dps": DPS}
