@@ -574,3 +574,30 @@ def test_prove_exact_maximisers_are_reported_and_mirrored():
     with mpmath.workdps(30):
         ref = float(mpmath.atanh(1 / mpmath.sqrt(3)))  # tanh z* = 1/sqrt 3
     assert len(pts) == 2 and abs(pts[0] + ref) < 1e-15 and abs(pts[1] - ref) < 1e-15
+
+
+@pytest.mark.parametrize("stmt", ["exp(log(x)) >= 0", "sqrt(x)**2 >= 0", "x*(1/x) >= 2", "exp(log(x**2)) > 0"])
+def test_a_witness_is_a_point_where_the_text_is_defined(stmt):
+    """sympy simplifies exp(log(x)) and sqrt(x)**2 to x, and x*(1/x) to 1, while parsing: at x <= 0 (or x = 0) the
+    simplified violation is positive but the statement as written has no value there (exp(log(x**2)) is x**2,
+    violated only at 0, where log(0) is undefined). These statements are
+    undefined exactly where they fail, so no point is a counterexample: never refuted (nor proved)."""
+    r = prove(stmt, over=["x in [-1, 1]"], max_boxes=2000, time_limit=10)
+    assert r.verdict is Verdict.INCONCLUSIVE, (r.verdict, r.message)
+
+
+def test_no_mean_value_bound_across_a_pole():
+    """atan(1/x) has the derivative -1/(1 + x^2), finite across its pole at 0. On [-1, 2] no box centre is 0 (the
+    dyadic splits of [-1, 2] never hit it), so only the rule "mean-value form only where f itself is enclosed"
+    keeps f(c) + grad(B)(B - c) from bounding the boxes around the pole: sup is pi/2 < 1.7 where defined, but
+    the statement is undefined at 0, so it must not be proved."""
+    r = prove("atan(1/x) <= 1.7", over=["x in [-1, 2]"], max_boxes=3000, time_limit=10)
+    assert r.verdict is not Verdict.PROVED, r.message
+
+
+def test_no_monotone_face_argument_across_a_pole():
+    """-atan(1/(x - 1/4)) is increasing on both sides of its pole at 1/4 and the box [0, 1] touches the open end 0:
+    the monotone-face rule ("sup at the closed face") would bound the whole domain by its value at 1 if it ran on
+    a box where v is not defined. True where defined (sup pi/2 < 1.6), undefined at 1/4: never proved."""
+    r = prove("-atan(1/(x - 1/4)) <= 1.6", over=["x in (0, 1]"], max_boxes=3000, time_limit=10)
+    assert r.verdict is Verdict.INCONCLUSIVE, r.message

@@ -172,3 +172,12 @@ def test_pole_at_an_open_end_is_a_limit_only_when_the_zero_is_that_end():
     # without an open end, a zero at an end is a point of the domain
     assert ext_eval_defined(sp.log(z), box) is None
     assert ext_eval_defined(sp.log(z), box, {z: (sp.Integer(0),)})[1] < 0
+
+
+@pytest.mark.parametrize("expr", [1 + sp.I * z, sigmoid(sp.I * z), sp.Abs(z) * sp.I, sp.exp(sp.I * z) + 2,
+                                  sp.zoo * z, z + sp.nan, sp.tanh(z) + sp.I])
+def test_complex_or_infinite_constants_are_never_enclosed(expr):
+    """sympy writes sqrt(-x**2) as I*|x| and 1/0 as zoo: such nodes have no real value to enclose (a FULL range
+    here would be saturated by sigmoid/atan/tanh above them into a finite, wrong enclosure)."""
+    assert ext_eval_defined(expr, {z: (arb(-1), arb(1))}) is None
+    assert ext_eval_defined(sp.atan(expr), {z: (arb(-1), arb(1))}) is None
