@@ -596,8 +596,9 @@ def test_no_mean_value_bound_across_a_pole():
 
 
 def test_no_monotone_face_argument_across_a_pole():
-    """-atan(1/(x - 1/4)) is increasing on both sides of its pole at 1/4 and the box [0, 1] touches the open end 0:
-    the monotone-face rule ("sup at the closed face") would bound the whole domain by its value at 1 if it ran on
-    a box where v is not defined. True where defined (sup pi/2 < 1.6), undefined at 1/4: never proved."""
-    r = prove("-atan(1/(x - 1/4)) <= 1.6", over=["x in (0, 1]"], max_boxes=3000, time_limit=10)
+    """-atan(1/(x - 1/3)) is increasing on both sides of its pole at 1/3, and a box [0, b] touches the open end 0:
+    the monotone-face rule ("sup at the closed face b") would bound such a box, pole included, by v(b) if it ran on
+    a box where v is not defined, and the branch-and-bound would prune the pole away (1/3 is never a dyadic box
+    centre). True where defined (sup pi/2 < 1.6), undefined at 1/3: never proved."""
+    r = prove("-atan(1/(x - 1/3)) <= 1.6", over=["x in (0, 1]"], max_boxes=3000, time_limit=10)
     assert r.verdict is Verdict.INCONCLUSIVE, r.message
