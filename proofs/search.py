@@ -209,11 +209,7 @@ def _run_processes(jobs, workers, grace: float = 3.0):
     import signal
     from concurrent.futures import ProcessPoolExecutor, wait
 
-    import multiprocessing
-
-    # forkserver, not fork: a process holding BLAS or JAX threads can deadlock a forked child; each worker
-    # imports what it needs (the user's --module too, in _one_search)
-    ex = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    ex = ProcessPoolExecutor(max_workers=workers)
     futs = [ex.submit(_worker, j) for j in jobs]
     try:
         dicts = [f.result() for f in futs]
