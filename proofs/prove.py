@@ -602,11 +602,14 @@ def _sign_at(x, sub):
     return 1 if b > 0 else (-1 if b < 0 else None)
 
 
-def _defined_at(e, sub) -> bool:
-    """Every node of ``e`` as written is certified inside its domain at the exact point ``sub``: bases of
-    fractional powers >= 0 (> 0 for negative exponents), denominators != 0, log arguments > 0; Piecewise
-    branches by their conditions at the point. sympy's value at a point can be real where the text is not
-    (``log(-1)**2`` becomes ``-pi**2``): a witness or an exact value is used only where this holds."""
+def _point_status(e, sub):
+    """Whether ``e`` as written has a value at the exact point ``sub``, node by node: ``True`` when every node is
+    certified inside its domain (bases of fractional powers >= 0, > 0 for negative exponents; denominators != 0;
+    log arguments > 0; Piecewise by the branch its conditions choose at the point), ``False`` when a node is
+    certified outside it (a root or fractional power of a negative number, a log of a number <= 0, a negative
+    power of 0), ``None`` when undecided. Signs by balls at 128 bits, zeros by sympy (exact). sympy's value at a
+    point can be real where the text is not (``log(-1)**2`` becomes ``-pi**2``)."""
+    status = True
     stack = [e]
     while stack:
         n = stack.pop()
@@ -617,22 +620,40 @@ def _defined_at(e, sub) -> bool:
                     stack.append(piece)
                     break
                 if c != False:  # noqa: E712
-                    return False
+                    status = None  # the branch taken is undecided: nothing below it is certified either way
+                    break
             else:
-                return False
+                return False  # no branch applies at the point
             continue
         if n.is_Pow and not n.exp.is_Integer:
             sg = _sign_at(n.base, sub)
-            if sg is None or sg < 0 or (sg == 0 and not n.exp.is_positive):
-                return False
+            if sg is None:
+                status = None
+            elif sg < 0 or (sg == 0 and not n.exp.is_positive):
+                if not (n.exp.is_Rational and (sg < 0 or n.exp < 0)):
+                    status = None  # a variable exponent may be an integer at the point: (-1)**x at x = 1
+                else:
+                    return False
         elif n.is_Pow and n.exp.is_Integer and n.exp < 0:
-            if _sign_at(n.base, sub) not in (-1, 1):
+            sg = _sign_at(n.base, sub)
+            if sg == 0:
                 return False
+            if sg is None:
+                status = None
         elif isinstance(n, sp.log):
-            if _sign_at(n.args[0], sub) != 1:
+            sg = _sign_at(n.args[0], sub)
+            if sg is not None and sg <= 0:
                 return False
+            if sg is None:
+                status = None
         stack.extend(n.args)
-    return True
+    return status
+
+
+def _defined_at(e, sub) -> bool:
+    """Every node of ``e`` as written is certified inside its domain at the exact point (see
+    :func:`_point_status`): a witness or an exact value is used only where this holds."""
+    return _point_status(e, sub) is True
 
 
 def _value_at(e, syms, pt, bits):
@@ -645,30 +666,8 @@ def _value_at(e, syms, pt, bits):
 
 
 def _undefined_node_at(e, sub) -> bool:
-    """A node of ``e`` (outside Piecewise branches, which may not be taken) whose argument is certified out of
-    its domain at the exact point: a root or fractional power of a negative number, a log of a number <= 0,
-    a negative power of 0. Signs by balls at 128 bits, zeros by sympy (exact)."""
-    def sign_of(x):
-        return _sign_at(x, sub)
-
-    stack = [e]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, sp.Piecewise):
-            continue
-        if n.is_Pow and not n.exp.is_Integer and n.exp.is_Rational:
-            sg = sign_of(n.base)
-            if sg == -1 or (sg == 0 and n.exp < 0):
-                return True
-        elif n.is_Pow and n.exp.is_Integer and n.exp < 0:
-            if sign_of(n.base) == 0:
-                return True
-        elif isinstance(n, sp.log):
-            sg = sign_of(n.args[0])
-            if sg is not None and sg <= 0:
-                return True
-        stack.extend(n.args)
-    return False
+    """A node of ``e`` is certified outside its domain at the exact point (see :func:`_point_status`)."""
+    return _point_status(e, sub) is False
 
 
 def _definedness(exprs, ranges, constraints, bits, time_limit=10.0, max_boxes=4000):
@@ -701,23 +700,8 @@ def _definedness(exprs, ranges, constraints, bits, time_limit=10.0, max_boxes=40
                     return ("unknown", None)
                 boxes_left -= 1
                 bx = stack.pop()
-                balls = [ball_of(a, b) for a, b in bx]
-                ivs, open_end = prob.zmap(balls)
-                finite = all(not isinstance(a, float) and not isinstance(b, float) for a, b in ivs)
-                zb = [a if a == b else prob._arb.union(a, b) for a, b in ivs] if finite else None
-                if prob.constraints and prob.feasible(zb, ivs, open_end) is False:
-                    continue
-                ok = False
-                if finite:
-                    try:
-                        ok = prob.v_arb(*zb).is_finite()
-                    except (ZeroDivisionError, ValueError, OverflowError, TypeError):  # TypeError: a complex constant (1j)
-                        ok = False
-                if not ok:
-                    ok = ext_eval_defined(prob.v_ext, dict(zip(prob.syms, ivs)), open_end,
-                                          prob.refine if prob.smooth else None) is not None
-                if ok:
-                    continue
+                if prob.defined_on([ball_of(a, b) for a, b in bx]) is not False:
+                    continue  # certified defined, or outside the constraints
                 centre = [(a + b) / 2 for a, b in bx]
                 z = prob.z_of(centre)
                 if all(c is not None for c in z) and all(r.contains(c) for r, c in zip(ranges, z)) and \
@@ -1045,7 +1029,6 @@ class _Problem:
         ``{symbol: (end, ...)}`` with exact rational ends (``False`` if none): a zero of a denominator or of a
         log argument exactly there is a limit, not a point of the domain (:mod:`proofs._prove_interval`).
         Irrational open ends are not listed: there every zero at an end stays "not certified defined"."""
-        arb = self._arb
         ivs, open_end = [], {}
         for r, s_, t, (c_lo, c_hi), (tb_lo, tb_hi) in zip(self.ranges, self.syms, balls, self.ends,
                                                           self.t_box_arb):
@@ -1075,6 +1058,29 @@ class _Problem:
                 zh = (th / (1 + (-abs(th)))).upper() if th < 1 else INF
                 ivs.append((zl, zh))
         return ivs, ({k_: tuple(v) for k_, v in open_end.items()} or False)
+
+    def _box(self, balls):
+        """``zmap`` of a box plus its z balls when every side is finite (``None`` when one reaches infinity)."""
+        ivs, open_end = self.zmap(balls)
+        finite = all(not isinstance(a, float) and not isinstance(b, float) for a, b in ivs)
+        zb = [a if a == b else self._arb.union(a, b) for a, b in ivs] if finite else None
+        return ivs, open_end, zb
+
+    def defined_on(self, balls):
+        """True when v has a certified enclosure on the box (balls where every side is finite, else the interval
+        engine, which handles infinite sides and open-end limits); None when the constraints certainly exclude
+        the box (nothing to certify there); False otherwise."""
+        ivs, open_end, zb = self._box(balls)
+        if self.constraints and self.feasible(zb, ivs, open_end) is False:
+            return None
+        if zb is not None:
+            try:
+                if self.v_arb(*zb).is_finite():
+                    return True
+            except (ZeroDivisionError, ValueError, OverflowError, TypeError):  # TypeError: a complex constant (1j)
+                pass
+        return ext_eval_defined(self.v_ext, dict(zip(self.syms, ivs)), open_end,
+                                self.refine if self.smooth else None) is not None
 
     def dzdt(self, balls):
         out = []
@@ -1119,9 +1125,8 @@ class _Problem:
         # Its ball must be a true enclosure (its lower end is used as a lower bound of the sup): never the
         # upper-bound-only answers of the extended evaluator below.
         point = all(b.rad() == 0 or b.rel_accuracy_bits() >= self._point_bits for b in balls)
-        ivs, open_end = self.zmap(balls)
-        finite = all(not isinstance(a, float) and not isinstance(b, float) for a, b in ivs)
-        zb = [a if a == b else arb.union(a, b) for a, b in ivs] if finite else None
+        ivs, open_end, zb = self._box(balls)
+        finite = zb is not None
         if self.constraints:
             feas = self.feasible(zb, ivs, open_end)
             if feas is False or (point and feas is not True):
@@ -1311,10 +1316,9 @@ class _Problem:
                 self._grad_arb = False
         if self._grad_arb is False:
             return [arb("nan")] * self.n
-        ivs, _ = self.zmap(balls)
-        if any(isinstance(a, float) or isinstance(b, float) for a, b in ivs):
+        zb = self._box(balls)[2]
+        if zb is None:
             return [arb("nan")] * self.n
-        zb = [a if a == b else arb.union(a, b) for a, b in ivs]
         try:
             g = self._grad_arb(*zb)
         except (ZeroDivisionError, ValueError, OverflowError, TypeError):  # TypeError: a complex constant (1j)
