@@ -23,6 +23,19 @@ def _a15_euler(u, tau):
     return [x - 4 * tau * x * (s - 1) for x in u]
 
 
+def _witness_velocity(model, w):
+    """The measure of a balancedness witness (exact decimal strings) and its velocity, in mpmath at the caller's
+    precision: an independent replay of the witness, not the claim's own arithmetic."""
+    from proofs.measure import Dataset, Measure, velocity
+
+    conv = lambda v: mpmath.mpf(Fraction(v).numerator) / Fraction(v).denominator  # noqa: E731
+    data = Dataset(X=[[conv(v) for v in row] for row in w["X"]], Y=[[conv(v) for v in row] for row in w["Y"]])
+    mu = Measure(a=[[[conv(v) for v in r_] for r_ in aj] for aj in w["a"]],
+                 u=[[conv(v) for v in uj] for uj in w["theta"]], mass=[conv(v) for v in w["mass"]])
+    va, vu = velocity(model, mu, data, "mpmath")
+    return mu, va, vu
+
+
 def test_a3_threshold_reference_values():
     """A15 model, m = 10 at u = 1: lambda_max(Hess F_m) = 0.8 (finite differences), threshold 1/4."""
     from proofs.claims.dynamics_energy import a15_threshold_at_minimiser
@@ -79,7 +92,6 @@ def test_a3_never_refuted_on_its_strategy(inst):
 def test_a11_reference_values_and_witness_replay():
     from proofs.claims.dynamics_balancedness import activation_euler_identity, symbolic_factorisation
     from proofs.activations import get_activation
-    from proofs.measure import Dataset, Measure, velocity
     from proofs.models import get_model
     import sympy as sp
 
@@ -97,11 +109,7 @@ def test_a11_reference_values_and_witness_replay():
     w = r.witness
     model = get_model("relu-lift", k=1, d=1, activation="softplus")
     with mpmath.workdps(50):
-        conv = lambda v: mpmath.mpf(Fraction(v).numerator) / Fraction(v).denominator  # noqa: E731
-        data = Dataset(X=[[conv(v) for v in row] for row in w["X"]], Y=[[conv(v) for v in row] for row in w["Y"]])
-        mu = Measure(a=[[[conv(v) for v in r_] for r_ in aj] for aj in w["a"]],
-                     u=[[conv(v) for v in uj] for uj in w["theta"]], mass=[conv(v) for v in w["mass"]])
-        va, vu = velocity(model, mu, data, "mpmath")
+        mu, va, vu = _witness_velocity(model, w)
         j = w["particle"]
         dd = 2 * mu.a[j][0][0] * va[j][0][0] - 2 * sum(x * y for x, y in zip(mu.u[j], vu[j]))
         assert abs(dd) > mpmath.mpf(10) ** -10
@@ -229,7 +237,6 @@ def test_a3_a_step_that_does_not_decrease_is_never_certified():
 def test_a11_softplus_witness_replays_with_weight_decay():
     """lambda = 1/2: the certified residual d/dt delta_j + 2 lambda delta_j of the witness, recomputed in mpmath at
     50 digits from the exact witness with the weight-decay velocity, has the ball's value."""
-    from proofs.measure import Dataset, Measure, velocity
     from proofs.models import get_model
 
     c = CLAIMS["relu-balancedness-invariant"]
@@ -238,11 +245,7 @@ def test_a11_softplus_witness_replays_with_weight_decay():
     w, lam = r.witness, mpmath.mpf(1) / 2
     model = get_model("relu-lift", k=1, d=1, activation="softplus")
     with mpmath.workdps(50):
-        conv = lambda v: mpmath.mpf(Fraction(v).numerator) / Fraction(v).denominator  # noqa: E731
-        data = Dataset(X=[[conv(v) for v in row] for row in w["X"]], Y=[[conv(v) for v in row] for row in w["Y"]])
-        mu = Measure(a=[[[conv(v) for v in r_] for r_ in aj] for aj in w["a"]],
-                     u=[[conv(v) for v in uj] for uj in w["theta"]], mass=[conv(v) for v in w["mass"]])
-        va, vu = velocity(model, mu, data, "mpmath")
+        mu, va, vu = _witness_velocity(model, w)
         j = w["particle"]
         a, u = mu.a[j][0][0], mu.u[j]
         dd = 2 * a * (va[j][0][0] - lam * a) - 2 * sum(x * (y - lam * x) for x, y in zip(u, vu[j]))
