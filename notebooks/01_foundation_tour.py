@@ -9,7 +9,7 @@ SMALL = True  # tiny sizes; the test suite executes this file
 import numpy as np
 
 from proofs import Verdict, check, get_activation, get_model
-from proofs import measure as M
+from proofs.problem import measure as M
 
 # %% One formula, three evaluators: the vector-output sigmoid network
 model = get_model("sigmoid", k=2, d=2)

@@ -2,17 +2,17 @@ r"""High-precision evaluation (mpmath, scoped) of F, Psi, grad Psi, Hessians, an
 
 MATH.md §1b A.1: loss :math:`F(\mu)=R(f_\mu)=\frac1{2n}\sum_i|f_\mu(x_i)-y_i|^2`,
 :math:`\Psi_\mu(u)=\frac1n\sum_ir_ig(u,x_i)^\top`. Every function takes ``dps`` and evaluates inside
-:func:`numerics.precision.workdps`, so the caller's ``mp.dps`` is never changed. Gradients and Hessians come from the
+:func:`numerics.certified.precision.workdps`, so the caller's ``mp.dps`` is never changed. Gradients and Hessians come from the
 model's symbolic derivatives (``model.compile("dg"|"d2g", "mpmath")``), not from finite differences.
 
 What is certified: nothing here is an enclosure — these are high-precision floating-point values (error about
-``10**-dps`` relative, for well-conditioned inputs). Certificates come from :mod:`numerics.enclosures`; this module
+``10**-dps`` relative, for well-conditioned inputs). Certificates come from :mod:`numerics.certified.enclosures`; this module
 supplies the accurate points (argmax of :math:`|\Psi|`, refined stationary measures) that the certificates check.
 
 * :func:`loss_mp`, :func:`psi_mp`, :func:`grad_psi_mp`, :func:`hessian_psi_mp`, :func:`velocity_mp`
 * :func:`refine_argmax_abs_psi` — Newton on :math:`\nabla|\Psi|_F^2=0` from a starting point.
 * :func:`refine_stationary` — Newton (Gauss-Newton with least squares) on the particle velocity field
-  :math:`v(\theta)=0` to a requested number of digits; raises :class:`proofs._errors.NoConvergence` with the
+  :math:`v(\theta)=0` to a requested number of digits; raises :class:`proofs.errors.NoConvergence` with the
   iteration limit when it does not converge.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from fractions import Fraction
 
 import mpmath
 
-from .precision import workdps
+from numerics.certified.precision import workdps
 
 __all__ = ["loss_mp", "psi_mp", "grad_psi_mp", "hessian_psi_mp", "velocity_mp", "refine_argmax_abs_psi",
            "refine_stationary", "to_mpf"]
@@ -55,7 +55,7 @@ def to_mpf(v):
 
 
 def _residual(model, mu, data, dps):
-    from proofs.measure import residual
+    from proofs.problem.measure import residual
 
     with workdps(dps):
         return residual(model, mu, data, "mpmath")
@@ -63,7 +63,7 @@ def _residual(model, mu, data, dps):
 
 def loss_mp(model, mu, data, *, dps=50):
     """F(mu) = (1/(2n)) sum_i |f_mu(x_i) - y_i|^2 at ``dps`` digits."""
-    from proofs.measure import loss
+    from proofs.problem.measure import loss
 
     with workdps(dps):
         return loss(model, mu, data, "mpmath")
@@ -75,7 +75,7 @@ def _X(data):
 
 def psi_mp(model, mu, data, u, *, dps=50, r=None):
     """Psi_mu(u) as a list of k*q mpf (row-major) at ``dps`` digits."""
-    from proofs.measure import psi
+    from proofs.problem.measure import psi
 
     with workdps(dps):
         M = psi(model, mu, data, [[to_mpf(v) for v in u]], "mpmath", r=r)[0]  # the k x q matrix
@@ -119,7 +119,7 @@ def hessian_psi_mp(model, mu, data, u, *, dps=50, r=None):
 
 def velocity_mp(model, mu, data, *, dps=50):
     """Mean-field velocity (a', u') at every particle at ``dps`` digits (MATH.md §1b A.1)."""
-    from proofs.measure import velocity
+    from proofs.problem.measure import velocity
 
     with workdps(dps):
         return velocity(model, mu, data, "mpmath")
@@ -182,7 +182,7 @@ def _flatten(model, mu):
 
 
 def _unflatten(model, mu, th):
-    from proofs.measure import Measure
+    from proofs.problem.measure import Measure
 
     k, q, pu = model.k, model.q, model.p_u
     a, u = [], []
@@ -200,10 +200,10 @@ def refine_stationary(model, mu, data, *, digits=30, max_iter=50, dps=None):
     Gauss-Newton on the velocity field (least squares through mpmath's QR, so singular directions of a
     non-isolated stationary set do not break the step); the Jacobian is taken by central differences at twice the
     working precision. Returns ``(measure, residual)`` with mpf entries. Raises
-    :class:`proofs._errors.NoConvergence` (``limit`` = the iteration cap) when the residual is not below the target
+    :class:`proofs.errors.NoConvergence` (``limit`` = the iteration cap) when the residual is not below the target
     after ``max_iter`` steps, naming the knob to turn.
     """
-    from proofs._errors import NoConvergence
+    from proofs.errors import NoConvergence
 
     dps = dps or 2 * digits + 20
     target = mpmath.mpf(10) ** (-digits)

@@ -4,11 +4,11 @@ Public API (see README.md for a tour)::
 
     from proofs import claim, get_activation, get_model, Verdict, CheckResult, check
 """
-from ._errors import EscsetError, GrammarError, InconsistentAssumptions, InvalidArgument, InvalidAssumption
-from ._result import CheckResult, Verdict
-from .activations import BUILTINS, Activation, get_activation
-from .models import get_model
-from .registry import all_claims, claim, get_claim, run_check
+from proofs.errors import EscsetError, GrammarError, InconsistentAssumptions, InvalidArgument, InvalidAssumption
+from proofs.result import CheckResult, Verdict
+from proofs.symbolic.activations import BUILTINS, Activation, get_activation
+from proofs.symbolic.models import get_model
+from proofs.registry import all_claims, claim, get_claim, run_check
 
 __all__ = ["__version__", "Activation", "BUILTINS", "CheckResult", "EscsetError", "GrammarError", "InconsistentAssumptions",
            "InvalidArgument", "InvalidAssumption", "Verdict", "all_claims", "check", "claim", "get_activation",
@@ -48,5 +48,5 @@ def __getattr__(name):
     if name == "strategies":
         import importlib
 
-        return importlib.import_module("proofs.strategies")
+        return importlib.import_module("proofs.search.strategies")
     raise AttributeError(name)

@@ -26,7 +26,7 @@ import stat
 import tempfile
 from fractions import Fraction
 
-from ._errors import InvalidArgument
+from proofs.errors import InvalidArgument
 
 __all__ = ["read_text", "read_json", "loads_json", "exact_number", "check_output_file", "check_output_dir",
            "check_input_path", "oserror_message", "MAX_FILE_BYTES", "MAX_JSON_DEPTH"]

@@ -20,8 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ._errors import InvalidArgument
-from ._result import CheckResult, Verdict
+from proofs.errors import InvalidArgument
+from proofs.result import CheckResult, Verdict
 
 __all__ = ["Claim", "claim", "get_claim", "all_claims", "run_check", "coerce_result", "CLAIM_MODULES"]
 
@@ -30,19 +30,19 @@ _LOADED: dict = {}
 
 #: modules of proofs.claims imported by :func:`all_claims` (one per content-named claim family)
 CLAIM_MODULES = [
-    "first_variation",
-    "velocity_identity",
-    "euler_identities",
-    "escape_inequality",
-    "attention_features",
-    "activation_facts",
-    "dynamics_energy",
-    "dynamics_balancedness",
-    "dynamics_order",
-    "dynamics_mean_field_limit",
-    "dynamics_feature_growth",
-    "dynamics_support",
-    "dynamics_tails",
+    "chizat_bach_2018.first_variation",
+    "chizat_bach_2018.velocity_identity",
+    "chizat_bach_2018.euler_identities",
+    "petit_poon_peyre_2026.escape_inequality",
+    "petit_poon_peyre_2026.attention_features",
+    "marion_berthier_2023.activation_facts",
+    "chizat_bach_2018.dynamics_energy",
+    "chizat_bach_2018.dynamics_balancedness",
+    "engine.dynamics_order",
+    "chizat_bach_2018.dynamics_mean_field_limit",
+    "petit_poon_peyre_2026.dynamics_feature_growth",
+    "petit_poon_peyre_2026.dynamics_support",
+    "petit_poon_peyre_2026.dynamics_tails",
 ]
 
 

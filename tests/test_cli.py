@@ -164,7 +164,7 @@ def test_written_files_follow_the_umask(tmp_path):
     """Reports, checkpoints and data/measure files get 0o666 & ~umask (mkstemp alone gives 0600)."""
     import numpy as np
 
-    from proofs import measure as M
+    from proofs.problem import measure as M
     from proofs.cli._check import _write_report
     from proofs.cli._simulate import _atomic_savez
 

@@ -26,7 +26,7 @@ def test_every_builtin_default_instance_result_carries_a_scope():
     """issue #9: what a verdict covers is part of it. Each built-in check sets ``scope`` itself (``universal``:
     every value of the statement's variables; ``instance``: this data / these parameters); the registry does not
     fill it in for built-ins, so the raw check result is inspected here."""
-    from proofs._result import SCOPES, CheckResult
+    from proofs.result import SCOPES, CheckResult
 
     missing = []
     for c in _builtin_claims().values():
@@ -39,7 +39,7 @@ def test_every_builtin_default_instance_result_carries_a_scope():
 
 
 def test_coerce_result_gives_user_results_scope_instance_and_keeps_a_users_scope():
-    from proofs._result import CheckResult, Verdict
+    from proofs.result import CheckResult, Verdict
     from proofs.registry import Claim, coerce_result
 
     c = Claim(id="user-x", check=lambda inst, *, dps: None, statement="x > 0")
@@ -52,7 +52,7 @@ def test_coerce_result_gives_user_results_scope_instance_and_keeps_a_users_scope
 
 
 def test_coerce_result_does_not_fill_in_a_builtins_scope():
-    from proofs._result import CheckResult, Verdict
+    from proofs.result import CheckResult, Verdict
     from proofs.registry import Claim, coerce_result
 
     c = next(iter(_builtin_claims().values()))

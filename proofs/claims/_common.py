@@ -7,11 +7,11 @@ from fractions import Fraction
 
 import sympy as sp
 
-from .._result import SCOPES, CheckResult, Verdict
-from ..codegen import compile_expr
-from ..measure import Dataset, Measure
-from ..models import get_model
-from numerics.precision import arb_prec
+from proofs.result import SCOPES, CheckResult, Verdict
+from proofs.symbolic.codegen import compile_expr
+from proofs.problem.measure import Dataset, Measure
+from proofs.symbolic.models import get_model
+from numerics.certified.precision import arb_prec
 
 __all__ = ["rational_data", "symbolic_zero", "ball_witness", "model_from", "proved", "refuted", "inconclusive",
            "MODEL_INSTANCE_KEYS"]
@@ -80,7 +80,7 @@ def ball_witness(expr, symbols, point: dict, bits=(128, 256, 512)):
     except NotImplementedError:  # not compilable for balls (e.g. a multivariate Piecewise): undecided, no witness
         return None
     vals = [point[s] for s in symbols]
-    from ..codegen import to_arb
+    from proofs.symbolic.codegen import to_arb
     for b in bits:
         with arb_prec(b):
             v = fn(*[to_arb(x) for x in vals])

@@ -17,7 +17,7 @@ import sys
 
 import typer
 
-from .._errors import EscsetError
+from proofs.errors import EscsetError
 
 __all__ = ["app", "main", "emit_json", "fail"]
 
@@ -27,7 +27,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_
 
 def _print_version(value: bool):
     if value:
-        from .. import __version__
+        from proofs import __version__
 
         typer.echo(f"escset {__version__}")
         raise typer.Exit()
@@ -45,7 +45,7 @@ COMMAND_MODULES = ["_check", "_bench", "_analyze", "_ntk", "_simulate", "_search
 
 def emit_json(obj) -> None:
     """Write one JSON object to stdout (the --json contract)."""
-    from .._result import to_jsonable
+    from proofs.result import to_jsonable
 
     sys.stdout.write(json.dumps(to_jsonable(obj)) + "\n")
     sys.stdout.flush()
@@ -129,10 +129,10 @@ def main(argv=None) -> None:
     _load()
     cmd = typer.main.get_command(app)
     _strict_numbers(cmd)
-    from numerics.backend import blas_threads
+    from numerics.dynamics.backend import blas_threads
 
     try:
-        with blas_threads(1):  # one thread pool per process, escset's own (numerics.backend: Threads)
+        with blas_threads(1):  # one thread pool per process, escset's own (numerics.dynamics.backend: Threads)
             rv = cmd.main(args=argv, prog_name="escset", standalone_mode=False)
     except typer.Exit as exc:
         if exc.exit_code == 130 and isinstance(exc.__cause__, KeyboardInterrupt):  # typer's bare Ctrl-C exit
@@ -157,7 +157,7 @@ def main(argv=None) -> None:
     except OSError as exc:  # a file escset writes became unwritable during the run (disk full, permissions)
         if exc.filename is None:
             raise
-        from .._io import oserror_message
+        from proofs._io import oserror_message
 
         sys.stderr.write(f"escset: error: {oserror_message(exc)}\n")
         sys.exit(2)

@@ -5,16 +5,16 @@ from typing import Optional
 
 import typer
 
-from . import app, emit_json, fail
+from proofs.cli import app, emit_json, fail
 
 
 def build_model(model: str, data_path: str, *, activation=None, p: int = 2, dq: int = 1):
     """The model named on the command line, with dimensions read off the data file."""
-    from ..models import MODEL_NAMES, get_model
+    from proofs.symbolic.models import MODEL_NAMES, get_model
 
     if model not in MODEL_NAMES:
         fail(f"got --model {model!r}, valid are {', '.join(MODEL_NAMES)}")
-    from ..measure import load_dataset
+    from proofs.problem.measure import load_dataset
 
     ds = load_dataset(data_path, None, need_y=False)  # every problem of the file: one precise line
     px, k = len(ds.X[0]), (len(ds.Y[0]) if ds.Y is not None else 1)
@@ -43,11 +43,11 @@ def analyze_cmd(
     """Stationarity, loss, global-optimality certificate or witness, escaping-set diagnostics."""
     from fractions import Fraction
 
-    from ..analyze import analyze
-    from ..measure import load_dataset, load_measure
+    from proofs.analyze import analyze
+    from proofs.problem.measure import load_dataset, load_measure
 
-    from .._errors import InvalidArgument
-    from .._io import exact_number
+    from proofs.errors import InvalidArgument
+    from proofs._io import exact_number
 
     if not 10 <= dps <= 5000:
         fail(f"got --dps {dps}, valid is an integer in [10, 5000]")
@@ -71,7 +71,7 @@ def analyze_cmd(
         out = analyze(mdl, mu, ds, dps=dps, certify=certify, max_dps=max_dps, box_radius=box_radius,
                       time_limit=time_limit)
     except KeyboardInterrupt:  # one analysis, no partial result: the input files are untouched
-        from ._interrupt import INTERRUPTED, interrupted_line, stop
+        from proofs.cli._interrupt import INTERRUPTED, interrupted_line, stop
 
         stop(INTERRUPTED, interrupted_line("the analysis", "nothing (one analysis has no partial result; "
                                            "lower --time-limit for a quicker one)", resume=False),

@@ -27,7 +27,7 @@ from typing import Optional
 import numpy as np
 import typer
 
-from . import app, emit_json, fail
+from proofs.cli import app, emit_json, fail
 
 bench_app = typer.Typer(add_completion=False, no_args_is_help=True, help="performance benchmarks")
 app.add_typer(bench_app, name="bench")
@@ -88,7 +88,7 @@ def make_w2(n=256, L=8, d=8, dq=4, k=2, m=1024, seed=0, m0=4):
 
 def build(workload, *, n=None, m=None, d=None, k=None, seed=0, xp=None, **field_opts):
     """(field, state, sizes) of a workload in the engine's layout."""
-    from numerics import backend as B
+    from numerics.dynamics import backend as B
     from numerics.dynamics import AttentionField, NetField, State
 
     sz = dict(WORKLOADS[workload])
@@ -111,7 +111,7 @@ def build(workload, *, n=None, m=None, d=None, k=None, seed=0, xp=None, **field_
 def bench_dynamics(workload="w1", *, m=None, steps=None, n=None, seed=0, eta=None, backend="numpy",
                    **field_opts) -> dict:
     """Run one benchmark (peers' protocol) and return its record."""
-    from numerics import backend as B
+    from numerics.dynamics import backend as B
     from numerics.dynamics import ParticleFlow
 
     xp = B.get_backend(backend)
@@ -273,7 +273,7 @@ def bench_dynamics_cmd(
     for name, v in (("m", m), ("steps", steps), ("n", n), ("repeats", repeats), ("threads", threads)):
         if v is not None and v < 1:
             fail(f"--{name} must be a positive integer, got {v}")
-    from numerics.backend import get_backend
+    from numerics.dynamics.backend import get_backend
 
     backends = _backend_list(backend)
     if not backends or (len(backends) > 1 and compare_dir is None):
@@ -284,7 +284,7 @@ def bench_dynamics_cmd(
         fail(f"got --block {block}, valid is a positive number of particles per block")
     if not quiet_wait >= 0:
         fail(f"got --quiet-wait {quiet_wait}, valid is a number of seconds >= 0")
-    from . import _inputs
+    from proofs.cli import _inputs
 
     sz = dict(WORKLOADS[workload], **{kk: v for kk, v in (("m", m), ("n", n)) if v is not None})
     _inputs.check_memory(f"--workload {workload} with --m {sz['m']} and --n {sz['n']}", "lower --m or --n",
@@ -336,7 +336,7 @@ def bench_dynamics_cmd(
     try:
         rec = bench_dynamics(workload, m=m, steps=steps, n=n, seed=seed, backend=backend, **opts)
     except KeyboardInterrupt:  # one timing: nothing to keep
-        from ._interrupt import INTERRUPTED, interrupted_line, stop
+        from proofs.cli._interrupt import INTERRUPTED, interrupted_line, stop
 
         stop(INTERRUPTED, interrupted_line(f"the {workload} timing", "nothing (a timing has no partial result)",
                                            resume=False), {"workload": workload, "interrupted": True}, json_out)
@@ -350,7 +350,7 @@ def bench_dynamics_cmd(
 
 def _stop_if_interrupted(res):
     if res.get("interrupted"):
-        from ._interrupt import INTERRUPTED, interrupted_line, stop
+        from proofs.cli._interrupt import INTERRUPTED, interrupted_line, stop
 
         stop(INTERRUPTED, interrupted_line(f"run {res['runs_finished'] + 1} of the comparison",
                                            f"the {res['runs_finished']} finished runs (tabulated above)",

@@ -8,11 +8,11 @@ from typing import List, Optional
 
 import typer
 
-from . import app, emit_json, fail
+from proofs.cli import app, emit_json, fail
 
 
 def _claims(ids, paper):
-    from ..registry import all_claims, get_claim
+    from proofs.registry import all_claims, get_claim
 
     if ids:
         return [get_claim(i) for i in ids]
@@ -27,7 +27,7 @@ def _claims(ids, paper):
 @app.command("list")
 def list_cmd(json_out: bool = typer.Option(False, "--json", help="one JSON object on stdout")):
     """The claim catalogue with provenance tags and the numerical-by-nature flag."""
-    from ..registry import all_claims
+    from proofs.registry import all_claims
 
     claims = all_claims()
     if json_out:
@@ -73,7 +73,7 @@ def _write_report(out_dir, rows, started, summary=None):
             md += ["", "Unexpected verdicts (escset check exits 1):", ""] + [f"- {u}" for u in summary["unexpected"]]
     else:
         md += ["", "Interrupted: the results above are the finished ones; no summary."]
-    from .._atomic import atomic_write, remove_stale
+    from proofs._atomic import atomic_write, remove_stale
 
     for name, text in (("report.json", json.dumps(payload, indent=1)), ("report.md", "\n".join(md) + "\n")):
         path = os.path.join(out_dir, name)
@@ -85,7 +85,7 @@ def _classify(claim, r):
     """(as expected?, why not). A ``holds`` claim must be proved, or, only when the claim is numerical by nature
     (``Claim.numerical``), inconclusive (with a positive margin when it is float evidence); a ``fails`` claim (a
     false variant) must be refuted: a false variant left inconclusive is unexpected."""
-    from .._result import Verdict
+    from proofs.result import Verdict
 
     v = r.verdict
     if claim.expected == "holds":
@@ -110,7 +110,7 @@ def _verdict_ok(claim, r) -> bool:
 
 def _summary(rows, seconds) -> dict:
     """The accounting of ``escset check``: counts by verdict, and every unexpected verdict with the reason."""
-    from .._result import Verdict
+    from proofs.result import Verdict
 
     inc = [r for _, r in rows if r.verdict is Verdict.INCONCLUSIVE]
     unexpected = []
@@ -145,8 +145,8 @@ def check_cmd(claim_ids: Optional[List[str]] = typer.Argument(None, metavar="[CL
                                                      help="JSON object: run on this instance instead of the defaults"),
               json_out: bool = typer.Option(False, "--json", help="one JSON object on stdout")):
     """MAIN JOB: run claims on their default instances; table, JSON or report."""
-    from .._io import check_output_dir, loads_json
-    from ..search import load_user_module
+    from proofs._io import check_output_dir, loads_json
+    from proofs.search import load_user_module
 
     for path in module or []:
         load_user_module(path)
@@ -176,7 +176,7 @@ def check_cmd(claim_ids: Optional[List[str]] = typer.Argument(None, metavar="[CL
                     results.append(r)
                     rows.append((c, r))
     except KeyboardInterrupt:
-        from ._interrupt import INTERRUPTED, interrupted_line, stop
+        from proofs.cli._interrupt import INTERRUPTED, interrupted_line, stop
 
         if report:
             _write_report(report, rows, started)
@@ -202,8 +202,8 @@ def _run_one(c, inst, dps, given, modules):
     """One check. A user's check that raises, or a built-in one that raises on an instance the user gave
     (``--instance``), is bad input: one line naming the exception and the user's file and line. A built-in
     check raising on its own instances is a bug of escset and keeps its traceback."""
-    from .._errors import EscsetError, describe_exception
-    from ..registry import is_builtin, run_check
+    from proofs.errors import EscsetError, describe_exception
+    from proofs.registry import is_builtin, run_check
 
     try:
         return run_check(c, inst, dps=dps)
@@ -256,12 +256,12 @@ def latex_cmd(claim_id: Optional[str] = typer.Argument(None, metavar="[CLAIM]"),
     if claim_id and model:
         fail("give either a CLAIM or --model, not both")
     if claim_id:
-        from ..registry import get_claim
+        from proofs.registry import get_claim
 
         c = get_claim(claim_id)
         out = {"claim": c.id, "label": c.label, "provenance": c.provenance, "latex": c.statement}
     elif model:
-        from ..models import get_model
+        from proofs.symbolic.models import get_model
 
         m = get_model(model, k=k, d=d, activation=activation, p=p, L=L)
         out = {"model": m.name, "expr": expr, "latex": m.latex(expr)}

@@ -1,14 +1,14 @@
 """Input checks shared by the commands that run the dynamics (``simulate``, ``bench dynamics``): option values,
 the activation, output paths, and the memory a run needs, estimated before anything is allocated (issue #10).
 
-Every check is one :class:`proofs._errors.InvalidArgument` line (exit code 2) and creates nothing.
+Every check is one :class:`proofs.errors.InvalidArgument` line (exit code 2) and creates nothing.
 """
 from __future__ import annotations
 
 import math
 import os
 
-from . import fail
+from proofs.cli import fail
 
 __all__ = ["check_positive", "check_activation", "check_outputs", "estimate_bytes", "check_memory",
            "available_bytes"]
@@ -24,15 +24,15 @@ def check_positive(name: str, v, *, allow_zero: bool = False, optional: bool = F
 
 
 def check_activation(model: str, activation) -> None:
-    """``--activation`` names a usable activation for ``model`` (see :func:`proofs.models.check_activation`)."""
-    from ..models import check_activation as _check
+    """``--activation`` names a usable activation for ``model`` (see :func:`proofs.symbolic.models.check_activation`)."""
+    from proofs.symbolic.models import check_activation as _check
 
     _check(model, activation)
 
 
 def check_outputs(out=None, plot=None) -> None:
     """``--out`` and ``--plot`` can be written (and ``--plot`` has matplotlib), before the run starts."""
-    from .._io import check_output_file
+    from proofs._io import check_output_file
 
     if plot is not None:
         import importlib.util

@@ -26,7 +26,7 @@ def interrupted_line(where: str, kept: str, resume: bool = True) -> str:
 
 def stop(code: int, line: str, obj=None, json_out: bool = False):
     """Print ``obj`` (under --json), then ``escset: line`` on stderr, and exit with ``code``."""
-    from . import emit_json
+    from proofs.cli import emit_json
 
     if json_out and obj is not None:
         emit_json(obj)

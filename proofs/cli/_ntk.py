@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from . import app, emit_json, fail
+from proofs.cli import app, emit_json, fail
 
 
 def ntk_lambda_min(X, *, certify: bool = False, dps: int = 30) -> dict:
@@ -17,14 +17,14 @@ def ntk_lambda_min(X, *, certify: bool = False, dps: int = 30) -> dict:
     otherwise ``inconclusive``.
     """
 
-    from numerics.bnb import as_fraction
-    from numerics.linalg import (eigh_float, eigvalsh_float, lambda_min_lower, lambda_min_upper, relu_gram_ball,
+    from numerics.certified.bnb import as_fraction
+    from numerics.certified.linalg import (eigh_float, eigvalsh_float, lambda_min_lower, lambda_min_upper, relu_gram_ball,
                                  relu_gram_float)
-    from numerics.precision import arb_prec, dps_to_bits, outward_decimal
+    from numerics.certified.precision import arb_prec, dps_to_bits, outward_decimal
 
     Q = [[as_fraction(v) for v in row] for row in X]
     H = relu_gram_float([[float(v) for v in row] for row in Q])
-    est = float(eigvalsh_float(H)[0])  # BLAS held to one thread (numerics.linalg)
+    est = float(eigvalsh_float(H)[0])  # BLAS held to one thread (numerics.certified.linalg)
     out = {"lambda_min": repr(est), "positive_definite": "inconclusive", "scope": "instance",  # these inputs
            "certified_lower_bound": None,
            "n": len(Q), "precision": "float64 (numpy eigvalsh)", "method": "estimate"}
@@ -43,7 +43,7 @@ def ntk_lambda_min(X, *, certify: bool = False, dps: int = 30) -> dict:
             Hb = relu_gram_ball(Q)
             cert = lambda_min_lower(Hb, estimate=est)
             ub = lambda_min_upper(Hb, [float(t) for t in eigh_float(H)[1][:, 0]])
-        # upper bound rounded up, lower bound rounded down: one printer (numerics.precision.outward_decimal)
+        # upper bound rounded up, lower bound rounded down: one printer (numerics.certified.precision.outward_decimal)
         out["certified_upper_bound"] = outward_decimal(ub, True, 20) if ub.is_finite() else None
         out["precision"] = f"arb {bits} bits (ball Cholesky)"
         out["method"] = "ball Cholesky of H - tI"
@@ -60,8 +60,8 @@ def ntk_lambda_min(X, *, certify: bool = False, dps: int = 30) -> dict:
 
 def floor_decimal(q, digits: int) -> str:
     """A decimal string <= q (rounded toward -infinity) with ``digits`` significant digits (kept for callers;
-    it is :func:`numerics.precision.outward_decimal` with ``up=False``)."""
-    from numerics.precision import outward_decimal
+    it is :func:`numerics.certified.precision.outward_decimal` with ``up=False``)."""
+    from numerics.certified.precision import outward_decimal
 
     return outward_decimal(q, False, digits)
 
@@ -88,7 +88,7 @@ def ntk_cmd(
     json_out: bool = typer.Option(False, "--json", help="one JSON object on stdout"),
 ):
     """lambda_min of the two-layer ReLU Gram H^infty (MATH.md §4.2) with an optional certificate."""
-    from ..measure import load_dataset
+    from proofs.problem.measure import load_dataset
 
     if arch != "two-layer" or depth is not None or activation not in (None, "relu"):
         fail(f"got --arch {arch!r}{' --depth' if depth is not None else ''}"

@@ -5,7 +5,7 @@ from typing import List, Optional
 
 import typer
 
-from . import app, emit_json
+from proofs.cli import app, emit_json
 
 
 @app.command("prove")
@@ -26,7 +26,7 @@ def prove_cmd(
     ranges through a compactifying change of variable). refuted: an exact witness point, confirmed at twice the
     precision. Otherwise inconclusive, with the certified enclosure of the sup/inf and the knob to turn.
     """
-    from ..prove import prove
+    from proofs.prove import prove
 
     r = prove(statement, over=over or (), assume=assume or (), dps=dps, max_boxes=max_boxes,
               time_limit=time_limit, samples=samples, seed=seed)

@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from . import app, emit_json
+from proofs.cli import app, emit_json
 
 
 @app.command("search")
@@ -19,7 +19,7 @@ def search_cmd(claim_id: str = typer.Argument(..., metavar="CLAIM"),
                dps: int = typer.Option(30, "--dps", min=15, max=10000),
                json_out: bool = typer.Option(False, "--json")):
     """Search for a counterexample: an instance where the claim's check says refuted."""
-    from ..search import search
+    from proofs.search import search
     from rich.console import Console
 
     console = Console(stderr=True, quiet=json_out)
@@ -48,7 +48,7 @@ def _interrupted(res, db):
     """Ctrl-C: one line, exit 130 (the JSON object or the text above is already out)."""
     if not res.interrupted:
         return
-    from ._interrupt import INTERRUPTED, interrupted_line, stop
+    from proofs.cli._interrupt import INTERRUPTED, interrupted_line, stop
 
     kept = (f"{res.examples} examples in the database {db}" if db
             else f"nothing ({res.examples} examples tried; no --db)")

@@ -2,7 +2,7 @@
 
 Data from ``--data D.json`` or a random teacher (``--teacher M0``: M0 teacher particles of the same
 model, standard normal, inputs N(0, I/d), seeded). Initial particles standard normal times
-``--init-scale`` (seed ``--seed``), or ``--init MU.json`` (measure file, proofs.measure format).
+``--init-scale`` (seed ``--seed``), or ``--init MU.json`` (measure file, proofs.problem.measure format).
 
 Diagnostics every ``--every`` steps: loss, energy F = R + int V, stationarity residual
 max_j |theta_j'|, dissipation (1/m) sum_j |theta_j'|^2, moments, and ``sup_psi_particles`` =
@@ -36,9 +36,9 @@ from typing import Optional
 import numpy as np
 import typer
 
-from .. import _atomic
-from . import app, emit_json, fail
-from ._interrupt import DIVERGED, INTERRUPTED, interrupted_line, stop
+from proofs import _atomic
+from proofs.cli import app, emit_json, fail
+from proofs.cli._interrupt import DIVERGED, INTERRUPTED, interrupted_line, stop
 
 #: config keys that may change between a run and its resumption (everything else must match)
 FREE_KEYS = ("backend", "data")  # the data file is compared by content (data_sha256), not by its path
@@ -118,7 +118,7 @@ def _load_checkpoint(path, config):
         what = ", ".join(f"{kk}: {_show(old[kk])} in the checkpoint, {_show(config[kk])} now" for kk in diff)
         fail(f"--out {path}: checkpoint was made with different settings ({what}); rerun with the checkpoint's "
              "settings to resume, or give a new --out path")
-    from ._inputs import check_checkpoint
+    from proofs.cli._inputs import check_checkpoint
 
     q, p_u, p_x = _model_dims(config["model"], config["k"], config["d"], config["p"], config["L"], config["dq"])
     check_checkpoint(path, z, old, m=config["m"], k=config["k"], q=q, p_u=p_u, p_x=p_x)
@@ -192,7 +192,7 @@ def simulate_cmd(
         plot: Optional[str] = typer.Option(None, "--plot", help="write loss curve + particle plot (PNG)"),
         json_out: bool = typer.Option(False, "--json", help="one JSON object on stdout")):
     """Run the particle gradient flow; diagnostics, checkpoints, resume, plots."""
-    from numerics import backend as B
+    from numerics.dynamics import backend as B
     from numerics.dynamics import METHODS, Diverged, ParticleFlow, State, field_for
 
     if (data is None) == (teacher is None):
@@ -208,7 +208,7 @@ def simulate_cmd(
     for name, v in (("dt", dt), ("init-scale", init_scale), ("l1", l1), ("weight-decay", weight_decay)):
         if not math.isfinite(v):
             fail(f"--{name} must be finite, got {v}")
-    from . import _inputs  # option values, activation, output paths and memory: before anything runs
+    from proofs.cli import _inputs  # option values, activation, output paths and memory: before anything runs
 
     _inputs.check_positive("dt", dt)
     _inputs.check_positive("dt-inner", dt_inner, optional=True)
@@ -224,11 +224,11 @@ def simulate_cmd(
     q, p_u, p_x = _model_dims(model, k, d, p, L, dq)
     mdl = None
     if data is not None or init is not None:
-        from ..models import get_model
+        from proofs.symbolic.models import get_model
 
         mdl = get_model(model, k=k, d=d, activation=activation, p=p, L=L, dq=dq)
     if data is not None:
-        from ..measure import load_dataset
+        from proofs.problem.measure import load_dataset
 
         ds = load_dataset(data, model=None)
         X, Y = _floats(ds.X), _floats(ds.Y)
@@ -245,7 +245,7 @@ def simulate_cmd(
     else:
         X, Y = _teacher_data(model, n, teacher, k, d, p, L, dq, activation, seed)
     if init is not None:
-        from ..measure import load_measure
+        from proofs.problem.measure import load_measure
 
         if mdl is None:
             fail("--init needs the symbolic model, which supports dimensions up to 64; drop --init or reduce d")

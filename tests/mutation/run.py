@@ -494,7 +494,7 @@ def main(argv=None) -> int:
                                text=True).stdout.strip())
     if argv[:1] == ["sweep"]:
         p = argparse.ArgumentParser(prog="python -m tests.mutation.run sweep")
-        p.add_argument("module", help="a module path relative to the repository root, e.g. numerics/linalg.py")
+        p.add_argument("module", help="a module path relative to the repository root, e.g. numerics/certified/linalg.py")
         p.add_argument("--tests", nargs="+", required=True, help="test files / node ids to run per mutant")
         p.add_argument("--cosmic-ray", default=None, help="path of the cosmic-ray executable")
         p.add_argument("--since", default=None, help="only lines changed since this git branch (cr-filter-git)")

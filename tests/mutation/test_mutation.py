@@ -18,9 +18,9 @@ _spec.loader.exec_module(_run)
 DEFAULT_MUTANTS, load_mutants = _run.DEFAULT_MUTANTS, _run.load_mutants
 if _run.tomllib is None:  # pragma: no cover - Python 3.10 without tomli
     pytest.skip("mutants.toml needs tomllib (Python >= 3.11) or tomli", allow_module_level=True)
-AREAS = ("proofs/claims/", "proofs/_prove_interval.py", "proofs/prove.py", "proofs/_prove_domain.py",
-         "proofs/codegen.py", "proofs/measure.py", "numerics/dynamics.py", "numerics/kernels_", "numerics/linalg.py",
-         "proofs/analyze.py")
+AREAS = ("proofs/claims/", "proofs/prove/interval.py", "proofs/prove/__init__.py", "proofs/prove/domain.py",
+         "proofs/symbolic/codegen.py", "proofs/problem/measure.py", "numerics/dynamics/__init__.py", "numerics/dynamics/kernels_", "numerics/certified/linalg.py",
+         "proofs/analyze/__init__.py")
 
 
 def test_mutant_list_is_well_formed():

@@ -1,12 +1,12 @@
-"""Branch-and-bound on functions with closed-form suprema: containment and width (numerics/bnb.py)."""
+"""Branch-and-bound on functions with closed-form suprema: containment and width (numerics/certified/bnb.py)."""
 from fractions import Fraction
 
 import mpmath
 import pytest
 from flint import arb
 
-from numerics.bnb import maximize, minimize
-from proofs._errors import InvalidArgument
+from numerics.certified.bnb import maximize, minimize
+from proofs.errors import InvalidArgument
 
 
 

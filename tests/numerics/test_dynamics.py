@@ -1,6 +1,6 @@
 """The dynamics engine against independent references (MATH.md §1.2, §1b A.1, §10).
 
-References: the evaluators generated from the sympy models (proofs.measure), central finite
+References: the evaluators generated from the sympy models (proofs.problem.measure), central finite
 differences of the loss, a hand-written peer-style GD step, closed forms (soft threshold,
 exponential decay of the ReLU balancedness under weight decay).
 """
@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from numerics.dynamics import (AttentionField, NetField, ParticleFlow, State, TABLEAUS, field_for)
-from proofs._errors import InvalidArgument
-from proofs.measure import Dataset, Measure, loss as measure_loss, velocity as measure_velocity
-from proofs.models import get_model
+from proofs.errors import InvalidArgument
+from proofs.problem.measure import Dataset, Measure, loss as measure_loss, velocity as measure_velocity
+from proofs.symbolic.models import get_model
 
 RTOL = 1e-12
 
@@ -68,7 +68,7 @@ def test_fused_kernel_tanh_routes(route, activation, scale):
     """Both ways of computing tanh in the fused kernel (np.tanh, or 2/(1+e^{-2y}) - 1 with
     e^{-2y} = inf at y < -354) against the generated evaluators; scale 400 puts most
     pre-activations far into saturation (the overflow limit), with no warning."""
-    from numerics.kernels_net import NetNumpyKernel
+    from numerics.dynamics.kernels_net import NetNumpyKernel
 
     X, Y, a, u = _net_instance(5, n=13, d=3, k=2, m=10, scale=scale)
     m = len(u)
@@ -114,7 +114,7 @@ def test_attention_velocity_matches_generated_evaluators(name, fused):
 
 def test_euler_step_is_gradient_descent_with_step_m_tau():
     """MATH.md §10: an Euler step of size tau equals theta_j -= tau * m * grad_{theta_j} F_m
-    (gradient by central finite differences of the loss, computed by proofs.measure)."""
+    (gradient by central finite differences of the loss, computed by proofs.problem.measure)."""
     X, Y, a, u = _net_instance(6, n=5, d=2, k=2, m=3, scale=1.0)
     m, tau = len(u), 0.3
     model = get_model("sigmoid", k=2, d=2)
@@ -372,7 +372,7 @@ def test_ntk_flow_is_du_et_al_gradient_descent(activation):
 def test_optional_backends_match_numpy(backend):
     """The same generic code on the optional namespaces (skipped where not installed)."""
     pytest.importorskip(backend)
-    from numerics.backend import get_backend, to_numpy
+    from numerics.dynamics.backend import get_backend, to_numpy
 
     xp = get_backend(backend)
     X, Y, a, u = _net_instance(20)
@@ -389,7 +389,7 @@ def test_jax_compiled_run_matches_numpy_steps_and_callbacks(model, monkeypatch):
     (every method, regularisers, two timescales), callbacks at the same steps with the same
     losses (chunks end at callback steps and at COMPILED_CHUNK), recompiled when dt changes."""
     pytest.importorskip("jax")
-    from numerics.backend import get_backend, to_numpy
+    from numerics.dynamics.backend import get_backend, to_numpy
 
     xp = get_backend("jax")
     if model == "net":
@@ -430,7 +430,7 @@ def test_jax_compiled_run_ctrl_c_keeps_a_consistent_state():
     import os
     import signal
 
-    from numerics.backend import get_backend, to_numpy
+    from numerics.dynamics.backend import get_backend, to_numpy
 
     xp = get_backend("jax")
     X, Y, a, u = _net_instance(24)
@@ -488,7 +488,7 @@ def test_backend_names_are_the_top_level_library():
     """jax.numpy is JAX, not numpy (the compiled JAX loop and the bench records rely on it)."""
     import array_api_strict
 
-    from numerics.backend import backend_name, get_backend
+    from numerics.dynamics.backend import backend_name, get_backend
 
     assert backend_name(np) == "numpy"
     assert backend_name(array_api_strict) == "array_api_strict"

@@ -1,4 +1,4 @@
-"""Ball enclosures of Psi (numerics/enclosures.py): containment against an independent mpmath formula, width,
+"""Ball enclosures of Psi (numerics/certified/enclosures.py): containment against an independent mpmath formula, width,
 certified sup on a box against a dense grid, and the E2 regular-level certificate."""
 from fractions import Fraction
 
@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from flint import arb
 
-from numerics.bnb import ball_of, point_ball
-from numerics.enclosures import PsiEnclosure, certify_regular_level, sup_abs_psi_box
-from numerics.precision import arb_prec
-from proofs.measure import Dataset, Measure
-from proofs.models import get_model
+from numerics.certified.bnb import ball_of, point_ball
+from numerics.certified.enclosures import PsiEnclosure, certify_regular_level, sup_abs_psi_box
+from numerics.certified.precision import arb_prec
+from proofs.problem.measure import Dataset, Measure
+from proofs.symbolic.models import get_model
 
 MU = Measure(a=[[["1"], ["0.5"]], [["-0.5"], ["2"]]], u=[["1", "0"], ["-2", "0.5"]], mass=["0.5", "0.5"])
 DATA = Dataset(X=[["-1"], ["0.2"], ["1.5"], ["2"]], Y=[["0.3", "0"], ["-0.1", "1"], ["0.4", "0.25"], ["0.2", "-1"]])

@@ -1,10 +1,10 @@
-"""Exact half-space sets (numerics/halfspaces.py), checked against Cover's counting theorem and brute force."""
+"""Exact half-space sets (numerics/certified/halfspaces.py), checked against Cover's counting theorem and brute force."""
 import random
 from fractions import Fraction
 
 import pytest
 
-from numerics.halfspaces import affine_dichotomies, cover_count, hyperplane_cuts, sampled_cuts
+from numerics.certified.halfspaces import affine_dichotomies, cover_count, hyperplane_cuts, sampled_cuts
 
 
 def _strict(D, X):
@@ -68,7 +68,7 @@ def test_sampled_cuts_report_coverage():
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_fast_paths_agree_with_generic_recursion_on_degenerate_sets(seed):
-    from numerics.halfspaces import _dichotomies_generic, as_points
+    from numerics.certified.halfspaces import _dichotomies_generic, as_points
 
     rng = random.Random(seed)
     # integer grid points: many collinear triples and coplanar quadruples (ties beyond d points)

@@ -6,10 +6,10 @@ import pytest
 
 from numerics.highprec import (grad_psi_mp, hessian_psi_mp, loss_mp, psi_mp, refine_argmax_abs_psi,
                                refine_stationary)
-from proofs._errors import NoConvergence
-from proofs.inverse_design import stationary_targets
-from proofs.measure import Dataset, Measure
-from proofs.models import get_model
+from proofs.errors import NoConvergence
+from proofs.problem.inverse_design import stationary_targets
+from proofs.problem.measure import Dataset, Measure
+from proofs.symbolic.models import get_model
 
 MU = Measure(a=[[["1"]], [["-0.5"]]], u=[["1", "0"], ["-2", "0.5"]], mass=["0.5", "0.5"])
 X = [["-1"], ["-0.3"], ["0.2"], ["0.7"], ["1.5"], ["2"], ["2.5"]]

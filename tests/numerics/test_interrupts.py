@@ -257,7 +257,7 @@ def test_check_ctrl_c_keeps_the_finished_results_in_the_report(tmp_path):
 
 def test_blas_threads_limits_and_restores():
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    from numerics.backend import blas_threads
+    from numerics.dynamics.backend import blas_threads
 
     def blas():
         return [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
@@ -273,7 +273,7 @@ def test_blas_threads_limits_and_restores():
 
 def test_blas_limit_can_be_turned_off_for_measurements(monkeypatch):
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    from numerics.backend import blas_threads
+    from numerics.dynamics.backend import blas_threads
 
     monkeypatch.setenv("ESCSET_BLAS_LIMIT", "0")
     before = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]

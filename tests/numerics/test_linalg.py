@@ -1,4 +1,4 @@
-"""Ball Cholesky and certified lambda_min (numerics/linalg.py); the ReLU Gram H^infty of MATH.md §4.2."""
+"""Ball Cholesky and certified lambda_min (numerics/certified/linalg.py); the ReLU Gram H^infty of MATH.md §4.2."""
 import json
 from fractions import Fraction
 
@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from flint import arb, arb_mat
 
-from numerics.linalg import (certify_lambda_min_gt, cholesky_ball, lambda_min_lower, lambda_min_mpmath,
+from numerics.certified.linalg import (certify_lambda_min_gt, cholesky_ball, lambda_min_lower, lambda_min_mpmath,
                              lambda_min_upper, relu_gram_ball, relu_gram_float)
-from numerics.precision import arb_prec
-from proofs._errors import InvalidArgument
+from numerics.certified.precision import arb_prec
+from proofs.errors import InvalidArgument
 
 
 def _toeplitz(n):

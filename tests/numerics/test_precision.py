@@ -1,4 +1,4 @@
-"""Outward decimal printing of ball endpoints (numerics.precision.outward_decimal).
+"""Outward decimal printing of ball endpoints (numerics.certified.precision.outward_decimal).
 
 Reference: the exact rational endpoint mid +- rad (python-flint ``man_exp``) compared with the printed
 decimal as an exact Fraction: the printed upper end is >= the true one, the lower end <=, and
@@ -14,7 +14,7 @@ import flint
 import pytest
 from hypothesis import given, strategies as st
 
-from numerics.precision import OUTWARD_CLAMP_DIGITS, arb_endpoint_fraction, arb_prec, outward_decimal
+from numerics.certified.precision import OUTWARD_CLAMP_DIGITS, arb_endpoint_fraction, arb_prec, outward_decimal
 
 
 def _exact(end):

@@ -1,4 +1,4 @@
-"""escset analyze (proofs/analyze.py): verdicts, sup|Psi| against independent brute force, location, near ties."""
+"""escset analyze (proofs/analyze/__init__.py): verdicts, sup|Psi| against independent brute force, location, near ties."""
 import json
 from fractions import Fraction
 
@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from proofs.analyze import analyze, exact_str
-from proofs.inverse_design import stationary_targets, teacher_targets, teacher_targets_exact
-from proofs.measure import Dataset, Measure
-from proofs.models import get_model
+from proofs.problem.inverse_design import stationary_targets, teacher_targets, teacher_targets_exact
+from proofs.problem.measure import Dataset, Measure
+from proofs.symbolic.models import get_model
 
 MU = Measure(a=[[["1"]], [["-0.5"]]], u=[["1", "0"], ["-2", "0.5"]], mass=["0.5", "0.5"])
 X7 = [["-1"], ["-0.3"], ["0.2"], ["0.7"], ["1.5"], ["2"], ["2.5"]]

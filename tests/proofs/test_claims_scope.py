@@ -3,7 +3,7 @@
 import pytest
 
 from proofs import Verdict
-from proofs._result import SCOPES
+from proofs.result import SCOPES
 from proofs.registry import all_claims, run_check
 
 BUILTIN = {k: c for k, c in all_claims().items() if c.check.__module__.startswith("proofs.claims.")}

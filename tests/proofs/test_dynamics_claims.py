@@ -26,7 +26,7 @@ def _a15_euler(u, tau):
 def _witness_velocity(model, w):
     """The measure of a balancedness witness (exact decimal strings) and its velocity, in mpmath at the caller's
     precision: an independent replay of the witness, not the claim's own arithmetic."""
-    from proofs.measure import Dataset, Measure, velocity
+    from proofs.problem.measure import Dataset, Measure, velocity
 
     conv = lambda v: mpmath.mpf(Fraction(v).numerator) / Fraction(v).denominator  # noqa: E731
     data = Dataset(X=[[conv(v) for v in row] for row in w["X"]], Y=[[conv(v) for v in row] for row in w["Y"]])
@@ -38,7 +38,7 @@ def _witness_velocity(model, w):
 
 def test_a3_threshold_reference_values():
     """A15 model, m = 10 at u = 1: lambda_max(Hess F_m) = 0.8 (finite differences), threshold 1/4."""
-    from proofs.claims.dynamics_energy import a15_threshold_at_minimiser
+    from proofs.claims.chizat_bach_2018.dynamics_energy import a15_threshold_at_minimiser
 
     m, h = 10, 1e-4
     u0 = np.ones(m)
@@ -90,9 +90,9 @@ def test_a3_never_refuted_on_its_strategy(inst):
 
 
 def test_a11_reference_values_and_witness_replay():
-    from proofs.claims.dynamics_balancedness import activation_euler_identity, symbolic_factorisation
-    from proofs.activations import get_activation
-    from proofs.models import get_model
+    from proofs.claims.chizat_bach_2018.dynamics_balancedness import activation_euler_identity, symbolic_factorisation
+    from proofs.symbolic.activations import get_activation
+    from proofs.symbolic.models import get_model
     import sympy as sp
 
     c = CLAIMS["relu-balancedness-invariant"]
@@ -131,7 +131,7 @@ def test_a14_closed_form_reference_values():
     """The A15 closed form against an independent ODE integration (scipy), and the exact witness time."""
     from scipy.integrate import solve_ivp
 
-    from proofs.claims.dynamics_mean_field_limit import a15_closed_form
+    from proofs.claims.chizat_bach_2018.dynamics_mean_field_limit import a15_closed_form
 
     t, m, u, F, ode, init = a15_closed_form()
     assert ode == 0 and init == 0
@@ -154,7 +154,7 @@ def test_a14_closed_form_reference_values():
 def test_g2_constant_and_norm_reference_values():
     """C = max(sup|s|, sup|s'| max|x~|) for the sigmoid (1 and 1/4: closed forms), and the Jacobian
     operator norm of the claim against central finite differences of the feature map."""
-    from proofs.claims.dynamics_feature_growth import _jacobian_norm
+    from proofs.claims.petit_poon_peyre_2026.dynamics_feature_growth import _jacobian_norm
 
     c = CLAIMS["feature-derivative-linear-growth"]
     r = run_check(c, c.instances[0])
@@ -182,7 +182,7 @@ def test_g2_constant_and_norm_reference_values():
 def test_g4_ball_probability_and_counts_reference_values():
     """mu_0(B) by the non-central chi-square against Monte Carlo (n_samples = 200000, 5 sigma band),
     and the default instance keeps every ball populated."""
-    from proofs.claims.dynamics_support import _gauss_ball_prob
+    from proofs.claims.petit_poon_peyre_2026.dynamics_support import _gauss_ball_prob
 
     rng = np.random.default_rng(0)
     Zs = rng.standard_normal((200_000, 4))
@@ -237,7 +237,7 @@ def test_a3_a_step_that_does_not_decrease_is_never_certified():
 def test_a11_softplus_witness_replays_with_weight_decay():
     """lambda = 1/2: the certified residual d/dt delta_j + 2 lambda delta_j of the witness, recomputed in mpmath at
     50 digits from the exact witness with the weight-decay velocity, has the ball's value."""
-    from proofs.models import get_model
+    from proofs.symbolic.models import get_model
 
     c = CLAIMS["relu-balancedness-invariant"]
     r = run_check(c, {"name": "softplus wd", "k": 1, "d": 1, "lambda": "1/2", "activation": "softplus"})
@@ -257,7 +257,7 @@ def test_a11_softplus_witness_replays_with_weight_decay():
 def test_order_mpmath_errors_agree_with_the_engine():
     """The mpmath recomputation of the errors (used to rule out rounding) is the same integrator as the engine:
     on the smooth tanh instance both give the same errors to 1e-3 relative (kills a wrong stage sum)."""
-    from proofs.claims.dynamics_order import _float_errors, _mp_errors
+    from proofs.claims.engine.dynamics_order import _float_errors, _mp_errors
 
     for method in ("heun", "rk4"):
         inst = {"method": method, "seed": 0}
@@ -286,7 +286,7 @@ def test_a3_lipschitz_bound_covers_the_whole_ball():
     absolute values, not lower ones): over s in [1/4, 3/4], m = 10, the true maximum is 1/2, at s = 3/4."""
     from flint import arb
 
-    from proofs.claims.dynamics_energy import _a15_lip
+    from proofs.claims.chizat_bach_2018.dynamics_energy import _a15_lip
 
     s = arb("0.5", "0.25")
     lip = _a15_lip(s, arb(10))

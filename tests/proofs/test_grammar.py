@@ -1,8 +1,8 @@
 import pytest
 import sympy as sp
 
-from proofs._errors import GrammarError
-from proofs._grammar import parse_expression, parse_relation
+from proofs.errors import GrammarError
+from proofs.symbolic.grammar import parse_expression, parse_relation
 
 z = sp.Symbol("z", real=True)
 

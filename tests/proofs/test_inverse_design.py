@@ -1,15 +1,15 @@
-"""Inverse design of stationary measures and teacher measures (proofs/inverse_design.py, MATH.md §1b A.4)."""
+"""Inverse design of stationary measures and teacher measures (proofs/problem/inverse_design.py, MATH.md §1b A.4)."""
 from fractions import Fraction
 
 import mpmath
 import pytest
 
-from proofs._errors import InvalidArgument
-from proofs.inverse_design import (constraint_matrix, stationary_targets, stationary_targets_exact,
+from proofs.errors import InvalidArgument
+from proofs.problem.inverse_design import (constraint_matrix, stationary_targets, stationary_targets_exact,
                                    teacher_targets, teacher_targets_exact)
-from proofs.measure import Dataset, Measure, residual, stationarity_residual
-from proofs.models import get_model
-from numerics.precision import workdps
+from proofs.problem.measure import Dataset, Measure, residual, stationarity_residual
+from proofs.symbolic.models import get_model
+from numerics.certified.precision import workdps
 
 X = [["-1"], ["-0.3"], ["0.2"], ["0.7"], ["1.5"], ["2"], ["2.5"]]
 MU = Measure(a=[[["1"]], [["-0.5"]]], u=[["1", "0"], ["-2", "0.5"]], mass=["0.5", "0.5"])

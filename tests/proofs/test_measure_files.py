@@ -5,9 +5,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from proofs._errors import InvalidArgument
-from proofs import measure as M
-from proofs.models import get_model
+from proofs.errors import InvalidArgument
+from proofs.problem import measure as M
+from proofs.symbolic.models import get_model
 
 
 @pytest.mark.parametrize("name, kw", [("sigmoid", dict(k=2, d=2)), ("attention", dict(k=1, p=2, L=2)),

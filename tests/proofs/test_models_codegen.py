@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from flint import arb
 
-from numerics.precision import arb_prec, workdps
-from proofs import measure as M
-from proofs.models import get_model
+from numerics.certified.precision import arb_prec, workdps
+from proofs.problem import measure as M
+from proofs.symbolic.models import get_model
 
 MODELS = [
     dict(name="sigmoid", k=2, d=2),

@@ -11,8 +11,8 @@ from fractions import Fraction
 import mpmath
 import pytest
 
-from proofs._errors import EscsetError, GrammarError, InvalidArgument
-from proofs._result import Verdict
+from proofs.errors import EscsetError, GrammarError, InvalidArgument
+from proofs.result import Verdict
 from proofs.prove import prove
 
 
@@ -473,7 +473,7 @@ def test_algebraic_zero_decides_activation_values_at_log_points():
     # sigma''(log(2 + sqrt 3)) = -1/(6 sqrt 3) and tanh''(log(2 + sqrt 3)/2) = -4/(3 sqrt 3), through rewrite(exp)
     import sympy as sp
 
-    from proofs._functions import sigmoid
+    from proofs.symbolic.functions import sigmoid
     from proofs.prove import _symbolic_zero
 
     s3 = sp.sqrt(3)

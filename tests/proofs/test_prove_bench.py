@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from proofs._result import Verdict
+from proofs.result import Verdict
 from proofs.prove import prove
 
 CASES = [

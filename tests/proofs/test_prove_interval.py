@@ -15,8 +15,8 @@ from flint import arb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proofs._functions import sigmoid, softplus
-from proofs._prove_interval import ext_eval
+from proofs.symbolic.functions import sigmoid, softplus
+from proofs.prove.interval import ext_eval
 
 z = sp.Symbol("z", real=True)
 INF = math.inf
@@ -100,7 +100,7 @@ def test_ext_eval_outside_domain_is_no_information(expr):
 # ---------------------------------------------------------------------------------------------------------
 from fractions import Fraction  # noqa: E402
 
-from proofs._prove_interval import ext_eval_defined  # noqa: E402
+from proofs.prove.interval import ext_eval_defined  # noqa: E402
 
 _LEAVES = [z, z - sp.Rational(1, 2), 2 * z + 1, z ** 2 - sp.Rational(1, 4), sp.Integer(3)]
 _UNARY = [sp.tanh, sp.atan, sp.erf, sigmoid, sp.exp, sp.log, sp.sqrt, lambda e: 1 / e, lambda e: e ** sp.Rational(1, 3),
@@ -159,7 +159,7 @@ def test_saturating_functions_of_poles_are_not_enclosed(expr):
 
 
 def test_pole_at_an_open_end_is_a_limit_only_when_the_zero_is_that_end():
-    from proofs._prove_interval import _zero_only_at_open_ends
+    from proofs.prove.interval import _zero_only_at_open_ends
 
     box = {z: (arb(0), arb(1) / 2)}
     # z in (0, 1]: 1/z on [0, 1/2] is [2, oo): the zero of z is the open end 0

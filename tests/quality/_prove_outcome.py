@@ -11,7 +11,7 @@ import time
 import traceback
 from dataclasses import dataclass
 
-from proofs._errors import GrammarError, InvalidArgument
+from proofs.errors import GrammarError, InvalidArgument
 from proofs.prove import prove
 
 

@@ -6,9 +6,9 @@ import mpmath
 import pytest
 
 from proofs.analyze import analyze
-from proofs.inverse_design import stationary_targets, teacher_targets_exact
-from proofs.measure import Dataset, Measure
-from proofs.models import get_model
+from proofs.problem.inverse_design import stationary_targets, teacher_targets_exact
+from proofs.problem.measure import Dataset, Measure
+from proofs.symbolic.models import get_model
 
 
 def _threshold_sup(r, xs):
@@ -68,8 +68,8 @@ def test_residual_below_precision_is_never_proved_nor_refuted_without_escalation
 
 def test_nearly_parallel_inputs_ntk_never_overclaims():
     from proofs.cli._ntk import ntk_lambda_min
-    from numerics.linalg import lambda_min_mpmath, relu_gram_ball
-    from numerics.precision import arb_prec
+    from numerics.certified.linalg import lambda_min_mpmath, relu_gram_ball
+    from numerics.certified.precision import arb_prec
 
     X = [["1", "0"], ["1", "0.000001"], ["0", "1"]]
     out = ntk_lambda_min(X, certify=True)

@@ -4,7 +4,7 @@ a planted mutation named in its docstring."""
 import sympy as sp
 
 from proofs import Verdict
-from proofs.claims.attention_features import TIGHT_G1
+from proofs.claims.petit_poon_peyre_2026.attention_features import TIGHT_G1
 from proofs.registry import all_claims, run_check
 
 CLAIMS = all_claims()
@@ -26,7 +26,7 @@ def test_symbolic_zero_is_none_on_an_undecidable_non_identity():
 
 
 def test_branch_and_piecewise_zero_tests_are_three_valued():
-    from proofs.claims.euler_identities import _branch_zero, _zero_piecewise
+    from proofs.claims.chizat_bach_2018.euler_identities import _branch_zero, _zero_piecewise
 
     z = sp.Symbol("z", real=True)
     far = z - 10 ** 12
@@ -53,7 +53,8 @@ def test_far_kink_activation_is_not_homogeneous():
 def test_far_kink_test_detects_a_guessing_symbolic_zero(monkeypatch):
     """Mutation check: with symbolic_zero replaced by one that says True when undecided (the planted bug), the
     far-kink activation comes out proved, so test_far_kink_activation_is_not_homogeneous fails on that mutant."""
-    from proofs.claims import _common, euler_identities
+    from proofs.claims import _common
+    from proofs.claims.chizat_bach_2018 import euler_identities
 
     real = _common.symbolic_zero
 
@@ -91,7 +92,7 @@ def test_g1_sqrt_L_is_tight_on_the_concentrated_instance():
 def test_first_variation_remainder_is_enforced(monkeypatch):
     """A wrong remainder (eps^3 added to the catalogue's eps^2/2 |int Phi d(nu - mu)|^2) must block 'proved': before
     the fix the remainder was computed and only mentioned in the message."""
-    from proofs.claims import first_variation as fv
+    from proofs.claims.chizat_bach_2018 import first_variation as fv
 
     c = CLAIMS["first-variation-directional-derivative"]
     r = run_check(c, c.instances[0])
@@ -110,7 +111,7 @@ def test_first_variation_remainder_is_enforced(monkeypatch):
 def test_first_variation_instance_remainder_matches_the_claimed_value():
     from fractions import Fraction
 
-    from proofs.claims.first_variation import _instance_parts, _instance_remainder
+    from proofs.claims.chizat_bach_2018.first_variation import _instance_parts, _instance_remainder
 
     inst = CLAIMS["first-variation-directional-derivative"].instances[0]
     model, data, mu, nu = _instance_parts(inst)
@@ -148,10 +149,10 @@ def test_g2_a_constant_below_the_suprema_is_not_proved():
 
 def test_g2_jacobian_step_checks_the_model(monkeypatch):
     """A model whose feature is not a sigma(u.x~) (here twice it) breaks the Jacobian step: not proved."""
-    from proofs.claims import dynamics_feature_growth as g2
+    from proofs.claims.petit_poon_peyre_2026 import dynamics_feature_growth as g2
 
     c = CLAIMS["feature-derivative-linear-growth"]
-    model = g2.__dict__.get("get_model") or __import__("proofs.models", fromlist=["get_model"]).get_model
+    model = g2.__dict__.get("get_model") or __import__("proofs.symbolic.models", fromlist=["get_model"]).get_model
     m = model("sigmoid", k=1, d=1)
 
     class Doubled:
@@ -164,9 +165,9 @@ def test_g2_jacobian_step_checks_the_model(monkeypatch):
         def feature(self):
             return 2 * self._b.feature()
 
-    import proofs.models
+    import proofs.symbolic.models
 
-    monkeypatch.setattr(proofs.models, "get_model", lambda *a, **k: Doubled(m))
+    monkeypatch.setattr(proofs.symbolic.models, "get_model", lambda *a, **k: Doubled(m))
     r = run_check(c, {"name": "doubled", "activation": "sigmoid", "k": 1, "d": 1, "n": 3, "seed": 0})
     assert r.verdict is not Verdict.PROVED
     assert r.stats["proof_steps"]["jacobian"] is False

@@ -52,7 +52,7 @@ def test_full_support_refutation_comes_from_the_flow():
 
     import numpy as np
 
-    from proofs.claims.dynamics_support import a15_scaling_flow
+    from proofs.claims.petit_poon_peyre_2026.dynamics_support import a15_scaling_flow
 
     rng = np.random.default_rng(0)
     u0 = [Fraction(round(float(v) * 10 ** 4), 10 ** 4) for v in rng.standard_normal(30) * 0.3]
@@ -137,7 +137,7 @@ def test_a14_limit_flow_is_computed(monkeypatch):
     (a planted change of the model), the stationary limit flow is not derived and nothing is proved."""
     import sympy as sp
 
-    from proofs.claims import dynamics_mean_field_limit as mfl
+    from proofs.claims.chizat_bach_2018 import dynamics_mean_field_limit as mfl
 
     c = all_claims()["mean-field-limit-loss-curves"]
     r = run_check(c, c.instances[0])

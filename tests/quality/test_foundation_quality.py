@@ -2,7 +2,7 @@
 import pytest
 
 from proofs import Verdict
-from proofs.claims.attention_features import TIGHT_G1
+from proofs.claims.petit_poon_peyre_2026.attention_features import TIGHT_G1
 from proofs.registry import all_claims, run_check
 
 DROPPED = [
@@ -39,8 +39,8 @@ def test_refutation_witness_replays():
     # the velocity witness is an exact rational point: re-evaluating there exactly must give a nonzero value
     import sympy as sp
 
-    from proofs.claims.velocity_identity import symbolic_difference
-    from proofs.models import get_model
+    from proofs.claims.chizat_bach_2018.velocity_identity import symbolic_difference
+    from proofs.symbolic.models import get_model
 
     cid, inst = DROPPED[1]
     r = run_check(all_claims()[cid], inst)

@@ -17,7 +17,7 @@ import pytest
 import sympy as sp
 from flint import arb, arb_mat
 
-from numerics.precision import arb_prec, workdps
+from numerics.certified.precision import arb_prec, workdps
 
 
 def _frac(x) -> Fraction:
@@ -43,7 +43,7 @@ def _ball_contains(b, value: mpmath.mpf) -> bool:
 def test_singular_member_is_never_certified_positive_definite():
     """linalg.undecided-pivot-accepted: a ball matrix that contains a singular member (or a matrix shifted exactly
     by its smallest eigenvalue) has no certificate lambda_min > t."""
-    from numerics.linalg import certify_lambda_min_gt, cholesky_ball
+    from numerics.certified.linalg import certify_lambda_min_gt, cholesky_ball
 
     K = arb_mat([[2, 1], [1, 2]])  # eigenvalues 1 and 3 exactly
     assert not certify_lambda_min_gt(K, Fraction(1))  # lambda_min > 1 is false
@@ -56,7 +56,7 @@ def test_singular_member_is_never_certified_positive_definite():
 
 def test_indefinite_matrix_is_never_proved_positive_definite():
     """linalg.negative-lower-bound-is-pd: lambda_min(diag(-1, 2)) = -1 < 0."""
-    from numerics.linalg import lambda_min_lower
+    from numerics.certified.linalg import lambda_min_lower
 
     cert = lambda_min_lower(arb_mat([[-1, 0], [0, 2]]))
     assert cert.lower is not None and cert.lower < -1  # a certified lower bound of -1
@@ -66,7 +66,7 @@ def test_indefinite_matrix_is_never_proved_positive_definite():
 def test_rayleigh_upper_bound_covers_every_member_of_a_wide_ball_matrix():
     """linalg.rayleigh-lower-instead-of-upper: the certified upper bound of lambda_min holds for every member of
     the ball matrix, e.g. for K_mid + r I (its diagonal entries lie in [k_ii - r, k_ii + r])."""
-    from numerics.linalg import lambda_min_upper
+    from numerics.certified.linalg import lambda_min_upper
 
     r = 1e-3
     mid = np.array([[2.0, 0.5, 0.25], [0.5, 1.5, 0.125], [0.25, 0.125, 1.0]])
@@ -80,7 +80,7 @@ def test_rayleigh_upper_bound_covers_every_member_of_a_wide_ball_matrix():
 def test_relu_gram_of_collinear_inputs_from_the_definition():
     """linalg.gram-collinear-angle: H_ij = E_w[x_i.x_j 1{w.x_i > 0} 1{w.x_j > 0}] for w ~ N(0, I): x_j = c x_i gives
     x_i.x_j / 2 for c > 0 (the half-space is the same) and 0 for c < 0 (disjoint half-spaces)."""
-    from numerics.linalg import relu_gram_ball
+    from numerics.certified.linalg import relu_gram_ball
 
     x = [Fraction(3, 5), Fraction(-4, 5)]
     X = [x, [2 * v for v in x], [-v for v in x]]
@@ -93,8 +93,8 @@ def test_relu_gram_of_collinear_inputs_from_the_definition():
 
 # -------------------------------------------------------------------------------------------- proofs/measure
 def _small_problem(k=2, d=2, m=3, n=4, seed=7):
-    from proofs import measure as M
-    from proofs.models import get_model
+    from proofs.problem import measure as M
+    from proofs.symbolic.models import get_model
 
     model = get_model("sigmoid", k=k, d=d)
     rng = random.Random(seed)
@@ -111,7 +111,7 @@ def _small_problem(k=2, d=2, m=3, n=4, seed=7):
 def test_psi_is_the_first_variation_of_the_loss(backend):
     """measure.psi-1/n-*: <a, Psi_mu(u)> = d/d eps R(mu + eps delta_(a,u)) at 0 (first variation, MATH.md §1b A.1),
     checked against a central difference of measure.loss (adding a particle of mass eps), at 40 digits."""
-    from proofs import measure as M
+    from proofs.problem import measure as M
 
     model, data, mu = _small_problem()
     a_new = [[Fraction(3, 4)], [Fraction(-5, 4)]]
@@ -141,7 +141,7 @@ def test_psi_is_the_first_variation_of_the_loss(backend):
 @pytest.mark.parametrize("backend", ["mpmath", "arb"])
 def test_stationarity_residual_is_the_largest_particle_speed(backend):
     """measure.stationarity-min: max_j |(a_j', u_j')|, against the numpy velocity's per-particle norms."""
-    from proofs import measure as M
+    from proofs.problem import measure as M
 
     model, data, mu = _small_problem(m=4)
     va, vu = M.velocity(model, mu, data, "numpy")
@@ -156,8 +156,8 @@ def test_stationarity_residual_is_the_largest_particle_speed(backend):
 def test_measure_file_without_mass_is_the_mean_field_average(tmp_path):
     """measure.default-mass: without 'mass' every particle has mass 1/m, so a file with m copies of one particle
     predicts exactly what the one-particle file predicts (the empirical measure is the same)."""
-    from proofs import measure as M
-    from proofs.models import get_model
+    from proofs.problem import measure as M
+    from proofs.symbolic.models import get_model
 
     model = get_model("sigmoid", k=1, d=1)
     one, three = tmp_path / "one.json", tmp_path / "three.json"
@@ -176,7 +176,7 @@ def _ball(lo, hi):
 
 
 def _enclosure_cases():
-    from proofs._functions import sigmoid
+    from proofs.symbolic.functions import sigmoid
 
     z = sp.Symbol("z", real=True)
     return z, [
@@ -194,7 +194,7 @@ def test_ball_evaluators_enclose_the_function_on_wide_balls(lo, hi):
     """codegen.arb-sigmoid-mid, arb-even-power-straddling-zero, arb-odd-power-as-even, arb-heaviside-undecided-is-one,
     arb-rational-as-float: the ball of f on [lo, hi] contains f at every sampled point of [lo, hi] (mpmath
     values at 50 digits: an independent reference), ends and 0 included."""
-    from proofs.codegen import compile_expr
+    from proofs.symbolic.codegen import compile_expr
 
     z, cases = _enclosure_cases()
     pts = [lo + (hi - lo) * i / 16 for i in range(17)] + ([0.0] if lo <= 0 <= hi else [])
@@ -210,7 +210,7 @@ def test_ball_evaluators_enclose_the_function_on_wide_balls(lo, hi):
 def test_ball_evaluator_keeps_rational_constants_exact():
     """codegen.arb-rational-as-float: 3 * (z/3) - z = 0 exactly in balls at an exact point (a float 1/3 leaves
     a residue of 2^-54 that no ball of radius 2^-200 contains)."""
-    from proofs.codegen import compile_expr
+    from proofs.symbolic.codegen import compile_expr
 
     z = sp.Symbol("z", real=True)
     f = compile_expr([z], z * sp.Rational(1, 3), "arb")
@@ -222,8 +222,8 @@ def test_ball_evaluator_keeps_rational_constants_exact():
 def test_ball_piecewise_activation_encloses_across_a_breakpoint():
     """codegen.arb-piecewise-partial-overlap-skipped: the cubic step on balls that meet two or three pieces
     contains its values at sampled points (exact rational evaluation of the sympy expression)."""
-    from proofs.activations import Z, get_activation
-    from proofs.codegen import _univariate
+    from proofs.symbolic.activations import Z, get_activation
+    from proofs.symbolic.codegen import _univariate
 
     act = get_activation("cubic-step")
     f = _univariate(act, 0, "arb")
@@ -248,10 +248,10 @@ def _net(seed=3, n=6, d=2, k=2, m=4):
 def test_energy_is_loss_plus_integral_of_the_regulariser(masses):
     """dynamics.energy-weight-decay-half, energy-l1-dropped, energy-uniform-mass: F(mu) = R(mu) + int V dmu with
     V = lambda |a| + lambda_2/2 (|a|^2 + |u|^2) (MATH.md §1.1, §1.2); R from the generated evaluators of
-    proofs.measure (an independent implementation), the integral summed here."""
+    proofs.problem.measure (an independent implementation), the integral summed here."""
     from numerics.dynamics import NetField, ParticleFlow, State
-    from proofs import measure as M
-    from proofs.models import get_model
+    from proofs.problem import measure as M
+    from proofs.symbolic.models import get_model
 
     X, Y, a, u = _net()
     m = len(u)
@@ -311,7 +311,7 @@ def test_descent_lemma_is_never_refuted_where_its_condition_fails(inst):
     at step 0 but m tau Lip >= 2 at the end of the step's segment (exact rationals), so the hypothesis of the
     descent lemma fails there and an increase is no counterexample: the (true) claim must not be refuted."""
     from proofs import check
-    from proofs._result import Verdict
+    from proofs.result import Verdict
 
     m, tau = inst["m"], Fraction(inst["tau"])
     s0, s1, F0, F1, lip0, lip1 = _a15_exact_first_step(m, inst["u0"], tau)
@@ -366,7 +366,7 @@ def test_fused_attention_kernel_at_scores_beyond_the_exp_range():
 def test_interval_sum_contains_the_exact_sum_at_low_precision():
     """interval.add-mid-instead-of-lower: at 10 bits the rounded sum of two exact ends is enclosed outward: the
     interval of x + y over the point box contains the exact rational sum (compared as Fractions)."""
-    from proofs._prove_interval import ext_eval
+    from proofs.prove.interval import ext_eval
 
     x, y = sp.symbols("x y", real=True)
     rng = random.Random(4)
@@ -387,7 +387,7 @@ def test_interval_of_a_piecewise_function_contains_every_piece_it_meets(box):
     """interval.strict-less-on-closed-end, interval.undecided-condition-true: the interval of
     Piecewise((z, z < 0), (z + 10, True)) over a box contains its value at every sampled point of the box
     (exact rationals), in particular 10 at z = 0, where the second piece applies."""
-    from proofs._prove_interval import ext_eval
+    from proofs.prove.interval import ext_eval
 
     z = sp.Symbol("z", real=True)
     f = sp.Piecewise((z, z < 0), (z + 10, True))
@@ -418,7 +418,7 @@ def test_prove_verdict_never_contradicts_the_known_truth(statement, over, truth)
     prove.strict-proved-with-sup-zero, prove.sample-refute-non-strict-zero, domain.*: each line's truth is known
     by hand (the witness or the reason is in the comment); a false line is never proved, a true one never
     refuted."""
-    from proofs._result import Verdict
+    from proofs.result import Verdict
     from proofs.prove import prove
 
     r = prove(statement, over=over, time_limit=60)
@@ -429,7 +429,7 @@ def test_true_identity_checked_by_sampling_is_never_refuted():
     """prove.identity-refuted-by-ball-containing-zero: relu(t) = (t + |t|)/2 is true for every real t; sympy does not
     reduce these forms, so balls at sample points decide -- and with t = tanh(x) the balls are not exact: a ball
     that merely contains 0 refutes nothing."""
-    from proofs._result import Verdict
+    from proofs.result import Verdict
     from proofs.prove import prove
 
     for st in ("relu(x) == (x + abs(x))/2", "relu(tanh(x)) == (tanh(x) + abs(tanh(x)))/2"):
@@ -451,7 +451,7 @@ def test_g1_true_bound_at_equality_is_never_refuted():
     """claims.attention.sqrtL-dropped-upper: unnormalised rows exp(XAX^T) with A = 0 are all ones, so with x_1 = e_1,
     x_2..x_4 = 0 and B = e_1: PXB has 4 rows e_1^T B, |PXB|_F = 2 = sqrt(L) max|x_l| |B|_op (exact): the bound holds
     (with equality), and a refutation would need |PXB|_F > sqrt(L) max|x_l| |B|_F = 2."""
-    from proofs._result import Verdict
+    from proofs.result import Verdict
 
     r = _g1({"L": 4, "p": 2, "k": 1, "normalize": False, "X": [["1", "0"], ["0", "0"], ["0", "0"], ["0", "0"]],
              "A": [["0", "0"], ["0", "0"]], "B": [["1"], ["0"]]})
@@ -462,7 +462,7 @@ def test_g1_false_bound_between_the_two_norms_is_never_proved():
     """claims.attention.lower-bound-of-opnorm-uses-frobenius: the bound without sqrt(L) (drop="sqrt-L") is false for
     L = 2 equal tokens x = e_1 and B = I_3: every row of PXB is e_1^T, |PXB|_F = sqrt(2) > 1 = max|x_l| |B|_op (exact),
     while |B|_F = sqrt(3) would let a Frobenius 'bound' pass."""
-    from proofs._result import Verdict
+    from proofs.result import Verdict
 
     r = _g1({"L": 2, "p": 3, "k": 3, "drop": "sqrt-L", "X": [["1", "0", "0"], ["1", "0", "0"]],
              "A": [["0", "0", "0"], ["0", "0", "0"], ["0", "0", "0"]],
@@ -475,7 +475,7 @@ def test_g1_proof_carries_a_certified_positive_margin_even_at_a_tie():
     |PXB|_F (README: a rigorous enclosure strictly on the right side). At a tie (L = 1, x = e_1 the top singular
     direction of B = diag(1, 0): |PXB|_F = 1 = the bound, with a softmax ball exp(1)/exp(1) of positive radius) no
     ball separates them: either the verdict is not 'proved' or its margin is certified > 0."""
-    from proofs._result import Verdict
+    from proofs.result import Verdict
 
     r = _g1({"L": 1, "p": 2, "k": 2, "X": [["1", "0"]], "A": [["1", "0"], ["0", "0"]],
              "B": [["1", "0"], ["0", "0"]]})
@@ -490,7 +490,7 @@ def test_descent_claim_is_never_proved_at_a_stationary_point():
     """claims.energy.undecided-decrease-counted: at u = 1 (s = 1, the minimiser) the A15 velocity -4u(s - 1) is 0, so
     F_m stays 0: F_k+1 < F_k fails at every step and no decrease may be counted as certified."""
     from proofs import check
-    from proofs._result import Verdict
+    from proofs.result import Verdict
 
     s0, s1, F0, F1, _, _ = _a15_exact_first_step(10, "1", Fraction(1, 5))
     assert s0 == s1 == 1 and F0 == F1 == 0
@@ -505,7 +505,7 @@ def test_balancedness_witness_value_matches_the_engine_velocity():
     (numerics.dynamics, an independent implementation of the velocity, weight decay included)."""
     from numerics.dynamics import NetField, ParticleFlow, State
     from proofs import check
-    from proofs._result import Verdict
+    from proofs.result import Verdict
 
     lam = 0.5
     r = check("relu-balancedness-invariant", {"name": "softplus", "k": 1, "d": 2, "lambda": "1/2",
@@ -533,7 +533,7 @@ def test_integrator_order_is_never_refuted_when_float64_hits_rounding(method, or
     the fitted float slope is low and the claim recomputes the errors with its own mpmath Runge-Kutta loop; the
     methods do have orders 2 and 4, so that recomputation must confirm them (never a refutation)."""
     from proofs import check
-    from proofs._result import Verdict
+    from proofs.result import Verdict
 
     r = check("integrator-order", {"name": "rounding", "method": method, "order": order, "T": "0.02",
                                    "mp_ref_steps": 64})
@@ -547,7 +547,7 @@ def test_g2_constant_is_the_documented_formula_on_the_data():
     """claims.growth.sqrt-of-max-norm-dropped, claims.growth.bias-coordinate-dropped: for tanh, sup|sigma| =
     sup|sigma'| = 1, so C = max(1, max_i |x~_i|) with x~ = (x, 1); recomputed exactly from the witness data."""
     from proofs import check
-    from proofs._result import Verdict
+    from proofs.result import Verdict
 
     r = check("feature-derivative-linear-growth", {"name": "tanh, k=1, d=3", "activation": "tanh", "k": 1, "d": 3,
                                                    "n": 5, "seed": 1})
@@ -563,7 +563,7 @@ def test_g2_jacobian_norm_against_finite_differences():
     """claims.growth.feature-norm-1/sqrt(n): ||dPhi(a, u)|| for the feature norm <f, g> = (1/n) sum_i f_i . g_i is
     sqrt(lambda_max(J^T J) / n) with J the Jacobian of (a, u) -> (a sigma(u . x~_i))_i, here by central
     differences of the feature itself."""
-    from proofs.claims.dynamics_feature_growth import _jacobian_norm
+    from proofs.claims.petit_poon_peyre_2026.dynamics_feature_growth import _jacobian_norm
 
     rng = np.random.default_rng(2)
     n, d, k = 5, 2, 2
@@ -587,7 +587,7 @@ def test_g2_jacobian_norm_against_finite_differences():
 def test_interval_of_a_quotient_contains_its_values(expr_box):
     """interval.reciprocal-ends-swapped: the interval of 1/q over a box where q keeps one sign contains the value at
     every sampled point (exact rationals), and its ends are ordered."""
-    from proofs._prove_interval import ext_eval
+    from proofs.prove.interval import ext_eval
 
     x = sp.Symbol("x", real=True)
     text, box = expr_box.split(" on ")
@@ -609,7 +609,7 @@ def test_interval_of_kinked_functions_contains_their_values(expr_box):
     """interval.abs-negative-end, interval.heaviside-undecided-is-one: on boxes containing the kink the interval
     contains every sampled value (exact rationals; Heaviside(0) = 1/2 as given), e.g. |x| = 3 at x = -3 and
     Heaviside(x) = 0 at x < 0."""
-    from proofs._prove_interval import ext_eval
+    from proofs.prove.interval import ext_eval
 
     x = sp.Symbol("x", real=True)
     text, box = expr_box.split(" on ")
@@ -629,7 +629,7 @@ def test_saddle_with_a_thin_irrational_violation_cone_is_never_proved():
     along (sqrt 2, 1)), so 'v <= 0' is false -- at the rational point checked exactly below, |(x, y)| ~ 1e-7 --
     although no box centre of the search sees it; a concavity certificate around 0 would wrongly prove it (away
     from 0 the quartic term makes v < 0)."""
-    from proofs._result import Verdict
+    from proofs.result import Verdict
     from proofs.prove import prove
 
     x, y = sp.symbols("x y", real=True)
@@ -645,7 +645,7 @@ def test_saddle_with_a_thin_irrational_violation_cone_is_never_proved():
 def test_strict_bound_attained_on_the_constraint_boundary_is_never_proved():
     """prove.constraint-undecided-infeasible: 'x + y < 7/10' assuming x + y <= 7/10 fails exactly on the boundary
     (x = y = 7/20), which only boxes straddling the constraint contain: they may not be discarded as infeasible."""
-    from proofs._result import Verdict
+    from proofs.result import Verdict
     from proofs.prove import prove
 
     r = prove("x + y < 7/10", over=["x in [0, 1]", "y in [0, 1]"], assume=["x + y <= 7/10"], time_limit=60)
@@ -660,8 +660,8 @@ _Y1 = [["0.3"], ["-0.2"], ["0.5"], ["0.1"], ["-0.4"], ["0.25"], ["0"]]
 
 def _analyze_tanh(**kw):
     from proofs.analyze import analyze
-    from proofs.measure import Dataset, Measure
-    from proofs.models import get_model
+    from proofs.problem.measure import Dataset, Measure
+    from proofs.symbolic.models import get_model
 
     model = get_model("sigmoid", k=1, d=1, activation="tanh")
     mu = Measure(**_MU1)
@@ -701,9 +701,9 @@ def test_tanh_sup_at_infinity_is_the_best_threshold_limit():
 
 def test_stationarity_enclosure_contains_the_largest_particle_speed():
     """analyze.stationarity-min: the residual enclosure is that of max_j |theta_j'| (largest particle speed),
-    recomputed here from the numpy velocity of proofs.measure."""
-    from proofs import measure as M
-    from proofs.models import get_model
+    recomputed here from the numpy velocity of proofs.problem.measure."""
+    from proofs.problem import measure as M
+    from proofs.symbolic.models import get_model
 
     out = _analyze_tanh()
     model = get_model("sigmoid", k=1, d=1, activation="tanh")
@@ -735,11 +735,11 @@ def test_escaping_direction_decreases_h():
 def test_attention_hardmax_limit_with_tied_tokens_matches_the_softmax_along_the_ray():
     """analyze.hardmax-tie-average: along A = t A0, t -> oo, the softmax over tokens tends to the uniform weights on
     the tokens of maximal score (duplicated tokens always tie); the witness's Psi must equal Psi(t A0) at a large t
-    (mpmath softmax, proofs.measure at 40 digits) when the supremum is reported at infinity, and Psi(u) at the
+    (mpmath softmax, proofs.problem.measure at 40 digits) when the supremum is reported at infinity, and Psi(u) at the
     witness point otherwise."""
-    from proofs import measure as M
+    from proofs.problem import measure as M
     from proofs.analyze import analyze
-    from proofs.models import get_model
+    from proofs.symbolic.models import get_model
 
     model = get_model("attention", k=1, p=2, L=3)
     mu = M.Measure(a=[[["1", "-0.5"]]], u=[["0.5", "0", "0", "-0.5"]], mass=["1"])
@@ -773,8 +773,8 @@ def test_sup_approached_only_at_infinity_is_never_certified_interior():
     as u = (1, 0) come within e^{-900} of it (far inside the balls' radius), so no interior value can be
     *certified* above the limits at infinity."""
     from proofs.analyze import analyze
-    from proofs.measure import Dataset, Measure
-    from proofs.models import get_model
+    from proofs.problem.measure import Dataset, Measure
+    from proofs.symbolic.models import get_model
 
     mu = Measure(a=[[["1"]], [["-0.5"]]], u=[["1", "0"], ["1", "0"]], mass=["0.5", "0.5"])
     X, Y = [["0"], ["30"]], [["0"], ["0.1"]]
@@ -797,7 +797,7 @@ def test_cheap_counterexample_search_survives_an_equality_at_an_earlier_sample(s
     both are 0 at the first sample point x = 0, where equality is allowed: the cheap search for a simple
     counterexample must go on past that point and refute without any branch-and-bound box (a point where v = 0
     is no counterexample of v <= 0, and must not end the search)."""
-    from proofs._result import Verdict
+    from proofs.result import Verdict
     from proofs.prove import prove
 
     r = prove(statement, over=over)

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from proofs._result import Verdict
+from proofs.result import Verdict
 from proofs.prove import prove
 
 # (text with {u} for the argument, mpmath function)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proofs._result import Verdict
+from proofs.result import Verdict
 from proofs.prove import prove
 
 BUDGET = {"max_boxes": 4000, "time_limit": 10.0}

@@ -10,7 +10,7 @@ counterexample, or the point where the statement is undefined) and one of three 
   that such a statement is never ``proved`` -- also when sympy folds the singularity away (``x/x`` -> ``1``,
   ``sqrt(x)**2`` -> ``x``, ``exp(log(x))`` -> ``x``): the statement is the text the user wrote.
 
-Grammar semantics used here (those of :mod:`proofs._grammar`): ``a**b`` is sympy's ``Pow``, i.e. the principal
+Grammar semantics used here (those of :mod:`proofs.symbolic.grammar`): ``a**b`` is sympy's ``Pow``, i.e. the principal
 branch, so ``x**(1/3)`` and ``x**(2/3)`` are *not real* for ``x < 0`` (undefined there), while ``(x**2)**(1/3)``
 is real; ``heaviside(0) = 1/2``; ``sign(0) = 0``; ``cubic_step`` and its derivatives take, at a breakpoint, the
 value of the piece sympy's ``Piecewise`` assigns to it (``cubic_step''(0) = 12``, the left piece).
@@ -40,7 +40,7 @@ from fractions import Fraction
 import mpmath
 import pytest
 
-from proofs._result import Verdict
+from proofs.result import Verdict
 
 from _prove_outcome import prove_outcome  # tests/quality is on sys.path (tests/conftest.py)
 

@@ -28,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from proofs._result import Verdict
+from proofs.result import Verdict
 
 from _prove_outcome import prove_outcome  # tests/quality is on sys.path (tests/conftest.py)
 

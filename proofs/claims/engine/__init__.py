@@ -1,0 +1,1 @@
+"""Claims about escset's own engine: the integrators' orders of convergence."""

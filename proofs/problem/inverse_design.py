@@ -1,0 +1,209 @@
+r"""Stationary measures by inverse design, and teacher measures (MATH.md §1b A.4, §10 (a)-(b)).
+
+Stationarity of :math:`\mu=\sum_j p_j\delta_{(a_j,u_j)}` for the unregularised squared loss reads, for every j,
+(i) :math:`\Psi(u_j)=\frac1n\sum_i r_i g(u_j,x_i)^\top=0` and (ii) :math:`\nabla_u\langle a_j,\Psi(u)\rangle|_{u_j}=0`,
+both LINEAR in the residual vector :math:`r` (n x k). Pick the particles and inputs, take a non-zero :math:`r` in the
+null space of these constraints, and set :math:`y_i=f_\mu(x_i)-r_i`: then :math:`\mu` is stationary for the data
+:math:`(X, y)` and, whenever the features span :math:`\mathbb R^n`, not a global minimiser. With :math:`r=0` this
+gives teacher measures (exact global minimisers).
+
+What is certified: :func:`stationary_targets_exact` / :func:`teacher_targets_exact` work in exact rational
+arithmetic (sympy), and only apply when every feature value and derivative at the particles is rational (e.g.
+particles at ``u = 0`` with a sigmoid, where :math:`\sigma(0)=1/2`); the measure is then exactly stationary / exactly
+optimal. :func:`stationary_targets` / :func:`teacher_targets` work in mpmath at ``dps`` digits: the targets are
+decimal strings with ``dps`` significant digits, so :math:`\mu` is stationary up to about :math:`10^{-\mathrm{dps}}`
+(not exactly) — the analyser then reports a stationarity residual of that size.
+"""
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+import mpmath
+import sympy as sp
+
+from numerics.certified.precision import workdps
+
+from proofs.errors import InvalidArgument
+from proofs.problem.measure import Dataset, Measure, _as_backend, predict
+
+__all__ = ["constraint_matrix", "stationary_targets", "teacher_targets", "stationary_targets_exact",
+           "teacher_targets_exact", "mp_str"]
+
+
+def mp_str(x, dps: int) -> str:
+    """An mpf as a decimal string with ``dps`` significant digits (no exponent surprises for JSON readers)."""
+    return mpmath.nstr(x, dps, strip_zeros=False, min_fixed=-mpmath.inf, max_fixed=mpmath.inf)
+
+
+def _rows(model, mu, X, backend):
+    """Constraint rows (list of lists over the flattened unknowns r[i, c], index i*k + c)."""
+    k, q, pu, n = model.k, model.q, model.p_u, len(X)
+    g = model.compile("g", backend)
+    dg = model.compile("dg", backend)
+    U = _as_backend(mu.u, backend, 2)
+    A = _as_backend(mu.a, backend, 3)
+    Xb = _as_backend(X, backend, 2)
+    zero = 0 if backend == "sympy" else mpmath.mpf(0)
+    rows = []
+    for j, uj in enumerate(U):
+        G = [g(*uj, *xi) for xi in Xb]
+        J = [dg(*uj, *xi) for xi in Xb]
+        for c in range(k):  # (i) Psi(u_j)_{c, qq} = 0
+            for qq in range(q):
+                row = [zero] * (n * k)
+                for i in range(n):
+                    row[i * k + c] = G[i][qq]
+                rows.append(row)
+        for t in range(pu):  # (ii) d/du_t <a_j, Psi(u)> at u_j = 0
+            row = [zero] * (n * k)
+            for i in range(n):
+                for c in range(k):
+                    row[i * k + c] = sum((A[j][c][qq] * J[i][qq * pu + t] for qq in range(q)), zero)
+            rows.append(row)
+    return rows
+
+
+def constraint_matrix(model, mu: Measure, X, *, dps: int = 50):
+    """The linear stationarity constraints on the flattened residual (rows x n*k) as an mpmath matrix at ``dps``."""
+    with workdps(dps):
+        return mpmath.matrix(_rows(model, mu, X, "mpmath"))
+
+
+def _null_space_mp(C, dps):
+    """Orthonormal basis of the numerical null space of C (mpmath SVD at ``dps``; rank cut at 10^(-dps/2))."""
+    with workdps(dps):
+        rows, cols = C.rows, C.cols
+        M = C if rows >= cols else mpmath.matrix([[C[i, j] for j in range(cols)] for i in range(rows)]
+                                                + [[0] * cols for _ in range(cols - rows)])
+        U, S, V = mpmath.svd_r(M, full_matrices=True, compute_uv=True)
+        smax = max([abs(S[i]) for i in range(len(S))] + [mpmath.mpf(1)])
+        cut = smax * mpmath.mpf(10) ** (-(dps // 2))
+        basis = [[V[i, j] for j in range(cols)] for i in range(len(S)) if abs(S[i]) <= cut]
+        basis += [[V[i, j] for j in range(cols)] for i in range(len(S), cols)]
+        return basis
+
+
+def stationary_targets(model, mu: Measure, X, *, dps: int = 50, scale="1", seed: int = 0) -> dict:
+    """Targets y making ``mu`` stationary to ~``dps`` digits (MATH.md §1b A.4), computed in mpmath.
+
+    Returns ``{"Y": n x k decimal strings, "r": n x k mpf residuals, "null_dim": int}``. The residual is a seeded
+    random combination of a null-space basis, scaled to Euclidean norm ``scale`` (times sqrt(n)). Raises
+    :class:`InvalidArgument` when the constraints have no non-zero solution (too few data points: one exists when
+    n k > m (k q + p_u)).
+    """
+    n, k = len(X), model.k
+    work = dps + 10
+    C = constraint_matrix(model, mu, X, dps=work)
+    basis = _null_space_mp(C, work)
+    if not basis:
+        raise InvalidArgument(f"got n={n} inputs for m={len(mu.u)} particles: the stationarity constraints have only "
+                              f"the zero residual; valid is n*k > m*(k*q + p_u) = "
+                              f"{len(mu.u) * (k * model.q + model.p_u)} (add inputs)")
+    rng = random.Random(seed)
+    with workdps(work):
+        coef = [mpmath.mpf(rng.randint(1, 1000)) * (1 if rng.random() < 0.5 else -1) for _ in basis]
+        r = [sum((c * b[t] for c, b in zip(coef, basis)), mpmath.mpf(0)) for t in range(n * k)]
+        nr = mpmath.sqrt(sum(v * v for v in r))
+        s = mpmath.mpf(Fraction(scale).numerator) / Fraction(scale).denominator
+        r = [v / nr * s * mpmath.sqrt(n) for v in r]
+        f = predict(model, mu, Dataset(X=X, Y=None), "mpmath")
+        Y = [[mp_str(f[i][c] - r[i * k + c], dps) for c in range(k)] for i in range(n)]
+        R = [[r[i * k + c] for c in range(k)] for i in range(n)]
+    return {"Y": Y, "r": R, "null_dim": len(basis)}
+
+
+def teacher_targets(model, mu: Measure, X, *, dps: int = 50) -> list:
+    """Targets y = f_mu(x) as decimal strings with ``dps`` digits (a global minimiser up to 10^-dps)."""
+    with workdps(dps + 10):
+        f = predict(model, mu, Dataset(X=X, Y=None), "mpmath")
+        return [[mp_str(v, dps) for v in row] for row in f]
+
+
+# ----------------------------------------------------------------------------- exact (rational) variants
+def _exact_values(model, mu, X):
+    """Feature values / derivatives / predictions as sympy numbers; InvalidArgument unless all rational."""
+    subs_u = [[sp.Rational(str(Fraction(v))) for v in uj] for uj in mu.u]
+    Xr = [[sp.Rational(str(Fraction(v))) for v in xi] for xi in X]
+    gexprs = list(model.g)
+    dexprs = [sp.diff(gi, s) for gi in model.g for s in model.u_syms]
+
+    def ev(expr, uj, xi):
+        val = _concrete(expr).subs(dict(zip(model.u_syms + model.x_syms, uj + xi)))
+        val = sp.simplify(val.rewrite(sp.exp).doit())
+        if not val.is_Rational:
+            raise InvalidArgument(f"the feature takes the irrational value {val} at u={uj}, x={xi}; valid for the "
+                                  "exact construction are particles where every feature value is rational "
+                                  "(e.g. u = 0 for sigmoid); try stationary_targets(..., dps=N)")
+        return val
+    G = [[[ev(e, uj, xi) for e in gexprs] for xi in Xr] for uj in subs_u]
+    J = [[[ev(e, uj, xi) for e in dexprs] for xi in Xr] for uj in subs_u]
+    return G, J
+
+
+def _concrete(expr):
+    """Replace the model's opaque activation functions by their sympy expressions."""
+    acts = {getattr(type(f), "activation", None) for f in expr.atoms(sp.Function)} - {None}
+    for act in acts:
+        expr = act.concrete(expr)
+    return expr
+
+
+def _exact_predict(model, mu, G):
+    k, q = model.k, model.q
+    n = len(G[0])
+    p = [sp.Rational(str(Fraction(v))) for v in mu.mass]
+    A = [[[sp.Rational(str(Fraction(v))) for v in row] for row in aj] for aj in mu.a]
+    return [[sum((p[j] * A[j][c][qq] * G[j][i][qq] for j in range(len(p)) for qq in range(q)), sp.S.Zero)
+             for c in range(k)] for i in range(n)]
+
+
+def teacher_targets_exact(model, mu: Measure, X) -> list:
+    """Exact rational targets y = f_mu(x) (strings "p/q" as decimal where finite): mu is then exactly optimal."""
+    G, _ = _exact_values(model, mu, X)
+    return [[_rat_str(v) for v in row] for row in _exact_predict(model, mu, G)]
+
+
+def _rat_str(v) -> str:
+    f = Fraction(int(v.p), int(v.q))
+    # decimal string when the denominator is 2^a 5^b, else a long decimal is NOT exact: keep p/q
+    d = f.denominator
+    for pr in (2, 5):
+        while d % pr == 0:
+            d //= pr
+    if d == 1:
+        from decimal import Decimal, getcontext
+
+        getcontext().prec = 200
+        return format(Decimal(f.numerator) / Decimal(f.denominator), "f")
+    return f"{f.numerator}/{f.denominator}"
+
+
+def stationary_targets_exact(model, mu: Measure, X, *, seed: int = 0) -> dict:
+    """Exact rational targets making ``mu`` exactly stationary (sympy null space); see the module doc."""
+    k, n = model.k, len(X)
+    G, J = _exact_values(model, mu, X)
+    pu, q = model.p_u, model.q
+    A = [[[sp.Rational(str(Fraction(v))) for v in row] for row in aj] for aj in mu.a]
+    rows = []
+    for j in range(len(mu.u)):
+        for c in range(k):
+            for qq in range(q):
+                row = [sp.S.Zero] * (n * k)
+                for i in range(n):
+                    row[i * k + c] = G[j][i][qq]
+                rows.append(row)
+        for t in range(pu):
+            row = [sp.S.Zero] * (n * k)
+            for i in range(n):
+                for c in range(k):
+                    row[i * k + c] = sum((A[j][c][qq] * J[j][i][qq * pu + t] for qq in range(q)), sp.S.Zero)
+            rows.append(row)
+    basis = sp.Matrix(rows).nullspace()
+    if not basis:
+        raise InvalidArgument(f"got n={n} inputs: the stationarity constraints have only the zero residual; add inputs")
+    rng = random.Random(seed)
+    r = sum((sp.Integer(rng.choice([-3, -2, -1, 1, 2, 3])) * b for b in basis), sp.zeros(n * k, 1))
+    f = _exact_predict(model, mu, G)
+    Y = [[_rat_str(sp.nsimplify(f[i][c] - r[i * k + c])) for c in range(k)] for i in range(n)]
+    return {"Y": Y, "r": [[r[i * k + c] for c in range(k)] for i in range(n)], "null_dim": len(basis)}
