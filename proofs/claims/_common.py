@@ -1,17 +1,17 @@
-"""Shared helpers of the built-in claims: exact instance data, symbolic zero tests,
-and rigorous witness confirmation with balls."""
+"""Shared helpers of the built-in claims: exact instance data, verdict constructors, and the refutation of an
+identity by a ball witness. The zero decider and its exact probe points live in :mod:`proofs.prove.zero`."""
 from __future__ import annotations
 
 import random
 from fractions import Fraction
 
-import sympy as sp
-
 from proofs.result import SCOPES, CheckResult, Verdict
-from proofs.symbolic.codegen import compile_expr
 from proofs.problem.measure import Dataset, Measure
+# the ball witness and probe points of the zero decider; symbolic_zero and the seeded probe points are also
+# named here for the tests that probe the decider through this module
+from proofs.prove.zero import (SCALES, _seeded_scaled_points, ball_witness, random_rational_point,  # noqa: F401
+                               scaled_points, symbolic_zero)
 from proofs.symbolic.models import get_model
-from numerics.certified.precision import arb_prec
 
 __all__ = ["rational_data", "symbolic_zero", "ball_witness", "model_from", "proved", "refuted", "inconclusive",
            "MODEL_INSTANCE_KEYS"]
@@ -39,67 +39,6 @@ def rational_data(model, n: int, m: int, seed: int, scale: float = 1.0):
     return Dataset(X=X, Y=Y), Measure(a=a, u=u, mass=mass)
 
 
-def symbolic_zero(expr) -> bool | None:
-    """True if sympy reduces ``expr`` (or every entry) to 0; False if a ball enclosure certifies it nonzero
-    at a rational point (respecting positivity assumptions) or it simplifies to a nonzero constant; None if
-    undecided. Only ``True`` may back a ``proved``."""
-    items = list(expr) if isinstance(expr, (list, tuple, sp.MatrixBase)) else [expr]
-    undecided = False
-    for e in items:
-        e = sp.expand(e)
-        if e == 0:
-            continue
-        syms = sorted(e.free_symbols, key=str)
-        pos = {x for x in syms if x.is_positive}
-        if syms and any(ball_witness(e, syms, pt, bits=(128,)) is not None
-                        for _, _, pt in _seeded_scaled_points(syms, pos)):
-            return False  # certified nonzero at a rational point: not an identity
-        s = sp.simplify(e)
-        if s == 0:
-            continue
-        if s.is_number and s.is_zero is False:
-            return False
-        undecided = True
-    return None if undecided else True
-
-
-def _seeded_scaled_points(syms, pos):
-    base = random_rational_point(syms, seed=12345, positive=pos)
-    for sc in (1, 10, 100, 1000):
-        yield 12345, sc, {x: (v if x in pos else v * sc) for x, v in base.items()}
-
-
-def ball_witness(expr, symbols, point: dict, bits=(128, 256, 512)):
-    """Evaluate ``expr`` at an exact rational point in balls at increasing precision.
-
-    Returns the ball when it excludes 0 (a rigorous certificate that expr != 0 there),
-    otherwise None.
-    """
-    try:
-        fn = compile_expr(list(symbols), expr, "arb", cse=False)
-    except NotImplementedError:  # not compilable for balls (e.g. a multivariate Piecewise): undecided, no witness
-        return None
-    vals = [point[s] for s in symbols]
-    from proofs.symbolic.codegen import to_arb
-    for b in bits:
-        with arb_prec(b):
-            v = fn(*[to_arb(x) for x in vals])
-            if not v.contains(0):
-                return v, b
-    return None
-
-
-def random_rational_point(symbols, seed=0, positive=()):
-    rng = random.Random(seed)
-    pt = {}
-    for s in symbols:
-        v = Fraction(rng.randint(-20, 20), rng.randint(1, 7))
-        if s in positive or s.is_positive:  # sizes such as n, m: integers >= 2 (respects the assumptions)
-            v = Fraction(rng.randint(2, 6))
-        pt[s] = v
-    return pt
-
-
 def _result(claim, verdict, inst, scope, statement, kw):
     # every built-in verdict says what it covers: scope "universal" (every value of the statement's variables and
     # parameters) or "instance" (this data, these parameters), and the statement as instantiated
@@ -120,18 +59,6 @@ def refuted(claim, inst, *, scope, statement, **kw):
 
 def inconclusive(claim, inst, *, scope, statement, **kw):
     return _result(claim, Verdict.INCONCLUSIVE, inst, scope, statement, kw)
-
-
-SCALES = (1, 10, 100, 1000)
-
-
-def scaled_points(symbols, tries, positive=()):
-    """Rational points: ``tries`` seeds, each at the scales 1, 10, 100, 1000 (sizes such as n, m unscaled), so
-    that a difference supported far from the origin (a kink at z = -100) is reached too."""
-    for seed in range(tries):
-        base = random_rational_point(symbols, seed=seed, positive=positive)
-        for sc in SCALES:
-            yield seed, sc, {s: (v if (s in positive or s.is_positive) else v * sc) for s, v in base.items()}
 
 
 def refute_nonzero_identity(claim_id, inst, diff, symbols, *, positive=(), method, assumptions, what,

@@ -6,7 +6,8 @@ import pytest
 import sympy as sp
 
 from proofs.errors import InvalidArgument
-from proofs.symbolic.activations import BUILTINS, Activation, Z, get_activation
+from proofs.prove.bounds import get_activation
+from proofs.symbolic.activations import BUILTINS, Activation, Z
 
 # closed forms computed by hand: sigmoid'' max at s = (3 - sqrt 3)/6 gives 1/(6 sqrt 3);
 # tanh'' max at tanh = -1/sqrt 3 gives 4/(3 sqrt 3); erf'' max at z = -1/sqrt 2 gives 2 sqrt(2/(pi e)).

@@ -446,7 +446,7 @@ def test_prove_identity_undefined_at_a_point_of_the_domain_is_not_proved():
 def _alg():
     import sympy as sp
 
-    from proofs.prove import _algebraic_zero
+    from proofs.prove.algebraic import _algebraic_zero
 
     return sp, _algebraic_zero
 
@@ -474,7 +474,7 @@ def test_algebraic_zero_decides_activation_values_at_log_points():
     import sympy as sp
 
     from proofs.symbolic.functions import sigmoid
-    from proofs.prove import _symbolic_zero
+    from proofs.prove.zero import symbolic_zero as _symbolic_zero
 
     s3 = sp.sqrt(3)
     z = sp.log(2 + s3)
@@ -498,7 +498,7 @@ def test_algebraic_zero_leaves_what_it_cannot_decide_to_sympy():
 def test_annihilating_polynomial_vanishes_at_the_number():
     import sympy as sp
 
-    from proofs.prove import _annihilating_poly, _radicals
+    from proofs.prove.algebraic import _annihilating_poly, _radicals
 
     for e in (sp.sqrt(2) + sp.sqrt(3), sp.sqrt(2 + sp.sqrt(3)) - 1 / sp.cbrt(5), (1 + sp.sqrt(5)) / 2):
         coeffs = _annihilating_poly(e, _radicals(e))

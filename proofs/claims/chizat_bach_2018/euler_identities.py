@@ -15,8 +15,8 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from proofs.registry import claim
-from proofs.claims._common import (ball_witness, inconclusive, model_from, proved, refute_nonzero_identity, scaled_points,
-                      symbolic_zero)
+from proofs.claims._common import inconclusive, model_from, proved, refute_nonzero_identity
+from proofs.prove.zero import symbolic_zero, zero_by_cases
 
 ID = "euler-homogeneity-identities"
 ASSUMPTIONS = ("Phi positively 2-homogeneous in u (kind=two-homogeneous) or linear in a (kind=output-linear)",
@@ -37,48 +37,11 @@ def symbolic_difference(model, kind):
     return diff
 
 
-def _branch_zero(expr, cond):
-    """expr == 0 wherever cond holds: True (sympy reduces it to 0 there; equality conditions are used by
-    substitution), False (a rational point satisfying cond where balls certify expr != 0), None (undecided).
-    Only True may back a proof."""
-    if cond is sp.false:
-        return True  # an empty branch
-    if isinstance(cond, sp.Eq):
-        g = cond.lhs - cond.rhs
-        for s in sorted(g.free_symbols, key=str):
-            if sp.degree(g, s) == 1:
-                expr = expr.subs(s, sp.solve(g, s)[0])
-                break
-    if sp.simplify(expr) == 0:
-        return True
-    syms = sorted(expr.free_symbols | (cond.free_symbols if cond is not sp.true else set()), key=str)
-    if not syms:
-        return None
-    for _, _, pt in scaled_points(syms, 8):
-        try:
-            inside = bool(cond.subs({k: sp.Rational(v.numerator, v.denominator) for k, v in pt.items()}))
-        except TypeError:
-            continue  # the condition did not decide at this point
-        if inside and ball_witness(expr, syms, pt) is not None:
-            return False
-    return None
-
-
 def _zero_piecewise(diff):
-    """True (proved identity), False (certified nonzero somewhere), None (undecided: never a proof)."""
+    """True (proved identity), False (certified nonzero somewhere), None (undecided: never a proof): the zero
+    decider, then case by case where it is undecided (ReLU and its derivative are functions with cases)."""
     z = symbolic_zero(diff)
-    if z is None:
-        e = sp.piecewise_fold(sp.expand(diff).rewrite(sp.Piecewise))
-        if isinstance(e, sp.Piecewise):
-            branches = [_branch_zero(ex, c) for ex, c in e.args]
-            if all(b is True for b in branches):
-                return True
-            if any(b is False for b in branches):
-                return False
-            return None
-        if sp.simplify(e) == 0:
-            return True
-    return z
+    return zero_by_cases(diff) if z is None else z
 
 
 def _statement(model, kind):

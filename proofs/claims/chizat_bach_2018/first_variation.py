@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 
 from proofs.problem.measure import convert, predict
 from proofs.registry import claim
-from proofs.claims._common import inconclusive, model_from, proved, rational_data, refuted, symbolic_zero
+from proofs.claims._common import inconclusive, model_from, proved, rational_data, refuted
+from proofs.prove.zero import symbolic_zero
 from numerics.certified.precision import arb_prec, workdps
 
 ID = "first-variation-directional-derivative"

@@ -16,7 +16,8 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from proofs.registry import claim
-from proofs.claims._common import model_from, proved, refute_nonzero_identity, symbolic_zero, inconclusive
+from proofs.claims._common import model_from, proved, refute_nonzero_identity, inconclusive
+from proofs.prove.zero import symbolic_zero
 
 ID = "particle-velocity-identity"
 ASSUMPTIONS = ("mean-field scaling f = (1/m) sum_j Phi(u_j)", "squared loss", "Phi differentiable at u_j")

@@ -32,7 +32,8 @@ from numerics.certified.precision import outward_decimal
 from proofs.symbolic.functions import softmax_w
 from proofs.symbolic.codegen import to_arb
 from proofs.registry import claim
-from proofs.claims._common import inconclusive, model_from, proved, refuted, symbolic_zero
+from proofs.claims._common import inconclusive, model_from, proved, refuted
+from proofs.prove.zero import symbolic_zero
 from numerics.certified.precision import arb_prec
 
 ID_G1 = "attention-feature-bounded-linear"
