@@ -12,19 +12,19 @@ supplies the accurate points (argmax of :math:`|\Psi|`, refined stationary measu
 * :func:`loss_mp`, :func:`psi_mp`, :func:`grad_psi_mp`, :func:`hessian_psi_mp`, :func:`velocity_mp`
 * :func:`refine_argmax_abs_psi` — Newton on :math:`\nabla|\Psi|_F^2=0` from a starting point.
 * :func:`refine_stationary` — Newton (Gauss-Newton with least squares) on the particle velocity field
-  :math:`v(\theta)=0` to a requested number of digits; raises :class:`proofs.errors.NoConvergence` with the
+  :math:`v(\theta)=0` to a requested number of digits; raises :class:`numerics.errors.NoConvergence` with the
   iteration limit when it does not converge.
 """
 from __future__ import annotations
 
-from fractions import Fraction
-
 import mpmath
 
 from numerics.certified.precision import workdps
+from numerics.errors import NoConvergence
+from numerics.particles import Measure, convert, loss, psi, residual, velocity
 
 __all__ = ["loss_mp", "psi_mp", "grad_psi_mp", "hessian_psi_mp", "velocity_mp", "refine_argmax_abs_psi",
-           "refine_stationary", "to_mpf"]
+           "refine_stationary"]
 
 
 def _central_jacobian(F, x, h):
@@ -43,42 +43,25 @@ def _central_jacobian(F, x, h):
     return J
 
 
-def to_mpf(v):
-    """An mpf from an int, Fraction, decimal string, float or mpf, read exactly then rounded at the current dps."""
-    if isinstance(v, mpmath.mpf):
-        return +v
-    if isinstance(v, str):
-        v = Fraction(v)
-    if isinstance(v, Fraction):
-        return mpmath.mpf(v.numerator) / v.denominator
-    return mpmath.mpf(v)
-
-
 def _residual(model, mu, data, dps):
-    from proofs.problem.measure import residual
-
     with workdps(dps):
         return residual(model, mu, data, "mpmath")
 
 
 def loss_mp(model, mu, data, *, dps=50):
     """F(mu) = (1/(2n)) sum_i |f_mu(x_i) - y_i|^2 at ``dps`` digits."""
-    from proofs.problem.measure import loss
-
     with workdps(dps):
         return loss(model, mu, data, "mpmath")
 
 
 def _X(data):
-    return [[to_mpf(v) for v in row] for row in data.X]
+    return [[convert(v, "mpmath") for v in row] for row in data.X]
 
 
 def psi_mp(model, mu, data, u, *, dps=50, r=None):
     """Psi_mu(u) as a list of k*q mpf (row-major) at ``dps`` digits."""
-    from proofs.problem.measure import psi
-
     with workdps(dps):
-        M = psi(model, mu, data, [[to_mpf(v) for v in u]], "mpmath", r=r)[0]  # the k x q matrix
+        M = psi(model, mu, data, [[convert(v, "mpmath") for v in u]], "mpmath", r=r)[0]  # the k x q matrix
         return [v for row in M for v in row]
 
 
@@ -87,7 +70,7 @@ def grad_psi_mp(model, mu, data, u, *, dps=50, r=None):
     with workdps(dps):
         r = _residual(model, mu, data, dps) if r is None else r
         dg = model.compile("dg", "mpmath")
-        uu = [to_mpf(v) for v in u]
+        uu = [convert(v, "mpmath") for v in u]
         k, q, pu, n = model.k, model.q, model.p_u, data.n
         acc = [[mpmath.mpf(0)] * pu for _ in range(k * q)]
         for ri, xi in zip(r, _X(data)):
@@ -104,7 +87,7 @@ def hessian_psi_mp(model, mu, data, u, *, dps=50, r=None):
     with workdps(dps):
         r = _residual(model, mu, data, dps) if r is None else r
         d2g = model.compile("d2g", "mpmath")
-        uu = [to_mpf(v) for v in u]
+        uu = [convert(v, "mpmath") for v in u]
         k, q, pu, n = model.k, model.q, model.p_u, data.n
         acc = [[[mpmath.mpf(0)] * pu for _ in range(pu)] for _ in range(k * q)]
         for ri, xi in zip(r, _X(data)):
@@ -119,8 +102,6 @@ def hessian_psi_mp(model, mu, data, u, *, dps=50, r=None):
 
 def velocity_mp(model, mu, data, *, dps=50):
     """Mean-field velocity (a', u') at every particle at ``dps`` digits (MATH.md §1b A.1)."""
-    from proofs.problem.measure import velocity
-
     with workdps(dps):
         return velocity(model, mu, data, "mpmath")
 
@@ -134,7 +115,7 @@ def refine_argmax_abs_psi(model, mu, data, u0, *, dps=50, max_iter=60):
     """
     with workdps(dps + 10):
         r = _residual(model, mu, data, dps + 10)
-        u = [to_mpf(v) for v in u0]
+        u = [convert(v, "mpmath") for v in u0]
         pu = model.p_u
 
         def val(uu):
@@ -177,13 +158,11 @@ def refine_argmax_abs_psi(model, mu, data, u0, *, dps=50, max_iter=60):
 def _flatten(model, mu):
     th = []
     for aj, uj in zip(mu.a, mu.u):
-        th += [to_mpf(v) for row in aj for v in row] + [to_mpf(v) for v in uj]
+        th += [convert(v, "mpmath") for row in aj for v in row] + [convert(v, "mpmath") for v in uj]
     return th
 
 
 def _unflatten(model, mu, th):
-    from proofs.problem.measure import Measure
-
     k, q, pu = model.k, model.q, model.p_u
     a, u = [], []
     step = k * q + pu
@@ -191,7 +170,7 @@ def _unflatten(model, mu, th):
         blk = th[j * step:(j + 1) * step]
         a.append([[blk[c * q + qq] for qq in range(q)] for c in range(k)])
         u.append(blk[k * q:])
-    return Measure(a=a, u=u, mass=[to_mpf(p) for p in mu.mass])
+    return Measure(a=a, u=u, mass=[convert(p, "mpmath") for p in mu.mass])
 
 
 def refine_stationary(model, mu, data, *, digits=30, max_iter=50, dps=None):
@@ -200,11 +179,9 @@ def refine_stationary(model, mu, data, *, digits=30, max_iter=50, dps=None):
     Gauss-Newton on the velocity field (least squares through mpmath's QR, so singular directions of a
     non-isolated stationary set do not break the step); the Jacobian is taken by central differences at twice the
     working precision. Returns ``(measure, residual)`` with mpf entries. Raises
-    :class:`proofs.errors.NoConvergence` (``limit`` = the iteration cap) when the residual is not below the target
+    :class:`numerics.errors.NoConvergence` (``limit`` = the iteration cap) when the residual is not below the target
     after ``max_iter`` steps, naming the knob to turn.
     """
-    from proofs.errors import NoConvergence
-
     dps = dps or 2 * digits + 20
     target = mpmath.mpf(10) ** (-digits)
     with workdps(dps):

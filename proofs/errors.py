@@ -4,16 +4,17 @@ Every error a user can cause derives from :class:`EscsetError`, which subclasses
 ``ValueError`` so that generic callers still catch it. Messages follow the
 "got X, valid is Y, try Z" pattern. The CLI turns these into one line on stderr
 and exit code 2.
+
+The base of the hierarchy (:class:`EscsetError`, :class:`InvalidArgument`, :class:`NoConvergence`) is defined in
+:mod:`numerics.errors` (numerics raises them and never imports proofs) and re-exported here as the same class
+objects; the proofs-only errors are defined here.
 """
 from __future__ import annotations
 
+from numerics.errors import EscsetError, InvalidArgument, NoConvergence
 
-class EscsetError(ValueError):
-    """Base class of every user-facing error of escset."""
-
-
-class InvalidArgument(EscsetError):
-    """An argument is malformed: wrong shape, NaN, unknown name, bad file."""
+__all__ = ["EscsetError", "InvalidArgument", "NoConvergence", "GrammarError", "InvalidAssumption",
+           "InconsistentAssumptions", "describe_exception"]
 
 
 class GrammarError(InvalidArgument):
@@ -26,14 +27,6 @@ class InvalidAssumption(EscsetError):
 
 class InconsistentAssumptions(EscsetError):
     """A set of assumptions is contradictory."""
-
-
-class NoConvergence(ArithmeticError):
-    """A numerical method did not converge; carries the limit that was reached."""
-
-    def __init__(self, message: str, *, limit: object = None):
-        super().__init__(message)
-        self.limit = limit
 
 
 def describe_exception(exc: BaseException, files=None) -> str:

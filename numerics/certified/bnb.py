@@ -121,7 +121,7 @@ class BnbResult:
 
 
 def _validate_box(box):
-    from proofs.errors import InvalidArgument as invalid
+    from numerics.errors import InvalidArgument as invalid
 
     if not isinstance(box, (list, tuple)) or len(box) == 0:
         raise invalid(f"got box={box!r}, valid is a non-empty list of (lo, hi) pairs")
@@ -177,7 +177,7 @@ def maximize(f, box, *, tol, max_boxes=20000, grad=None, time_limit=None) -> Bnb
     boxq = _validate_box(box)
     tol_q = as_fraction(tol)
     if tol_q < 0:
-        from proofs.errors import InvalidArgument as invalid
+        from numerics.errors import InvalidArgument as invalid
 
         raise invalid(f"got tol={tol!r}, valid is tol >= 0")
     tol_b = arb(_fmpq(tol_q))

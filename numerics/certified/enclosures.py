@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from numerics.certified.bnb import BnbResult, as_fraction, ball_of, maximize
+from numerics.balls import to_arb
+from numerics.particles import _as_backend, residual
 
 __all__ = ["PsiEnclosure", "sup_abs_psi_box", "certify_regular_level", "LevelSetCertificate", "arb_to_fraction",
            "arb_str"]
@@ -46,15 +48,13 @@ class PsiEnclosure:
 
     Parameters
     ----------
-    model, mu, data : the :mod:`proofs.symbolic.models` model, a :class:`proofs.problem.measure.Measure`, a
-        :class:`proofs.problem.measure.Dataset` with targets.
-    r : optional precomputed residual balls (n x k); by default enclosed with :func:`proofs.problem.measure.residual` on the
+    model, mu, data : a model (the protocol of :mod:`numerics.particles`, e.g. a :mod:`proofs.symbolic.models`
+        model), a :class:`numerics.particles.Measure`, a :class:`numerics.particles.Dataset` with targets.
+    r : optional precomputed residual balls (n x k); by default enclosed with :func:`numerics.particles.residual` on the
         ``"arb"`` backend at the caller's python-flint precision.
     """
 
     def __init__(self, model, mu, data, *, r=None):
-        from proofs.problem.measure import _as_backend, residual
-
         self.model = model
         self.n = data.n
         self.k, self.q, self.p_u = model.k, model.q, model.p_u
@@ -117,8 +117,6 @@ class PsiEnclosure:
 
     def h(self, a_hat):
         """(h, grad_h) on balls for :math:`h(u)=\\langle\\hat a,\\Psi(u)\\rangle` (MATH.md §1b A.2), a_hat exact."""
-        from proofs.symbolic.codegen import to_arb
-
         a = [to_arb(v) for v in a_hat]
 
         def h(u):

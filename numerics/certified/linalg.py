@@ -238,7 +238,7 @@ def lambda_min_mpmath(K, *, dps: int = 50):
 
 
 def _check_inputs(X):
-    from proofs.errors import InvalidArgument
+    from numerics.errors import InvalidArgument
 
     from numerics.certified.bnb import as_fraction
 
@@ -296,7 +296,7 @@ def relu_gram_float(X) -> np.ndarray:
     X = np.asarray(X, dtype=float)
     nr = np.linalg.norm(X, axis=1)
     if np.any(nr == 0):
-        from proofs.errors import InvalidArgument
+        from numerics.errors import InvalidArgument
 
         raise InvalidArgument("an input is the zero vector; valid inputs for the ReLU Gram are non-zero")
     G = X @ X.T

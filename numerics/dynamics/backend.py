@@ -48,7 +48,7 @@ BACKEND_NAMES = ("numpy", "array_api_strict", "cupy", "jax", "torch")
 
 def get_backend(name: str = "numpy"):
     """The array namespace called ``name``; raises InvalidArgument if unknown or not installed."""
-    from proofs.errors import InvalidArgument
+    from numerics.errors import InvalidArgument
 
     if name not in BACKEND_NAMES:
         raise InvalidArgument(f"unknown backend {name!r}; valid are {', '.join(BACKEND_NAMES)}")

@@ -32,12 +32,13 @@ import sympy as sp
 from sympy.calculus.util import continuous_domain, maximum, minimum
 
 from proofs.errors import InvalidArgument
+from proofs.symbolic.codegen import compile_expr, xp_missing
 from proofs.symbolic.functions import relu, sigmoid, softplus, to_elementary
 from proofs.symbolic.grammar import parse_expression
+from proofs.symbolic.pieces import Z, _pieces
 
 __all__ = ["Z", "Activation", "Bound", "BUILTINS", "get_activation", "activation_names"]
 
-Z = sp.Symbol("z", real=True)
 _HALF = sp.S.Half
 
 _ENTIRE = (sp.exp, sp.erf, sp.erfc, sp.sin, sp.cos, sp.sinh, sp.cosh, sp.tanh, sp.atan)
@@ -64,16 +65,6 @@ class Bound:
                 "numeric": None if self.value is None or self.value is sp.oo else str(sp.N(self.value, 17)),
                 "exact": self.exact, "method": self.method,
                 "enclosure": None if self.enclosure is None else [str(float(e)) for e in self.enclosure]}
-
-
-def _pieces(expr):
-    """Return [(expr_i, interval_i)] covering R (one piece if not piecewise)."""
-    e = expr.rewrite(sp.Piecewise) if expr.has(sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign, relu) else expr
-    e = sp.piecewise_fold(e)
-    if isinstance(e, sp.Piecewise):
-        return [(sp.piecewise_fold(p), s) for p, s in e.as_expr_set_pairs(sp.S.Reals)
-                if not s.is_empty]
-    return [(e, sp.S.Reals)]
 
 
 def _breakpoints(expr):
@@ -112,6 +103,10 @@ class Activation:
     description: str = ""
     source: str = "builtin"
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    #: ``enclose(act, order, why) -> Bound``: a rigorous enclosure of sup|sigma^(order)| for :meth:`sup_abs` where
+    #: sympy gives no exact value; passed in by a higher layer (the ball branch-and-bound of
+    #: :func:`proofs.prove.bounds.with_enclosure`), None here: this layer has sympy only
+    enclose: object = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         free = self.expr.free_symbols - {Z}
@@ -173,6 +168,53 @@ class Activation:
     def latex(self) -> str:
         return r"\sigma(z) = " + sp.latex(self.expr)
 
+    # -- array-API evaluators (the dynamics engine) -----------------------------
+    def evaluators(self, xp):
+        """``(sigma, sigma')`` on the array namespace ``xp``, generated from the sympy source (the ``"xp"``
+        target of :mod:`proofs.symbolic.codegen`): the activation protocol of :class:`numerics.dynamics.NetField`
+        (with :attr:`name`). Each maps a float64 array z to an array of z's shape. sigma' is the a.e.
+        derivative with the value 0 at a kink (Heaviside(0) = 0, so relu'(0) = 0: the convention of the
+        dynamics, MATH.md §3.10); sigmoid and softplus go through the stable helpers of
+        :mod:`numerics.dynamics.backend` (no overflow at any |z|). Raises InvalidArgument (one line) when
+        ``xp`` lacks a function the expression needs (erf outside numpy)."""
+        from numerics.dynamics.backend import backend_name, is_numpy
+
+        fs = self._xp_evaluators()
+        if fs is None or xp_missing(fs[0], xp) or xp_missing(fs[1], xp):
+            if is_numpy(xp):  # numpy runs every activation: through the numpy target
+                fs = self._memo("np-evaluators", lambda: tuple(
+                    (lambda f: lambda xp_, z: f(z))(compile_expr([Z], e, "numpy")) for e in self._dyn_exprs()))
+            else:
+                valid = [n for n, a in BUILTINS.items() if a._runs_on(xp)]
+                raise InvalidArgument(f"activation {self.name!r} has no array-API kernel; on backend "
+                                      f"{backend_name(xp)} valid are {', '.join(valid)} (or use --backend numpy)")
+        f0, f1 = fs
+
+        def sigma(z):
+            return _shaped(xp, f0(xp, z), z)
+
+        def dsigma(z):
+            return _shaped(xp, f1(xp, z), z)
+        return sigma, dsigma
+
+    def _dyn_exprs(self):
+        """sigma and its a.e. derivative with Heaviside(0) = 0 (see :meth:`evaluators`)."""
+        d1 = self.derivative(1).replace(lambda e: isinstance(e, sp.Heaviside), lambda e: sp.Heaviside(e.args[0], 0))
+        return self.expr, d1
+
+    def _xp_evaluators(self):
+        """The two ``"xp"`` evaluators of :meth:`_dyn_exprs` (None when the printer cannot write them)."""
+        def go():
+            try:
+                return tuple(compile_expr([Z], e, "xp") for e in self._dyn_exprs())
+            except (NotImplementedError, TypeError, ValueError, SyntaxError):
+                return None
+        return self._memo("xp-evaluators", go)
+
+    def _runs_on(self, xp) -> bool:
+        fs = self._xp_evaluators()
+        return fs is not None and not (xp_missing(fs[0], xp) or xp_missing(fs[1], xp))
+
     # -- certified properties -----------------------------------------
     def _memo(self, key, fn):
         if key not in self._cache:
@@ -194,37 +236,14 @@ class Activation:
 
         Computed piece by piece with ``sympy.calculus.util.maximum``/``minimum``
         (critical points, endpoints and limits). ``Bound(None, ...)`` when sympy
-        cannot decide; never a sampled guess.
+        cannot decide; never a sampled guess. Then, for an activation given ``enclose``
+        (:func:`proofs.prove.bounds.get_activation`), ``Bound(None, ...)`` with a rigorous ``enclosure``.
         """
         return self._memo(("sup", order), lambda: self._sup_abs(order))
 
     def _sup_abs(self, order):
         b = self._sup_abs_sympy(order)
-        return b if b.value is not None else self._sup_abs_enclosure(order, b.method)
-
-    def _sup_abs_enclosure(self, order, why, cap=10 ** 6):
-        """Rigorous ball enclosure of sup|sigma^(order)| over R when sympy gives no exact value: the
-        branch-and-bound of :func:`proofs.prove.prove` certifies ``|sigma^(order)(z)| <= cap`` on all of R
-        (compactified, tails by monotonicity and limits); its certified slack encloses the supremum."""
-        from fractions import Fraction
-
-        from proofs.result import Verdict
-        from proofs.prove import prove
-
-        stmt = f"|f{chr(39) * order}(z)| <= {cap}"
-        try:
-            r = prove(stmt, over=["z in R"], functions={"f": lambda x: self.expr.subs(Z, x)},
-                      time_limit=8)
-        except Exception as exc:  # noqa: BLE001 - any failure leaves the bound unknown, never guessed
-            return Bound(None, False, f"{why}; ball enclosure failed ({type(exc).__name__})")
-        if r.verdict is Verdict.PROVED and isinstance(r.margin, dict):
-            lo = cap - Fraction(r.margin["upper"])
-            hi = cap - Fraction(r.margin["lower"])
-            return Bound(None, False, f"rigorous ball enclosure over R (branch-and-bound): sup in "
-                                      f"[{float(lo):.6g}, {float(hi):.6g}]", enclosure=(max(lo, Fraction(0)), hi))
-        return Bound(None, False, f"{why}; the ball branch-and-bound over R was {r.verdict.value} within its "
-                                  "8 s budget (escset prove with the derivative written out and a larger "
-                                  "--time-limit can settle it)")
+        return b if b.value is not None or self.enclose is None else self.enclose(self, order, b.method)
 
     def _sup_abs_sympy(self, order):
         d = self.derivative(order)
@@ -432,6 +451,13 @@ BUILTINS: dict[str, Activation] = {
         Activation("cubic-step", _cubic_step(), "Marion-Berthier cubic smooth step, MATH.md §6.2"),
     ]
 }
+
+
+def _shaped(xp, v, z):
+    """An evaluator's value ``v`` as a float64 array of z's shape (a constant such as identity' = 1 is filled)."""
+    if not hasattr(v, "shape"):
+        return xp.full_like(z, float(v))
+    return v if tuple(v.shape) == tuple(z.shape) else xp.broadcast_to(v, z.shape)
 
 
 def activation_names() -> list[str]:

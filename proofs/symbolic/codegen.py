@@ -1,4 +1,4 @@
-"""Evaluators generated from the sympy source: numpy, mpmath and python-flint balls.
+"""Evaluators generated from the sympy source: numpy, array API, mpmath and python-flint balls.
 
 No formula is re-typed here: every evaluator is ``sympy.lambdify`` of the one
 symbolic expression, with a namespace per backend:
@@ -6,6 +6,11 @@ symbolic expression, with a namespace per backend:
 * ``numpy``: vectorised float64; the named functions map to numerically stable
   kernels (``expit`` for the sigmoid, ``logaddexp`` for softplus, a max-shifted
   softmax weight), so large |w| never overflows.
+* ``xp``: ``f(xp, *args)`` for any array-API namespace ``xp`` (numpy, ``array_api_strict``,
+  JAX, CuPy, torch): the numpy printer's code with every function looked up on ``xp``
+  (array-API names), the sigmoid and softplus through the stable helpers of
+  :mod:`numerics.dynamics.backend`, softmax weights max-shifted, Piecewise as nested
+  ``where``; :func:`xp_missing` names what a namespace lacks (erf outside numpy).
 * ``mpmath``: scalar, at the caller's working precision (use
   :func:`numerics.certified.precision.workdps`).
 * ``arb``: python-flint balls. :class:`ArbPrinter` keeps rational constants exact
@@ -22,7 +27,9 @@ namespace by name.
 from __future__ import annotations
 
 import functools
+import inspect
 import math
+import re
 
 import mpmath
 import numpy as np
@@ -33,10 +40,12 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pycode import MpmathPrinter
 
 from proofs.symbolic.functions import relu, sigmoid, softmax_w, softplus
+from proofs.symbolic.pieces import Z, _pieces
 
-__all__ = ["compile_expr", "ArbPrinter", "BACKENDS", "activation_classes", "arb_from_interval", "to_arb"]
+__all__ = ["compile_expr", "ArbPrinter", "BACKENDS", "activation_classes", "arb_from_interval", "to_arb",
+           "xp_missing"]
 
-BACKENDS = ("numpy", "mpmath", "arb")
+BACKENDS = ("numpy", "mpmath", "arb", "xp")
 
 
 # ---------------------------------------------------------------------------
@@ -138,31 +147,184 @@ class _MpmathPrinter(_ActMixin, MpmathPrinter):
 
 
 # ---------------------------------------------------------------------------
+# array API: f(xp, *args) for any namespace xp (numpy, array_api_strict, JAX, CuPy, torch)
+# ---------------------------------------------------------------------------
+#: numpy's names of elementwise functions (the numpy printer's output) -> the array API standard's
+_XP_RENAME = {"arccos": "acos", "arcsin": "asin", "arctan": "atan", "arccosh": "acosh", "arcsinh": "asinh",
+              "arctanh": "atanh", "arctan2": "atan2", "power": "pow", "absolute": "abs", "mod": "remainder"}
+#: functions outside the array API standard: looked up on xp, on numpy in scipy.special
+_XP_SPECIAL = ("erf", "erfc")
+_XP_NAME = re.compile(r"\bxp\.(\w+)|_xp_special\(xp, '(\w+)'\)")
+
+
+def _xp_array(xp, v):
+    """``v`` as a float64 array of ``xp`` (Python numbers become 0-d arrays)."""
+    return v if hasattr(v, "shape") else xp.asarray(float(v), dtype=xp.float64)
+
+
+def _xp_where(xp, cond, a, b):
+    return xp.where(cond, _xp_array(xp, a), _xp_array(xp, b))
+
+
+def _xp_maximum(xp, *args):
+    return functools.reduce(xp.maximum, [_xp_array(xp, v) for v in args])
+
+
+def _xp_minimum(xp, *args):
+    return functools.reduce(xp.minimum, [_xp_array(xp, v) for v in args])
+
+
+def _xp_relu(xp, x):
+    return xp.where(x > 0, x, xp.zeros_like(x))
+
+
+def _xp_heaviside(xp, x, h0):
+    ones, zeros = xp.ones_like(x), xp.zeros_like(x)
+    return xp.where(x > 0, ones, xp.where(x < 0, zeros, zeros + h0))
+
+
+def _xp_softmax_w(xp, idx, *scores):
+    s = [_xp_array(xp, v) for v in scores]
+    mx = functools.reduce(xp.maximum, s)
+    e = [xp.exp(si - mx) for si in s]
+    return e[idx] / functools.reduce(lambda p, q: p + q, e)
+
+
+def _xp_special(xp, name):
+    """A function outside the array API (erf, erfc) on ``xp``; on numpy scipy.special's."""
+    from numerics.dynamics.backend import is_numpy
+
+    f = getattr(xp, name, None)
+    if f is None and is_numpy(xp):
+        f = getattr(_sps, name)
+    if f is None:
+        raise AttributeError(f"the array namespace {getattr(xp, '__name__', xp)} has no {name}")
+    return f
+
+
+def _xp_sigmoid(xp, x):
+    from numerics.dynamics.backend import sigmoid as stable_sigmoid  # no overflow at any |x|
+
+    return stable_sigmoid(xp, x)
+
+
+def _xp_softplus(xp, x):
+    from numerics.dynamics.backend import softplus as stable_softplus
+
+    return stable_softplus(xp, x)
+
+
+_XP_NS = {"_xp_where": _xp_where, "_xp_maximum": _xp_maximum, "_xp_minimum": _xp_minimum, "_xp_relu": _xp_relu,
+          "_xp_heaviside": _xp_heaviside, "_xp_smw": _xp_softmax_w, "_xp_special": _xp_special,
+          "_xp_sigmoid": _xp_sigmoid, "_xp_softplus": _xp_softplus, "functools": functools}
+
+
+class _XpPrinter(_ActMixin, NumPyPrinter):
+    """The numpy printer with every ``numpy.<f>`` written ``xp.<f>`` (array-API names), the named functions as
+    calls of the stable helpers above taking ``xp``, comparisons as operators and Piecewise as nested ``where``."""
+
+    def _print(self, expr, **kwargs):
+        # irrational constants (pi, sqrt(pi), log(2)) as float literals: xp functions take arrays only
+        if isinstance(expr, sp.Expr) and expr.is_number and not expr.is_Rational and expr.is_real:
+            return repr(float(expr.evalf(30)))
+        return super()._print(expr, **kwargs)
+
+    def _module_format(self, fqn, register=True):
+        if fqn.startswith("numpy."):
+            name = fqn[len("numpy."):]
+            return f"xp.{_XP_RENAME.get(name, name)}"
+        return super()._module_format(fqn, register)
+
+    def _print_Function(self, e):
+        if hasattr(type(e), "activation"):
+            return f"{type(e).__name__}(xp, {', '.join(self._print(a) for a in e.args)})"
+        return super()._print_Function(e)
+
+    def _helper(self, name, args):
+        return f"{name}(xp, {', '.join(self._print(a) for a in args)})"
+
+    def _print_sigmoid(self, e):
+        return self._helper("_xp_sigmoid", e.args)
+
+    def _print_softplus(self, e):
+        return self._helper("_xp_softplus", e.args)
+
+    def _print_relu(self, e):
+        return self._helper("_xp_relu", e.args)
+
+    def _print_Max(self, e):
+        return self._helper("_xp_maximum", e.args)
+
+    def _print_Min(self, e):
+        return self._helper("_xp_minimum", e.args)
+
+    def _print_Heaviside(self, e):
+        h0 = e.args[1] if len(e.args) > 1 else sp.S.Half
+        return f"_xp_heaviside(xp, {self._print(e.args[0])}, {float(h0)!r})"
+
+    def _print_softmax_w(self, e):
+        return "_xp_smw(xp, " + _print_smw(self, e)[len("_smw("):]
+
+    def _print_erf(self, e):
+        return f"_xp_special(xp, 'erf')({self._print(e.args[0])})"
+
+    def _print_erfc(self, e):
+        return f"_xp_special(xp, 'erfc')({self._print(e.args[0])})"
+
+    def _print_Relational(self, e):
+        return f"({self._print(e.lhs)} {e.rel_op} {self._print(e.rhs)})"
+
+    def _print_And(self, e):
+        return functools.reduce(lambda p, q: f"xp.logical_and({p}, {q})", [self._print(a) for a in e.args])
+
+    def _print_Or(self, e):
+        return functools.reduce(lambda p, q: f"xp.logical_or({p}, {q})", [self._print(a) for a in e.args])
+
+    def _print_Not(self, e):
+        return f"xp.logical_not({self._print(e.args[0])})"
+
+    def _print_Piecewise(self, e):
+        pairs = list(e.args)
+        if pairs[-1].cond == sp.true:
+            out = self._print(pairs.pop().expr)
+        else:
+            out = "xp.nan"
+        for expr, cond in reversed(pairs):
+            out = f"_xp_where(xp, {self._print(cond)}, {self._print(expr)}, {out})"
+        return out
+
+
+def _xp_compile(args, target, ns, cse):
+    """``f(xp, *args)`` with ``f.xp_names``: the names it (and the activations it calls) looks up on ``xp``."""
+    f = sp.lambdify([_XP] + list(args), target, modules=[ns, _XP_NS], printer=_XpPrinter, cse=cse)
+    names = {a or b for a, b in _XP_NAME.findall(inspect.getsource(f))}
+    for g in ns.values():
+        names |= getattr(g, "xp_names", frozenset())
+    f.xp_names = frozenset(names)
+    return f
+
+
+_XP = sp.Symbol("xp")
+
+
+def xp_missing(f, xp) -> list[str]:
+    """The functions an ``"xp"`` evaluator ``f`` needs that the namespace ``xp`` lacks (empty: it runs there)."""
+    out = []
+    for name in sorted(getattr(f, "xp_names", ())):
+        if name in _XP_SPECIAL:
+            try:
+                _xp_special(xp, name)
+            except AttributeError:
+                out.append(name)
+        elif not hasattr(xp, name):
+            out.append(name)
+    return out
+
+
+# ---------------------------------------------------------------------------
 # python-flint balls
 # ---------------------------------------------------------------------------
-def to_arb(v):
-    """An ``arb`` enclosing ``v`` (ints, Fractions and decimal strings exactly rounded)."""
-    from fractions import Fraction
-
-    from flint import arb, fmpq
-
-    if isinstance(v, arb):
-        return v
-    if isinstance(v, (int, np.integer)):
-        return arb(int(v))
-    if isinstance(v, Fraction):
-        return arb(fmpq(v.numerator, v.denominator))
-    if isinstance(v, sp.Rational):
-        return arb(fmpq(int(v.p), int(v.q)))
-    if isinstance(v, str):
-        f = Fraction(v)
-        return arb(fmpq(f.numerator, f.denominator))
-    if isinstance(v, (float, np.floating)):
-        return arb(float(v))  # a float is an exact dyadic rational
-    if isinstance(v, mpmath.mpf):
-        m, e = mpmath.mpf(v).man_exp
-        return arb(int(m)) * arb(2) ** int(e)
-    raise TypeError(f"cannot convert {type(v).__name__} to a ball")
+from numerics.balls import to_arb  # noqa: E402  (the one number -> ball converter)
 
 
 def arb_from_interval(lo, hi):
@@ -346,8 +508,6 @@ def activation_classes(expr):
 
 @functools.lru_cache(maxsize=512)
 def _univariate(act, order, backend):
-    from proofs.symbolic.activations import Z, _pieces
-
     d = act.derivative(order)
     if backend == "arb":
         pieces = _pieces(d)
@@ -375,8 +535,9 @@ def _namespace(expr, backend):
 def compile_expr(args, expr, backend: str = "numpy", cse: bool = True):
     """Compile ``expr`` (or a list of expressions) of the symbols ``args``.
 
-    ``backend`` is ``"numpy"`` (vectorised, broadcasting), ``"mpmath"`` or
-    ``"arb"``. Returns a Python callable taking the arguments positionally.
+    ``backend`` is ``"numpy"`` (vectorised, broadcasting), ``"mpmath"``,
+    ``"arb"`` or ``"xp"``. Returns a Python callable taking the arguments positionally;
+    for ``"xp"`` it is ``f(xp, *args)`` with the array namespace first (see :func:`xp_missing`).
     """
     if backend not in BACKENDS:
         from proofs.errors import InvalidArgument
@@ -391,6 +552,8 @@ def compile_expr(args, expr, backend: str = "numpy", cse: bool = True):
         return sp.lambdify(args, target, modules=[ns, _NUMPY_NS, "numpy"], printer=_NumPyPrinter, cse=cse)
     if backend == "mpmath":
         return sp.lambdify(args, target, modules=[ns, _MPMATH_NS, "mpmath"], printer=_MpmathPrinter, cse=cse)
+    if backend == "xp":
+        return _xp_compile(args, target, ns, cse)
     return sp.lambdify(args, target, modules=[ns, _ARB_NS], printer=ArbPrinter, cse=cse)
 
 

@@ -25,10 +25,24 @@ Models (names for the CLI):
 * ``attention-qk`` — the same head with separate ``Q, K`` (p x dq), ``A = Q K^\top``.
 * ``relu-lift`` — the 2-homogeneous ReLU lift :math:`w\max(0, \theta\cdot\tilde x)`
   (``a = w``, ``u = theta`` in R^{d+1}, bias through :math:`\tilde x = (x, 1)`).
+
+Your own model (the built-ins above are written the same way)::
+
+    import sympy as sp
+    from proofs import Model, model
+
+    w1, w2, b, x1, x2 = sp.symbols("w1 w2 b x1 x2", real=True)
+    rbf = Model.from_sympy("rbf", feature=sp.exp(-(w1 * x1 + w2 * x2 + b) ** 2),
+                           inner={"w": [w1, w2], "b": b}, inputs=[x1, x2], k=1)
+
+    @model("rbf")                      # found by get_model("rbf", k=..., d=...) and ``--model rbf``
+    def make_rbf(k=1, d=2): ...        # returns a Model (e.g. Model.from_sympy(...))
+
+or a subclass of :class:`Model` whose :meth:`Model.define` returns a :class:`ModelSpec`.
 """
 from __future__ import annotations
 
-import functools
+import inspect
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -38,21 +52,83 @@ from proofs.symbolic.functions import softmax_w
 from proofs.symbolic.activations import Activation, get_activation
 from proofs.symbolic.codegen import compile_expr
 
-__all__ = ["Model", "SigmoidNet", "AttentionHead", "ReluLift", "get_model", "check_activation", "MODEL_NAMES"]
+__all__ = ["Model", "ModelSpec", "SigmoidNet", "AttentionHead", "ReluLift", "get_model", "check_activation",
+           "MODEL_NAMES", "MAX_DIM", "register_model", "model", "model_names", "builtin_layout"]
+
+#: the largest dimension of a symbolic model: k, q and every axis of the inputs (an inner group may have one
+#: more entry per axis, a weight vector with its bias: the ReLU lift's theta in R^(d+1))
+MAX_DIM = 64
 
 
 def _syms(prefix, n):
     return [sp.Symbol(f"{prefix}{i}", real=True) for i in range(1, n + 1)]
 
 
+@dataclass(frozen=True)
+class ModelSpec:
+    r"""What a model is, in sympy (MATH.md §1b A.1: :math:`\Phi(a,u)(x) = a\,g(u,x)`).
+
+    ``feature``: the q feature values g(u, x) (a sympy expression, a list of them, or a sympy Matrix, read
+    row-major); ``inner``: the inner parameters u as ordered groups ``{name: symbols}`` (a dict or a list of
+    (name, symbols) pairs) where symbols is one real sympy Symbol (a scalar), a list of them (a vector), a sympy
+    Matrix of them (read row-major), or a shape tuple (``()``, ``(n,)``, ``(r, c)``: the symbols ``name``, or
+    ``name1, name2, ...`` real, are created; build the feature with ``sp.Symbol("w1", real=True)``...); the
+    group names are the keys of the measure files; ``inputs``: the x symbols (a list or a Matrix, row-major;
+    the data files' rows); ``q``: checked against the number of features when given; ``name``: the model's name
+    (``describe()``, the CLI's ``--model``).
+    """
+
+    feature: object
+    inner: object
+    inputs: object
+    q: int | None = None
+    name: str | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class Model:
-    """Abstract model: subclasses set the symbols and the feature ``g``."""
+    """A model of the A.1 form, built from a :class:`ModelSpec`.
+
+    Two public ways to make one: :meth:`Model.from_sympy` (a one-off model from sympy expressions), or a
+    (frozen dataclass) subclass overriding :meth:`define` — the built-ins below are such subclasses. Either way
+    the spec is validated once (one-line :class:`InvalidArgument`) and everything else (first variation,
+    velocity, LaTeX, generated evaluators) is derived from it.
+    """
 
     name: str = field(init=False, default="model")
     k: int = 1
 
-    # filled by subclasses in __post_init__ through object.__setattr__
+    def define(self) -> ModelSpec:
+        """Subclass hook: the model's :class:`ModelSpec` (called once, at construction; ``self.k`` is set)."""
+        raise InvalidArgument(f"{type(self).__name__} does not define its feature: override Model.define() or use "
+                              "Model.from_sympy(name, feature=..., inner=..., inputs=...)")
+
+    def __post_init__(self):
+        _check_dims(k=self.k)
+        spec = self.define()
+        if not isinstance(spec, ModelSpec):
+            raise InvalidArgument(f"{type(self).__name__}.define() returned {type(spec).__name__}; valid is a "
+                                  "ModelSpec(feature=..., inner=..., inputs=...)")
+        if spec.name is not None:
+            if not isinstance(spec.name, str) or not spec.name.strip():
+                raise InvalidArgument(f"got model name {spec.name!r}; valid is a non-empty string, e.g. 'rbf'")
+            object.__setattr__(self, "name", spec.name)
+        q, groups, x_syms, g = _validate(spec, self.k, self.name)
+        self._init(q, _syms("a", self.k * q), groups, x_syms, g)
+
+    @classmethod
+    def from_sympy(cls, name: str, *, feature, inner, inputs, k: int = 1, q: int | None = None) -> "Model":
+        r"""A model :math:`\Phi(a,u)(x) = a\,g(u,x)` with linear output weights ``a`` (k x q) from its sympy
+        feature: ``feature`` the q values g(u, x), ``inner`` the inner parameters as ordered groups
+        ``{name: symbols or shape}``, ``inputs`` the x symbols (see :class:`ModelSpec`).
+
+        Validated once: real symbols, inner and inputs disjoint and without repeats, the feature's free symbols
+        among them, k, q and the dimensions at most :data:`MAX_DIM`, nothing empty; each problem is one line of
+        :class:`InvalidArgument`.
+        """
+        return _SympyModel(k=k, spec=ModelSpec(feature=feature, inner=inner, inputs=inputs, q=q, name=name))
+
+    # filled once at construction through object.__setattr__
     def _init(self, q, a_syms, u_groups, x_syms, g):
         object.__setattr__(self, "q", q)
         object.__setattr__(self, "a_syms", sp.Matrix(self.k, q, a_syms))
@@ -122,6 +198,8 @@ class Model:
         ``what``: ``"g"`` -> f(*u, *x) returning the q feature values;
         ``"dg"`` -> the q x p_u Jacobian of g in u (row-major list);
         ``"d2g"`` -> the q x p_u x p_u Hessians (row-major list).
+        ``backend``: ``"numpy"``, ``"mpmath"``, ``"arb"`` or ``"xp"`` (array API: f(xp, *u, *x) for any
+        namespace ``xp``, as :class:`numerics.dynamics.GeneratedField` calls it; :func:`proofs.symbolic.codegen.xp_missing`).
         """
         key = (what, backend)
         if key not in self._cache:
@@ -139,6 +217,16 @@ class Model:
 
 
 @dataclass(frozen=True, eq=False)
+class _SympyModel(Model):
+    """A model made by :meth:`Model.from_sympy`: its spec is given, not defined by a subclass."""
+
+    spec: ModelSpec = None
+
+    def define(self) -> ModelSpec:
+        return self.spec
+
+
+@dataclass(frozen=True, eq=False)
 class SigmoidNet(Model):
     """Two-layer network with bias and vector output, g = sigma(w.x + b) (MATH.md §1.4)."""
 
@@ -146,19 +234,19 @@ class SigmoidNet(Model):
     activation: object = "sigmoid"
     bias: bool = True
 
-    def __post_init__(self):
+    def define(self) -> ModelSpec:
         _check_dims(k=self.k, d=self.d)
         act = get_activation(self.activation)
         object.__setattr__(self, "activation", act)
-        object.__setattr__(self, "name", "sigmoid" if act.name == "sigmoid" else f"net[{act.name}]")
         w, x = _syms("w", self.d), _syms("x", self.d)
-        groups = [("w", (self.d,), w)]
+        inner = {"w": w}
         pre = sum((wi * xi for wi, xi in zip(w, x)), sp.S.Zero)
         if self.bias:
             b = sp.Symbol("b", real=True)
-            groups.append(("b", (), [b]))
+            inner["b"] = b
             pre = pre + b
-        self._init(1, _syms("a", self.k), groups, x, [act(pre)])
+        return ModelSpec(feature=[act(pre)], inner=inner, inputs=x, q=1,
+                         name="sigmoid" if act.name == "sigmoid" else f"net[{act.name}]")
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,18 +264,17 @@ class AttentionHead(Model):
     dq: int = 1
     normalize: bool = True
 
-    def __post_init__(self):
+    def define(self) -> ModelSpec:
         _check_dims(k=self.k, p=self.p, L=self.L, dq=self.dq)
-        object.__setattr__(self, "name", "attention-qk" if self.qk else "attention")
         X = sp.Matrix(self.L, self.p, _syms("x", self.L * self.p))
         if self.qk:
             Q = sp.Matrix(self.p, self.dq, _syms("q", self.p * self.dq))
             K = sp.Matrix(self.p, self.dq, _syms("kk", self.p * self.dq))
             A = Q * K.T
-            groups = [("Q", (self.p, self.dq), list(Q)), ("K", (self.p, self.dq), list(K))]
+            inner = {"Q": Q, "K": K}
         else:
             A = sp.Matrix(self.p, self.p, _syms("A", self.p * self.p))
-            groups = [("A", (self.p, self.p), list(A))]
+            inner = {"A": A}
         xq = X[self.L - 1, :].T
         scores = list(X * A.T * xq)
         if self.normalize:
@@ -195,7 +282,8 @@ class AttentionHead(Model):
         else:
             weights = [sp.exp(s) for s in scores]
         g = X.T * sp.Matrix(weights)
-        self._init(self.p, _syms("a", self.k * self.p), groups, list(X), list(g))
+        return ModelSpec(feature=list(g), inner=inner, inputs=X, q=self.p,
+                         name="attention-qk" if self.qk else "attention")
 
 
 @dataclass(frozen=True, eq=False)
@@ -205,38 +293,189 @@ class ReluLift(Model):
     d: int = 1
     activation: object = "relu"
 
-    def __post_init__(self):
+    def define(self) -> ModelSpec:
         _check_dims(k=self.k, d=self.d)
         act = get_activation(self.activation)
         object.__setattr__(self, "activation", act)
-        object.__setattr__(self, "name", "relu-lift" if act.name == "relu" else f"lift[{act.name}]")
         th, x = _syms("th", self.d + 1), _syms("x", self.d)
         pre = sum((t * xi for t, xi in zip(th, x)), sp.S.Zero) + th[-1]
-        self._init(1, _syms("a", self.k), [("theta", (self.d + 1,), th)], x, [act(pre)])
+        return ModelSpec(feature=[act(pre)], inner={"theta": th}, inputs=x, q=1,
+                         name="relu-lift" if act.name == "relu" else f"lift[{act.name}]")
 
 
 def _check_dims(**dims):
     for name, v in dims.items():
         if not isinstance(v, int) or isinstance(v, bool) or v < 1:
             raise InvalidArgument(f"dimension {name} must be a positive integer, got {v!r}")
-        if v > 64:
-            raise InvalidArgument(f"dimension {name}={v} is too large for the symbolic model (at most 64)")
+        if v > MAX_DIM:
+            raise InvalidArgument(f"dimension {name}={v} is too large for the symbolic model (at most {MAX_DIM})")
 
 
+# ------------------------------------------------------------------------------------------------ validation
+#: keys of the measure files that are not inner parameters
+_RESERVED_GROUPS = ("a", "mass")
+
+
+def _check_name(name) -> str:
+    if not isinstance(name, str) or not name.strip() or name != name.strip() or any(c.isspace() for c in name):
+        raise InvalidArgument(f"got model name {name!r}; valid is a non-empty name without spaces, e.g. 'rbf'")
+    return name
+
+
+def _symbol_list(obj, what, name):
+    """Symbols of an inner group / of the inputs, row-major, with the group's shape."""
+    if isinstance(obj, sp.MatrixBase):
+        shape, syms = tuple(obj.shape), list(obj)
+    elif isinstance(obj, sp.Basic):
+        shape, syms = (), [obj]
+    elif isinstance(obj, tuple) and all(isinstance(v, int) and not isinstance(v, bool) for v in obj):
+        if len(obj) > 2 or any(v < 1 for v in obj):
+            raise InvalidArgument(f"{what} {name!r} has shape {obj}; valid are (), (n,) or (r, c) with positive sizes")
+        if what == "inputs":
+            raise InvalidArgument("inputs must be the x symbols (a list or a Matrix), not a shape")
+        size = obj[0] * (obj[1] if len(obj) == 2 else 1) if obj else 0
+        syms = [sp.Symbol(name, real=True)] if not obj else _syms(name, size)
+        shape = obj
+    elif isinstance(obj, (list, tuple)):
+        shape, syms = (len(obj),), list(obj)
+    else:
+        raise InvalidArgument(f"{what} {name!r} is a {type(obj).__name__}; valid are sympy Symbols (one, a list or a "
+                              "Matrix) or a shape tuple")
+    if not syms:
+        raise InvalidArgument(f"{what} {name!r} is empty; give at least one symbol")
+    limit = MAX_DIM + (1 if what == "inner group" else 0)
+    if any(s > limit for s in shape):
+        raise InvalidArgument(f"{what} {name!r} has shape {shape}; valid are at most {limit} entries per axis")
+    for s in syms:
+        if not isinstance(s, sp.Symbol) or s.is_real is not True:
+            raise InvalidArgument(f"{what} {name!r} holds {s!r}, which is not a real sympy Symbol; valid are "
+                                  f"symbols made with sp.Symbol({str(s)!r}, real=True)")
+    return shape, syms
+
+
+def _validate(spec: ModelSpec, k: int, name: str):
+    """(q, u_groups, x_syms, g) of a spec, or one line of InvalidArgument."""
+    inner = spec.inner
+    if isinstance(inner, dict):
+        inner = list(inner.items())
+    if not isinstance(inner, (list, tuple)) or not inner:
+        raise InvalidArgument(f"model {name}: inner must be a non-empty dict {{name: symbols}} (ordered groups of "
+                              f"inner parameters), got {spec.inner!r}")
+    groups, seen = [], {}
+    for item in inner:
+        if not (isinstance(item, (list, tuple)) and len(item) == 2 and isinstance(item[0], str)):
+            raise InvalidArgument(f"model {name}: inner groups are (name, symbols) pairs, got {item!r}")
+        gname, obj = item
+        if not gname.isidentifier() or gname in _RESERVED_GROUPS or gname in {g[0] for g in groups}:
+            raise InvalidArgument(f"model {name}: inner group name {gname!r} is not valid; valid are distinct "
+                                  f"identifiers other than {', '.join(_RESERVED_GROUPS)} (keys of the measure files)")
+        shape, syms = _symbol_list(obj, "inner group", gname)
+        groups.append((gname, shape, syms))
+    _, x_syms = _symbol_list(spec.inputs, "inputs", "inputs")
+    if len(x_syms) > MAX_DIM * MAX_DIM:
+        raise InvalidArgument(f"model {name}: {len(x_syms)} inputs; valid are at most {MAX_DIM * MAX_DIM}")
+    for s, where in [(s, f"inner group {g}") for g, _, ss in groups for s in ss] + [(s, "inputs") for s in x_syms]:
+        if s in seen:
+            raise InvalidArgument(f"model {name}: symbol {s} appears in {seen[s]} and in {where}; valid are distinct "
+                                  "symbols (inner parameters and inputs disjoint)")
+        seen[s] = where
+    feature = spec.feature
+    if isinstance(feature, sp.MatrixBase):
+        feature = list(feature)
+    elif not isinstance(feature, (list, tuple)):
+        feature = [feature]
+    if not feature:
+        raise InvalidArgument(f"model {name}: the feature is empty; give the q values g(u, x)")
+    try:
+        g = [sp.sympify(e, strict=True) for e in feature]
+    except (sp.SympifyError, TypeError, ValueError):
+        raise InvalidArgument(f"model {name}: the feature must be sympy expressions, got {feature!r}") from None
+    if any(not isinstance(e, sp.Expr) for e in g):
+        raise InvalidArgument(f"model {name}: the feature must be sympy expressions (numbers), got {g!r}")
+    q = len(g)
+    if spec.q is not None and spec.q != q:
+        raise InvalidArgument(f"model {name}: q={spec.q!r} but the feature has {q} values")
+    _check_dims(k=k, q=q)
+    reserved = {str(s) for s in _syms("a", k * q) + _syms("r", k)}
+    clash = sorted(str(s) for s in seen if str(s) in reserved)
+    if clash:
+        raise InvalidArgument(f"model {name}: symbol {clash[0]} is reserved for the output weights a1..a{k * q} and "
+                              f"the residuals r1..r{k}; rename it")
+    free = set().union(*(e.free_symbols for e in g)) - set(seen)
+    if free:
+        raise InvalidArgument(f"model {name}: the feature uses {', '.join(sorted(map(str, free)))}, which is neither "
+                              "an inner parameter nor an input")
+    return q, groups, x_syms, g
+
+
+# ------------------------------------------------------------------------------------------------ the names
 MODEL_NAMES = ("sigmoid", "attention", "attention-qk", "relu-lift")
 
+#: name -> factory(**dims) returning a Model; the built-ins first, then the users' (``register_model``)
+_FACTORIES = {}
+_CACHE = {}
+#: the options a factory may take (by name); get_model passes those its signature accepts
+_DIM_OPTIONS = ("k", "d", "activation", "p", "L", "dq")
 
-@functools.lru_cache(maxsize=64)
-def _get_model_cached(name, k, d, activation, p, L, dq):
-    if name == "sigmoid":
-        return SigmoidNet(k=k, d=d, activation=activation or "sigmoid")
+
+def register_model(name: str, factory) -> None:
+    """Make ``factory`` the model called ``name``: :func:`get_model` (and the CLI's ``--model NAME`` after
+    ``--module FILE``) calls it with the options of ``k, d, activation, p, L, dq`` its signature names, and it
+    returns a :class:`Model`. Registering a user name again replaces it; built-in names cannot be taken."""
+    _check_name(name)
+    if name in MODEL_NAMES and not getattr(factory, "_builtin", False):
+        raise InvalidArgument(f"model name {name!r} is built in; choose another name")
+    if not callable(factory):
+        raise InvalidArgument(f"register_model({name!r}, ...) needs a callable factory, got {type(factory).__name__}")
+    _FACTORIES[name] = factory
+    for key in [key for key in _CACHE if key[0] == name]:
+        del _CACHE[key]
+
+
+def model(name: str):
+    """Decorator form of :func:`register_model`: ``@model("rbf")`` over a factory ``def make(k=1, d=2) -> Model``."""
+    def deco(factory):
+        register_model(name, factory)
+        return factory
+    return deco
+
+
+def model_names() -> tuple:
+    """The built-in model names, then the registered ones."""
+    return MODEL_NAMES + tuple(n for n in _FACTORIES if n not in MODEL_NAMES)
+
+
+def _builtin(factory):
+    factory._builtin = True
+    return factory
+
+
+register_model("sigmoid", _builtin(lambda k, d, activation: SigmoidNet(k=k, d=d, activation=activation or "sigmoid")))
+register_model("attention", _builtin(lambda k, p, L: AttentionHead(k=k, p=p, L=L)))
+register_model("attention-qk", _builtin(lambda k, p, L, dq: AttentionHead(k=k, p=p, L=L, qk=True, dq=dq)))
+register_model("relu-lift", _builtin(lambda k, d, activation: ReluLift(k=k, d=d, activation=activation or "relu")))
+
+
+def builtin_layout(name: str, *, k: int = 1, d: int = 1, p: int = 2, L: int = 3, dq: int = 1) -> tuple:
+    """``(q, p_u, p_x)`` of a built-in model from its name and dimensions, without its sympy work: the float
+    engine runs nets wider than the symbolic :data:`MAX_DIM` (equal to ``model.q, model.p_u, model.p_x``)."""
+    if name in ("sigmoid", "relu-lift"):
+        return 1, d + 1, d
     if name == "attention":
-        return AttentionHead(k=k, p=p, L=L)
+        return p, p * p, L * p
     if name == "attention-qk":
-        return AttentionHead(k=k, p=p, L=L, qk=True, dq=dq)
-    if name == "relu-lift":
-        return ReluLift(k=k, d=d, activation=activation or "relu")
-    raise InvalidArgument(f"unknown model {name!r}; valid are {', '.join(MODEL_NAMES)}")
+        return p, 2 * p * dq, L * p
+    raise InvalidArgument(f"unknown model {name!r}; valid are {', '.join(model_names())}")
+
+
+def _accepted(factory) -> set:
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):
+        return set(_DIM_OPTIONS)
+    if any(p.kind == p.VAR_KEYWORD for p in params):
+        return set(_DIM_OPTIONS)
+    return {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)} & set(_DIM_OPTIONS)
 
 
 def get_model(name: str, *, k: int = 1, d: int = 1, activation=None, p: int = 2, L: int = 3, dq: int = 1) -> Model:
@@ -244,7 +483,24 @@ def get_model(name: str, *, k: int = 1, d: int = 1, activation=None, p: int = 2,
     if isinstance(activation, Activation):
         activation = activation.name if activation.source == "builtin" else activation.source
     check_activation(name, activation)
-    return _get_model_cached(name, k, d, activation, p, L, dq)
+    factory = _FACTORIES.get(name)
+    if factory is None:
+        raise InvalidArgument(f"unknown model {name!r}; valid are {', '.join(model_names())}")
+    takes = _accepted(factory)
+    if activation is not None and "activation" not in takes:
+        raise InvalidArgument(f"an activation ({activation!r}) does not apply to the {name} model (its factory takes "
+                              "no activation): drop --activation")
+    opts = {key: v for key, v in dict(k=k, d=d, activation=activation, p=p, L=L, dq=dq).items() if key in takes}
+    key = (name, factory, tuple(sorted(opts.items())))
+    if key not in _CACHE:
+        mdl = factory(**opts)
+        if not isinstance(mdl, Model):
+            raise InvalidArgument(f"the factory of model {name!r} returned {type(mdl).__name__}; valid is a Model "
+                                  "(e.g. Model.from_sympy(...))")
+        if len(_CACHE) >= 256:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = mdl
+    return _CACHE[key]
 
 
 def check_activation(name: str, activation) -> None:

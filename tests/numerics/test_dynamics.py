@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from numerics.dynamics import (AttentionField, NetField, ParticleFlow, State, TABLEAUS, field_for)
+from numerics.dynamics import AttentionField, ParticleFlow, State, TABLEAUS
+from proofs.dynamics import NetField, field_for
 from proofs.errors import InvalidArgument
 from proofs.problem.measure import Dataset, Measure, loss as measure_loss, velocity as measure_velocity
 from proofs.symbolic.models import get_model
@@ -286,7 +287,7 @@ def test_fitted_order_of_each_method(method, order):
 
 def test_bench_w1_small_matches_hand_peer():
     """The W1 workload (bench/ protocol) against a hand-written peer-style step, small m."""
-    from proofs.cli._bench import bench_dynamics, make_w1
+    from proofs.bench import bench_dynamics, make_w1
 
     rec = bench_dynamics("w1", m=64, steps=20, n=64)
     X, Y, (A, W, b) = make_w1(64, 16, 4, 64)
@@ -306,7 +307,7 @@ def test_bench_w1_small_matches_hand_peer():
 @pytest.mark.parametrize("workload,reference", [("w1", 0.00507083439265303), ("w2", 0.100823454892019)])
 def test_bench_default_final_loss_agrees_with_peers(workload, reference):
     """Final losses of the peers (bench/README.md, all peers agree to 3.4e-16): 1e-9 relative."""
-    from proofs.cli._bench import bench_dynamics
+    from proofs.bench import bench_dynamics
 
     rec = bench_dynamics(workload)
     assert abs(rec["final_loss"] - reference) <= 1e-9 * reference
@@ -340,7 +341,7 @@ def test_field_rejects_bad_inputs():
 def test_ntk_flow_is_du_et_al_gradient_descent(activation):
     """MATH.md §4.1: f = (1/sqrt m) sum_r a_r sigma(w_r . x), L = sum_i (f_i - y_i)^2 / 2, a frozen,
     w_r -= eta dL/dw_r with the hand gradient (1/sqrt m) sum_i (f_i - y_i) a_r sigma'(w_r.x_i) x_i."""
-    from numerics.dynamics import ntk_flow
+    from proofs.dynamics import ntk_flow
 
     rng = np.random.default_rng(19)
     n, d, m, eta = 6, 3, 50, 0.05

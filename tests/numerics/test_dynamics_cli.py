@@ -38,7 +38,7 @@ def test_simulate_json_checkpoint_and_resume(tmp_path):
     z = np.load(out)
     assert int(z["steps_done"]) == 40 and list(z["history_step"]) == [0, 10, 20, 30, 40]
     # the checkpointed state reproduces the reported loss (independent recomputation)
-    from numerics.dynamics import NetField
+    from proofs.dynamics import NetField
 
     f = NetField(z["X"], z["Y"], "sigmoid")
     assert abs(f.loss(z["a"], z["u"]) - first["final_loss"]) <= 1e-14
@@ -181,7 +181,7 @@ def test_simulate_from_initial_measure_file(tmp_path, capsys):
 def test_bench_compare_several_backends_side_by_side(tmp_path):
     """--compare with --backend numpy,array_api_strict: one row per escset backend, alternating with
     the peer (here a stand-in peer script printing the peers' JSON line), ratios per backend."""
-    from proofs.cli._bench import compare
+    from proofs.bench import compare
 
     (tmp_path / "peer_numpy.py").write_text(
         "import json, sys\n"

@@ -177,7 +177,8 @@ def test_divergence_stops_exits_3_and_keeps_the_last_finite_state(tmp_path, caps
             assert np.all(np.isfinite(z[k])), k
     assert json.loads(str(z["diverged"]))["step"] > done
     # the kept state is the state after `done` steps of the same flow, and its loss is finite
-    from numerics.dynamics import ParticleFlow, State, field_for
+    from numerics.dynamics import ParticleFlow, State
+    from proofs.dynamics import field_for
 
     cfg = json.loads(str(z["config"]))
     f = field_for("sigmoid", z["X"], z["Y"], activation="square")
@@ -193,7 +194,8 @@ def test_divergence_stops_exits_3_and_keeps_the_last_finite_state(tmp_path, caps
 
 @pytest.mark.parametrize("method", ["euler", "rk4"])
 def test_run_raises_diverged_with_the_last_finite_state(method):
-    from numerics.dynamics import Diverged, ParticleFlow, State, field_for
+    from numerics.dynamics import Diverged, ParticleFlow, State
+    from proofs.dynamics import field_for
 
     rng = np.random.default_rng(0)
     X, Y = rng.standard_normal((12, 2)), rng.standard_normal((12, 1))

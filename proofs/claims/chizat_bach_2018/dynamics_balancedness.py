@@ -89,7 +89,8 @@ def _arb_witness(model, inst, lam):
 
 
 def _numeric_evidence(inst, lam):
-    from numerics.dynamics import NetField, ParticleFlow, State
+    from numerics.dynamics import ParticleFlow, State
+    from proofs.dynamics import NetField
 
     rng = np.random.default_rng(int(inst.get("seed", 0)))
     k, d, n, m = int(inst.get("k", 1)), int(inst.get("d", 2)), 12, 8

@@ -50,7 +50,8 @@ def _slope(dts, errs):
 
 
 def _float_errors(inst):
-    from numerics.dynamics import NetField, ParticleFlow, State
+    from numerics.dynamics import ParticleFlow, State
+    from proofs.dynamics import NetField
 
     X, Y, a, u = _instance_problem(inst)
     field = NetField(X, Y, inst.get("activation", "tanh"), fused=False)
