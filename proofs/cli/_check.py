@@ -1,14 +1,13 @@
 """``escset list``, ``escset check`` (the main job) and ``escset latex``."""
 from __future__ import annotations
 
-import json
-import os
 import time
 from typing import List, Optional
 
 import typer
 
 from proofs.cli import app, emit_json, fail
+from proofs.report import scope_of, summarize, summary_line, verdict_ok, write_report
 
 
 def _claims(ids, paper):
@@ -42,96 +41,6 @@ def list_cmd(json_out: bool = typer.Option(False, "--json", help="one JSON objec
     for c in claims.values():
         t.add_row(c.id, c.label, c.provenance, c.expected, "yes" if c.numerical else "no", str(len(c.instances)))
     Console().print(t)
-
-
-def _scope(r) -> str:
-    return r.scope or "unset"
-
-
-def _write_report(out_dir, rows, started, summary=None):
-    """Write report.json and report.md atomically into out_dir (results, scope, statement and the summary)."""
-    os.makedirs(out_dir, exist_ok=True)
-    payload = {"started": started, "results": [r.to_dict() for _, r in rows]}
-    if summary is not None:
-        payload["summary"] = summary
-    md = ["# escset check report", "", f"started {started}", "",
-          "| claim | instance | verdict | scope | expected | as expected | statement | precision | method | message |",
-          "|---|---|---|---|---|---|---|---|---|---|"]
-
-    def cell(text):
-        return str(text).replace("|", "/").replace("\n", " ")
-
-    for c, r in rows:
-        ok, _ = _classify(c, r)
-        md.append(f"| {r.claim} | {cell(r.instance)} | **{r.verdict.value}**{' (numerical)' if r.numerical else ''} | "
-                  f"{_scope(r)} | {c.expected}{' (numerical by nature)' if c.numerical else ''} | "
-                  f"{'yes' if ok else '**NO**'} | {cell(r.statement)} | {cell(r.precision)} | {cell(r.method)} | "
-                  f"{cell(r.message)} |")
-    if summary is not None:
-        md += ["", "## Summary", "", _summary_line(summary)]
-        if summary["unexpected"]:
-            md += ["", "Unexpected verdicts (escset check exits 1):", ""] + [f"- {u}" for u in summary["unexpected"]]
-    else:
-        md += ["", "Interrupted: the results above are the finished ones; no summary."]
-    from proofs._atomic import atomic_write, remove_stale
-
-    for name, text in (("report.json", json.dumps(payload, indent=1)), ("report.md", "\n".join(md) + "\n")):
-        path = os.path.join(out_dir, name)
-        remove_stale(path, "report")  # orphans of a check killed between write and rename
-        atomic_write(path, text.encode(), tag="report")
-
-
-def _classify(claim, r):
-    """(as expected?, why not). A ``holds`` claim must be proved, or, only when the claim is numerical by nature
-    (``Claim.numerical``), inconclusive (with a positive margin when it is float evidence); a ``fails`` claim (a
-    false variant) must be refuted: a false variant left inconclusive is unexpected."""
-    from proofs.result import Verdict
-
-    v = r.verdict
-    if claim.expected == "holds":
-        if v is Verdict.PROVED:
-            return True, ""
-        if v is Verdict.REFUTED:
-            return False, "expected to hold, refuted"
-        if claim.numerical:
-            m = r.margin
-            if r.numerical and isinstance(m, (int, float)) and not isinstance(m, bool) and not m > 0:
-                return False, f"expected to hold, numerical evidence against it (margin {m!r} <= 0)"
-            return True, ""
-        return False, "expected to hold, inconclusive (the claim is not declared numerical by nature)"
-    if v is Verdict.REFUTED:
-        return True, ""
-    return False, f"expected to fail, {v.value} (a false variant must be refuted)"
-
-
-def _verdict_ok(claim, r) -> bool:
-    return _classify(claim, r)[0]
-
-
-def _summary(rows, seconds) -> dict:
-    """The accounting of ``escset check``: counts by verdict, and every unexpected verdict with the reason."""
-    from proofs.result import Verdict
-
-    inc = [r for _, r in rows if r.verdict is Verdict.INCONCLUSIVE]
-    unexpected = []
-    for c, r in rows:
-        ok, why = _classify(c, r)
-        if not ok:
-            unexpected.append(f"{r.claim} [{r.instance}]: {why}")
-    return {"checked": len(rows), "seconds": seconds,
-            "proved": sum(r.verdict is Verdict.PROVED for _, r in rows),
-            "refuted": sum(r.verdict is Verdict.REFUTED for _, r in rows),
-            "numerical_evidence": sum(bool(r.numerical) for r in inc),
-            "unresolved": sum(not r.numerical for r in inc),
-            "as_expected": len(rows) - len(unexpected),
-            "unexpected": unexpected,
-            "exit_code": 1 if unexpected else 0}
-
-
-def _summary_line(s) -> str:
-    return (f"{s['checked']} checked: {s['proved']} proved, {s['refuted']} refuted, {s['numerical_evidence']} "
-            f"numerical evidence, {s['unresolved']} unresolved; {s['as_expected']} as expected, "
-            f"{len(s['unexpected'])} unexpected")
 
 
 @app.command("check")
@@ -179,16 +88,16 @@ def check_cmd(claim_ids: Optional[List[str]] = typer.Argument(None, metavar="[CL
         from proofs.cli._interrupt import INTERRUPTED, interrupted_line, stop
 
         if report:
-            _write_report(report, rows, started)
+            write_report(report, rows, started)
         total = sum(len(c.instances) if inst_override is None else 1 for c in claims)
         where = f"instance {len(rows) + 1} of {total}"
         kept = (f"the {len(rows)} finished results in {report}" if report
                 else f"nothing ({len(rows)} finished; no --report)")
         stop(INTERRUPTED, interrupted_line(where, kept, resume=False),
              {"results": [r.to_dict() for r in results], "summary": None, "interrupted": True}, json_out)
-    summary = _summary(rows, round(time.perf_counter() - t0, 2))
+    summary = summarize(rows, round(time.perf_counter() - t0, 2))
     if report:
-        _write_report(report, rows, started, summary)
+        write_report(report, rows, started, summary)
     if json_out:
         emit_json({"results": [r.to_dict() for r in results], "summary": summary})
     else:
@@ -222,14 +131,14 @@ def _print_table(rows, summary):
     from rich.table import Table
 
     t = Table(title=f"escset check ({summary['checked']} instances, {summary['seconds']} s)",
-              caption=_summary_line(summary))
+              caption=summary_line(summary))
     for col in ("claim", "instance", "verdict", "scope", "expected", "precision", "method"):
         t.add_column(col, overflow="fold")
     colors = {"proved": "green", "refuted": "red", "inconclusive": "yellow"}
     for c, r in rows:
         v = r.verdict.value
-        ok = _verdict_ok(c, r)
-        t.add_row(c.id, r.instance, f"[{colors[v]}]{v}[/]" + (" (num.)" if r.numerical else ""), _scope(r),
+        ok = verdict_ok(c, r)
+        t.add_row(c.id, r.instance, f"[{colors[v]}]{v}[/]" + (" (num.)" if r.numerical else ""), scope_of(r),
                   c.expected + (" (num.)" if c.numerical else "") + ("" if ok else " [bold red]UNEXPECTED[/]"),
                   r.precision, r.method)
     con = Console()

@@ -53,11 +53,10 @@ def estimate_bytes(model: str, *, m: int, n: int, k: int, d: int = 1, p: int = 2
     """A lower estimate of the float64 memory of a run: data, the particle state and its stage copies, and the
     particle x sample intermediates of one velocity evaluation (the teacher's too). Deliberately not an upper
     bound: it only has to catch sizes that cannot fit."""
-    if model in ("sigmoid", "relu-lift"):
-        q, p_u, p_x, per_pair = 1, d + 1, d, 3
-    else:
-        q, p_u, p_x = p, (p * p if model == "attention" else 2 * p * dq), L * p
-        per_pair = L * (p + 3)
+    from proofs.symbolic.models import builtin_layout
+
+    q, p_u, p_x = builtin_layout(model, k=k, d=d, p=p, L=L, dq=dq)
+    per_pair = 3 if model in ("sigmoid", "relu-lift") else L * (p + 3)
     copies = {"euler": 3, "heun": 5, "rk4": 8}.get(method, 8)
     floats = n * (p_x + 2 * k) + copies * m * (k * q + p_u) + per_pair * m * n
     if teacher:
@@ -111,30 +110,3 @@ def check_memory(what: str, hint: str, **sizes) -> None:
         fail(f"{what} needs about {_gib(need)} of memory (estimate), more than the {_gib(have)} available; "
              f"{hint}")
 
-
-def check_checkpoint(path, z, config, *, m: int, k: int, q: int, p_u: int, p_x: int) -> None:
-    """A checkpoint's arrays are those of this run: shapes, finite float64 data, a whole ``steps_done`` >= 0."""
-    import numpy as np
-
-    def bad(why):
-        fail(f"--out {path}: not a usable escset run checkpoint ({why}); give a new --out path")
-
-    if not isinstance(config, dict):
-        bad(f"its config is a JSON {type(config).__name__}, not an object")
-    arrays = {}
-    for key in ("a", "u", "X", "Y", "steps_done"):
-        v = z[key]
-        if not np.issubdtype(v.dtype, np.number) or np.issubdtype(v.dtype, np.complexfloating):
-            bad(f"'{key}' has dtype {v.dtype}, not real numbers")
-        arrays[key] = v
-    a, u, X, Y, steps = (arrays[kk] for kk in ("a", "u", "X", "Y", "steps_done"))
-    if a.shape != (m, k, q):
-        bad(f"'a' has shape {a.shape}, this run needs ({m}, {k}, {q})")
-    if u.shape != (m, p_u):
-        bad(f"'u' has shape {u.shape}, this run needs ({m}, {p_u})")
-    if X.ndim != 2 or X.shape[1] != p_x or Y.ndim != 2 or Y.shape != (X.shape[0], k) or X.shape[0] < 1:
-        bad(f"data of shapes X {X.shape}, Y {Y.shape}; this run needs X (n, {p_x}), Y (n, {k})")
-    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(Y))):
-        bad("its data X, Y contain NaN or inf")
-    if steps.shape != () or not np.issubdtype(steps.dtype, np.integer) or int(steps) < 0:
-        bad(f"'steps_done' is {steps.tolist()!r}, not a whole number >= 0")

@@ -101,10 +101,33 @@ def load_user_module(path):
 
     check_input_path(path, "--module")
     try:
-        return load_module(path)
-    except SystemExit as exc:
-        raise InvalidArgument(f"importing {path} failed: it called sys.exit({exc.code!r}); a claim file must "
-                              "only define claims") from None
+        try:
+            return load_module(path)
+        except SystemExit as exc:
+            raise InvalidArgument(f"importing {path} failed: it called sys.exit({exc.code!r}); a claim file "
+                                  "must only define claims") from None
+    except InvalidArgument as exc:
+        line = _user_line(path, exc)
+        if line is None or f"{path}:{line}" in str(exc):
+            raise
+        raise InvalidArgument(f"{path}:{line}: {str(exc).splitlines()[0]}") from None
+
+
+def _user_line(path, exc):
+    """The line of the user's file where importing it failed: a SyntaxError's line, else the innermost traceback
+    frame in that file (of the error or of the exception it was raised from); None when neither names it."""
+    import os
+    import traceback
+
+    real = os.path.realpath(path)
+    for err in (exc, exc.__context__, exc.__cause__):
+        if isinstance(err, SyntaxError) and err.filename and os.path.realpath(err.filename) == real:
+            return err.lineno
+        if err is not None:
+            frames = [f for f in traceback.extract_tb(err.__traceback__) if os.path.realpath(f.filename) == real]
+            if frames:
+                return frames[-1].lineno
+    return None
 
 
 def _instance_text(inst) -> str:

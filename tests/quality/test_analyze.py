@@ -67,7 +67,7 @@ def test_residual_below_precision_is_never_proved_nor_refuted_without_escalation
 
 
 def test_nearly_parallel_inputs_ntk_never_overclaims():
-    from proofs.cli._ntk import ntk_lambda_min
+    from proofs.ntk import ntk_lambda_min
     from numerics.certified.linalg import lambda_min_mpmath, relu_gram_ball
     from numerics.certified.precision import arb_prec
 
