@@ -3,16 +3,19 @@
 Public API (see README.md for a tour)::
 
     from proofs import claim, get_activation, get_model, Verdict, CheckResult, check
+    from proofs import Model, ModelSpec, model, register_model, Problem   # your own models (proofs.symbolic.models)
 """
 from proofs.errors import EscsetError, GrammarError, InconsistentAssumptions, InvalidArgument, InvalidAssumption
 from proofs.result import CheckResult, Verdict
-from proofs.symbolic.activations import BUILTINS, Activation, get_activation
-from proofs.symbolic.models import get_model
+from proofs.symbolic.activations import BUILTINS, Activation
+from proofs.symbolic.models import Model, ModelSpec, get_model, model, model_names, register_model
+from proofs.problem import Problem
 from proofs.registry import all_claims, claim, get_claim, run_check
 
 __all__ = ["__version__", "Activation", "BUILTINS", "CheckResult", "EscsetError", "GrammarError", "InconsistentAssumptions",
-           "InvalidArgument", "InvalidAssumption", "Verdict", "all_claims", "check", "claim", "get_activation",
-           "get_claim", "get_model", "run_check", "strategies"]
+           "InvalidArgument", "InvalidAssumption", "Model", "ModelSpec", "Problem", "Verdict", "all_claims", "check",
+           "claim", "get_activation", "get_claim", "get_model", "model", "model_names", "register_model", "run_check",
+           "strategies"]
 
 
 def _version() -> str:
@@ -36,6 +39,16 @@ def _version() -> str:
 
 
 __version__ = _version()
+
+
+def get_activation(spec) -> Activation:
+    """An activation by built-in name or grammar string (:func:`proofs.symbolic.activations.get_activation`),
+    whose ``sup_abs``/``bounded`` fall back to the rigorous ball enclosure of the prove engine where sympy gives no
+    exact value (:func:`proofs.prove.bounds.get_activation`; imported here on first use, so that importing
+    ``proofs`` stays light)."""
+    from proofs.prove.bounds import get_activation as _enclosing
+
+    return _enclosing(spec)
 
 
 def check(claim_id: str, instance=None, *, dps: int = 30):

@@ -165,8 +165,8 @@ def test_written_files_follow_the_umask(tmp_path):
     import numpy as np
 
     from proofs.problem import measure as M
-    from proofs.cli._check import _write_report
-    from proofs.cli._simulate import _atomic_savez
+    from proofs.report import write_report as _write_report
+    from proofs.simulate import atomic_savez as _atomic_savez
 
     old = os.umask(0o027)
     try:

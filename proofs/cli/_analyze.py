@@ -1,33 +1,25 @@
 """``escset analyze``: loss, stationarity and the global-optimality certificate or witness (DESIGN.md §3)."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
 from proofs.cli import app, emit_json, fail
 
 
-def build_model(model: str, data_path: str, *, activation=None, p: int = 2, dq: int = 1):
-    """The model named on the command line, with dimensions read off the data file."""
-    from proofs.symbolic.models import MODEL_NAMES, get_model
+def load_user_models(paths) -> None:
+    """Import the ``--module`` files (their ``@model`` and ``@claim`` register) with the loader of
+    ``escset check --module`` (:func:`proofs.search.load_user_module`: an error names the user's file and line)."""
+    from proofs.search import load_user_module
 
-    if model not in MODEL_NAMES:
-        fail(f"got --model {model!r}, valid are {', '.join(MODEL_NAMES)}")
-    from proofs.problem.measure import load_dataset
-
-    ds = load_dataset(data_path, None, need_y=False)  # every problem of the file: one precise line
-    px, k = len(ds.X[0]), (len(ds.Y[0]) if ds.Y is not None else 1)
-    if model in ("attention", "attention-qk"):
-        if p < 1 or px % p:
-            fail(f"got --p {p} but each input has {px} entries; valid is a token dimension p dividing {px}")
-        return get_model(model, k=k, p=p, L=px // p, dq=dq)
-    return get_model(model, k=k, d=px, activation=activation)
+    for path in paths or []:
+        load_user_module(path)
 
 
 @app.command("analyze")
 def analyze_cmd(
-    model: str = typer.Option(..., "--model", help="sigmoid | attention | attention-qk | relu-lift"),
+    model: str = typer.Option(..., "--model", help="sigmoid | attention | attention-qk | relu-lift | a --module model"),
     data: str = typer.Option(..., "--data", help="data file D.json with X and Y"),
     measure: str = typer.Option(..., "--measure", help="measure file MU.json"),
     dps: int = typer.Option(30, "--dps", help="working precision in decimal digits"),
@@ -38,16 +30,19 @@ def analyze_cmd(
     box_radius: str = typer.Option("8", "--box-radius", help="interior search box [-R, R]^p_u"),
     max_dps: Optional[int] = typer.Option(None, "--max-dps", help="precision escalation limit (default 4*dps)"),
     time_limit: float = typer.Option(20.0, "--time-limit", help="seconds for the whole analysis (every search and escalation)"),
+    module: Optional[List[str]] = typer.Option(None, "--module", help="a Python file with your own @model"),
     json_out: bool = typer.Option(False, "--json", help="one JSON object on stdout"),
 ):
     """Stationarity, loss, global-optimality certificate or witness, escaping-set diagnostics."""
     from fractions import Fraction
 
     from proofs.analyze import analyze
-    from proofs.problem.measure import load_dataset, load_measure
+    from proofs.problem import Problem, model_for_data
 
     from proofs.errors import InvalidArgument
     from proofs._io import exact_number
+
+    load_user_models(module)
 
     if not 10 <= dps <= 5000:
         fail(f"got --dps {dps}, valid is an integer in [10, 5000]")
@@ -64,11 +59,10 @@ def analyze_cmd(
     for name, v in (("p", p), ("dq", dq)):
         if not 1 <= v <= 64:
             fail(f"got --{name} {v}, valid is an integer in [1, 64]")
-    mdl = build_model(model, data, activation=activation, p=p, dq=dq)
-    ds = load_dataset(data, mdl, need_y=True)
-    mu = load_measure(measure, mdl)
+    mdl = model_for_data(model, data, activation=activation, p=p, dq=dq)
+    problem = Problem.load(mdl, data, measure)
     try:
-        out = analyze(mdl, mu, ds, dps=dps, certify=certify, max_dps=max_dps, box_radius=box_radius,
+        out = analyze(mdl, problem.mu, problem.data, dps=dps, certify=certify, max_dps=max_dps, box_radius=box_radius,
                       time_limit=time_limit)
     except KeyboardInterrupt:  # one analysis, no partial result: the input files are untouched
         from proofs.cli._interrupt import INTERRUPTED, interrupted_line, stop

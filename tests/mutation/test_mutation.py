@@ -18,8 +18,9 @@ _spec.loader.exec_module(_run)
 DEFAULT_MUTANTS, load_mutants = _run.DEFAULT_MUTANTS, _run.load_mutants
 if _run.tomllib is None:  # pragma: no cover - Python 3.10 without tomli
     pytest.skip("mutants.toml needs tomllib (Python >= 3.11) or tomli", allow_module_level=True)
-AREAS = ("proofs/claims/", "proofs/prove/interval.py", "proofs/prove/__init__.py", "proofs/prove/domain.py",
-         "proofs/symbolic/codegen.py", "proofs/problem/measure.py", "numerics/dynamics/__init__.py", "numerics/dynamics/kernels_", "numerics/certified/linalg.py",
+AREAS = ("proofs/claims/", "proofs/prove/interval.py", "proofs/prove/", "proofs/prove/domain.py",
+         "proofs/symbolic/codegen.py", "numerics/particles.py", "numerics/dynamics/fields.py", "numerics/dynamics/flow.py", "numerics/dynamics/integrators.py",
+         "numerics/dynamics/kernels_", "numerics/certified/linalg.py",
          "proofs/analyze/__init__.py")
 
 

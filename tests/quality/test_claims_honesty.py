@@ -16,7 +16,7 @@ CLAIMS = all_claims()
 def test_symbolic_zero_is_none_on_an_undecidable_non_identity():
     """Heaviside(z - 10^9) z is not identically 0, but no sampled point reaches z > 10^9 and sympy cannot reduce
     it: the answer must be None (a planted 'return True when undecided' makes it an identity)."""
-    from proofs.claims._common import symbolic_zero
+    from proofs.prove.zero import symbolic_zero
 
     z = sp.Symbol("z", real=True)
     assert symbolic_zero(sp.Heaviside(z - 10 ** 9) * z) is None
@@ -26,7 +26,8 @@ def test_symbolic_zero_is_none_on_an_undecidable_non_identity():
 
 
 def test_branch_and_piecewise_zero_tests_are_three_valued():
-    from proofs.claims.chizat_bach_2018.euler_identities import _branch_zero, _zero_piecewise
+    from proofs.claims.chizat_bach_2018.euler_identities import _zero_piecewise
+    from proofs.prove.zero import _branch_zero
 
     z = sp.Symbol("z", real=True)
     far = z - 10 ** 12

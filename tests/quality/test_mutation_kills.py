@@ -249,7 +249,8 @@ def test_energy_is_loss_plus_integral_of_the_regulariser(masses):
     """dynamics.energy-weight-decay-half, energy-l1-dropped, energy-uniform-mass: F(mu) = R(mu) + int V dmu with
     V = lambda |a| + lambda_2/2 (|a|^2 + |u|^2) (MATH.md §1.1, §1.2); R from the generated evaluators of
     proofs.problem.measure (an independent implementation), the integral summed here."""
-    from numerics.dynamics import NetField, ParticleFlow, State
+    from numerics.dynamics import ParticleFlow, State
+    from proofs.dynamics import NetField
     from proofs.problem import measure as M
     from proofs.symbolic.models import get_model
 
@@ -270,7 +271,8 @@ def test_velocity_is_minus_m_times_the_energy_gradient(kw):
     """dynamics.velocity-weight-decay-inner-dropped, velocity-l1-sign: away from a = 0 the reported velocity is
     theta_j' = -m dF_m/dtheta_j (mean-field time, F_m = R + (1/m) sum_j V(theta_j)); central differences of the
     energy, every coordinate of every particle."""
-    from numerics.dynamics import NetField, ParticleFlow, State
+    from numerics.dynamics import ParticleFlow, State
+    from proofs.dynamics import NetField
 
     X, Y, a, u = _net(seed=5)
     m = len(u)
@@ -503,7 +505,8 @@ def test_balancedness_witness_value_matches_the_engine_velocity():
     """claims.balancedness.witness-decay-sign: the refutation's margin is d/dt delta_j + 2 lambda delta_j at the
     witness particle (delta = |a|^2 - |theta|^2, weight decay lambda); recomputed here from the float64 engine
     (numerics.dynamics, an independent implementation of the velocity, weight decay included)."""
-    from numerics.dynamics import NetField, ParticleFlow, State
+    from numerics.dynamics import ParticleFlow, State
+    from proofs.dynamics import NetField
     from proofs import check
     from proofs.result import Verdict
 

@@ -162,15 +162,17 @@ def _check_a15(inst, claim_id, dps):
 # general models: float run, mpmath confirmation
 # ---------------------------------------------------------------------------
 def _teacher_problem(inst):
-    from numerics.dynamics import State, field_for
+    from numerics.dynamics import State
+    from proofs.dynamics import field_for
+
+    from proofs.problem.teacher import teacher_data
 
     model = inst.get("model", "sigmoid")
     seed = int(inst.get("seed", 0))
     n, m, k, d = int(inst.get("n", 16)), int(inst.get("m", 20)), int(inst.get("k", 1)), int(inst.get("d", 2))
     rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d))
-    teacher = field_for(model, X, np.zeros((n, k)), activation=inst.get("activation"), fused=False)
-    Y = teacher.predict(rng.standard_normal((3, k, 1)), rng.standard_normal((3, d + 1)))
+    X, Y = teacher_data(lambda X, Y: field_for(model, X, Y, activation=inst.get("activation"), fused=False), rng,
+                        n=n, m0=3, k=k, q=1, p_u=d + 1, p_x=d)
     field = field_for(model, X, Y, activation=inst.get("activation"), fused=False)
     scale = float(inst.get("scale", 1.0))
     state = State(rng.standard_normal((m, k, 1)) * scale, rng.standard_normal((m, d + 1)) * scale)

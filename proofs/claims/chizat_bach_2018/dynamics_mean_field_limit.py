@@ -137,13 +137,15 @@ def _check_a15(inst):
 
 
 def _check_numeric(inst):
-    from numerics.dynamics import NetField, ParticleFlow, State
+    from numerics.dynamics import ParticleFlow, State
+    from proofs.dynamics import NetField
+
+    from proofs.problem.teacher import teacher_data
 
     rng = np.random.default_rng(int(inst.get("seed", 0)))
     n, d, k = int(inst.get("n", 24)), int(inst.get("d", 2)), int(inst.get("k", 1))
-    X = rng.standard_normal((n, d)) / np.sqrt(d)
-    teacher = NetField(X, np.zeros((n, k)), inst.get("activation", "sigmoid"))
-    Y = teacher.predict(rng.standard_normal((4, k, 1)) * 2, rng.standard_normal((4, d + 1)) * 2)
+    X, Y = teacher_data(lambda X, Y: NetField(X, Y, inst.get("activation", "sigmoid")), rng, n=n, m0=4, k=k, q=1,
+                        p_u=d + 1, p_x=d, x_scale=np.sqrt(d), scale=2)
     field = NetField(X, Y, inst.get("activation", "sigmoid"))
     T, dt = float(inst.get("T", 2.0)), float(inst.get("dt", 0.1))
     steps = int(round(T / dt))

@@ -188,7 +188,10 @@ def check(inst, *, dps=30):
     """Particle counts of balls with m mu_0(B) >> 1 stay positive along the flow (MATH.md §8 G4)."""
     if inst.get("model") == "a15":
         return _check_a15(inst)
-    from numerics.dynamics import NetField, ParticleFlow, State
+    from numerics.dynamics import ParticleFlow, State
+    from proofs.dynamics import NetField
+
+    from proofs.problem.teacher import teacher_data
 
     seed = int(inst.get("seed", 0))
     m, T, dt = int(inst.get("m", 4000)), float(inst.get("T", 4.0)), float(inst.get("dt", 0.1))
@@ -196,8 +199,7 @@ def check(inst, *, dps=30):
     centers = [np.asarray(c, dtype=float) for c in inst.get("centers", [[0, 0, 0, 0]])]
     k, d, n = 1, 2, 24
     rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d)) / np.sqrt(d)
-    Y = NetField(X, np.zeros((n, k))).predict(rng.standard_normal((3, k, 1)) * 2, rng.standard_normal((3, d + 1)) * 2)
+    X, Y = teacher_data(NetField, rng, n=n, m0=3, k=k, q=1, p_u=d + 1, p_x=d, x_scale=np.sqrt(d), scale=2)
     field = NetField(X, Y)
     D = k + d + 1
     if any(len(c) != D for c in centers):

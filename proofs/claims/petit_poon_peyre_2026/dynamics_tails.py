@@ -117,17 +117,18 @@ def check(inst, *, dps=30):
     """Gronwall bound and sub-Gaussian tails along the flow (MATH.md §8 G3)."""
     if "velocity" in inst:
         return _scalar_flow(inst)
-    from numerics.dynamics import NetField, ParticleFlow, State
+    from numerics.dynamics import ParticleFlow, State
+    from proofs.dynamics import NetField
 
+    from proofs.problem.teacher import teacher_data
     from proofs.symbolic.activations import get_activation
 
     seed, m, T = int(inst.get("seed", 0)), int(inst.get("m", 2000)), float(inst.get("T", 2.0))
     act = inst.get("activation", "sigmoid")
     k, d, n = 1, 2, 20
     rng = np.random.default_rng(seed)
-    X = np.round(rng.standard_normal((n, d)) / np.sqrt(d), 4)
-    Y = NetField(X, np.zeros((n, k)), act).predict(rng.standard_normal((3, k, 1)) * 2,
-                                                    rng.standard_normal((3, d + 1)) * 2)
+    X, Y = teacher_data(lambda X, Y: NetField(X, Y, act), rng, n=n, m0=3, k=k, q=1, p_u=d + 1, p_x=d,
+                        x_scale=np.sqrt(d), decimals=4, scale=2)
     field = NetField(X, Y, act)
     a0, u0 = rng.standard_normal((m, k, 1)), rng.standard_normal((m, d + 1))
     A = get_activation(act)
