@@ -1,9 +1,22 @@
-"""escset, symbolic side: activations, models, first variations, claims.
+"""escset, symbolic side: activations, models, problems, claims, verdicts and the command line.
 
 Public API (see README.md for a tour)::
 
     from proofs import claim, get_activation, get_model, Verdict, CheckResult, check
     from proofs import Model, ModelSpec, model, register_model, Problem   # your own models (proofs.symbolic.models)
+
+The house, from the ground up (the layers are import-linter contracts in ``pyproject.toml``, run by
+``tests/test_layers.py``):
+
+* :mod:`proofs.symbolic` -- grammar, named functions, activations, models, code generation (sympy only; imports
+  none of the layers above it);
+* :mod:`proofs.problem` -- a model, data and a measure validated together once; files; teacher data; inverse design;
+* :mod:`proofs.prove` (``escset prove``), :mod:`proofs.analyze` (``escset analyze``), :mod:`proofs.search`
+  (engine and strategies), :mod:`proofs.claims` (one folder per paper), :mod:`proofs.dynamics` (models to the
+  numerics engine), :mod:`proofs.simulate`, :mod:`proofs.ntk`, :mod:`proofs.bench`, :mod:`proofs.report`;
+* :mod:`proofs.cli` -- argument parsing and printing only; nothing imports it.
+
+:mod:`numerics` sits below all of it and never imports ``proofs``: it receives the compiled evaluators it needs.
 """
 from proofs.errors import EscsetError, GrammarError, InconsistentAssumptions, InvalidArgument, InvalidAssumption
 from proofs.result import CheckResult, Verdict

@@ -55,7 +55,7 @@ def rbf_feature_in_unit_interval(inst, *, dps=30):
     u = [Fraction(v) for v in inst["w"]] + [Fraction(inst["b"])]
     x = [Fraction(v) for v in inst["x"]]
     old = ctx.prec
-    ctx.prec = max(64, int(dps * 3.33) + 10)
+    ctx.prec = bits = max(64, int(dps * 3.33) + 10)
     try:
         g = mdl.compile("g", "arb")(*[arb(v.numerator) / v.denominator for v in u + x])[0]
         upper_slack, lower = 1 - g, g
@@ -66,6 +66,6 @@ def rbf_feature_in_unit_interval(inst, *, dps=30):
     finally:
         ctx.prec = old
     verdict = Verdict.PROVED if ok else Verdict.REFUTED if bad else Verdict.INCONCLUSIVE
-    return CheckResult("rbf-feature-in-unit-interval", verdict, margin=margin, precision=f"arb {ctx.prec} bits",
+    return CheckResult("rbf-feature-in-unit-interval", verdict, margin=margin, precision=f"arb {bits} bits",
                        method="generated arb evaluator of the sympy feature", witness={**inst}, scope="instance",
                        statement=f"0 < g(u, x) <= 1 at w = {inst['w']}, b = {inst['b']}, x = {inst['x']}")
