@@ -178,3 +178,21 @@ def test_numerics_net_field_takes_activation_objects_only():
         NumericsNetField(X, Y, "tanh")
     f = NumericsNetField(X, Y, BUILTINS["tanh"])
     assert f.activation == "tanh" and f.name == "net[tanh]"
+
+
+def test_generated_softmax_is_finite_and_exact_at_scores_beyond_exp_overflow():
+    """Scores near 1e3 overflow exp in float64; the generated array-API softmax weights must stay the exact
+    (max-shifted) ones. Reference: the weights of the shifted scores computed in mpmath at 30 digits."""
+    from proofs.symbolic.codegen import compile_expr
+    from proofs.symbolic.functions import softmax_w
+    import sympy as sp
+
+    s = sp.symbols("s1:4", real=True)
+    f = compile_expr(list(s), [softmax_w(si, *s) for si in s], "xp")
+    scores = [1000.0, 999.0, -5.0]
+    got = [float(v) for v in f(np, *[np.asarray(v) for v in scores])]
+    with workdps(30):
+        e = [mpmath.exp(mpmath.mpf(v) - 1000) for v in scores]
+        ref = [float(v / sum(e)) for v in e]
+    assert all(np.isfinite(got))
+    assert np.allclose(got, ref, rtol=1e-14, atol=1e-300)

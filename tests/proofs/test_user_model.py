@@ -197,3 +197,27 @@ def test_search_runs_the_claim_of_the_user_file(tmp_path):
     assert r.returncode == 0, r.stderr
     r = _cli("check", "rbf-feature-in-unit-interval", "--module", str(RBF), "--json", cwd=tmp_path)
     assert r.returncode == 0 and json.loads(r.stdout)["results"][0]["verdict"] == "proved", r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("bad", ["u-width", "a-shape", "x-width", "nan"])
+def test_problem_validates_a_measure_and_data_built_in_python(bad):
+    """Problem is the boundary for measures and data built in Python (no file reader in front of it): each
+    mismatch against the model's k, q, p_u, p_x, or a non-finite entry, is one InvalidArgument."""
+    from proofs import Problem, get_model
+    from proofs.errors import InvalidArgument
+    from proofs.problem.measure import Dataset, Measure
+
+    mdl = get_model("sigmoid", k=1, d=2)  # p_u = 3, p_x = 2
+    X, Y = [["1", "0"], ["0", "1"]], [["1"], ["0"]]
+    a, u, mass = [[["1"]]], [["1", "2", "3"]], ["1"]
+    Problem(mdl, Dataset(X, Y), Measure(a, u, mass))  # the good one passes
+    if bad == "u-width":
+        u = [["1", "2"]]
+    elif bad == "a-shape":
+        a = [["1", "2"]]
+    elif bad == "x-width":
+        X = [["1"], ["0"]]
+    else:
+        u = [["1", "nan", "3"]]
+    with pytest.raises(InvalidArgument):
+        Problem(mdl, Dataset(X, Y), Measure(a, u, mass))
