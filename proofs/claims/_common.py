@@ -13,8 +13,8 @@ from proofs.prove.zero import (SCALES, _seeded_scaled_points, ball_witness, rand
                                scaled_points, symbolic_zero)
 from proofs.symbolic.models import get_model
 
-__all__ = ["rational_data", "symbolic_zero", "ball_witness", "model_from", "proved", "refuted", "inconclusive",
-           "MODEL_INSTANCE_KEYS"]
+__all__ = ["rational_data", "rational_problem", "symbolic_zero", "ball_witness", "model_from", "proved", "refuted",
+           "inconclusive", "MODEL_INSTANCE_KEYS"]
 
 MODEL_INSTANCE_KEYS = ("model", "k", "d", "activation", "p", "L", "dq")
 
@@ -37,6 +37,15 @@ def rational_data(model, n: int, m: int, seed: int, scale: float = 1.0):
     u = [[_rat(rng, scale) for _ in range(model.p_u)] for _ in range(m)]
     mass = [Fraction(1, m)] * m
     return Dataset(X=X, Y=Y), Measure(a=a, u=u, mass=mass)
+
+
+def rational_problem(model, n: int, m: int, seed: int, scale: float = 1.0):
+    """The data set and measure of :func:`rational_data` (the same random stream: identical entries) as one
+    validated :class:`~proofs.problem.Problem`."""
+    from proofs.problem import Problem
+
+    data, mu = rational_data(model, n, m, seed, scale)
+    return Problem(model, data, mu)
 
 
 def _result(claim, verdict, inst, scope, statement, kw):

@@ -93,6 +93,17 @@ class Problem:
         data = load_dataset(data_path, model, need_y=need_y)
         return cls(model, data, load_measure(measure_path, model), need_y=need_y)
 
+    def with_targets(self, Y) -> "Problem":
+        """A new problem with this model, measure and inputs X and the targets ``Y`` (n x k), validated; the
+        views that do not depend on the targets (the inputs' and particles' exact forms) are carried over."""
+        from proofs.problem.measure import Dataset
+
+        new = type(self)(self.model, Dataset(X=self.data.X, Y=Y), self.mu, need_y=True)
+        new._views.update({key: v for key, v in self._views.items() if key in self._TARGET_FREE_VIEWS})
+        return new
+
+    _TARGET_FREE_VIEWS = ("points", "X_decimal", "u_exact", "u_float")
+
     # -- sizes --------------------------------------------------------------------------------------------------
     @property
     def n(self) -> int:

@@ -13,6 +13,10 @@ particles at ``u = 0`` with a sigmoid, where :math:`\sigma(0)=1/2`); the measure
 optimal. :func:`stationary_targets` / :func:`teacher_targets` work in mpmath at ``dps`` digits: the targets are
 decimal strings with ``dps`` significant digits, so :math:`\mu` is stationary up to about :math:`10^{-\mathrm{dps}}`
 (not exactly) — the analyser then reports a stationarity residual of that size.
+
+Each function takes ``(model, mu, X)`` or a :class:`~proofs.problem.Problem` (its model, measure and inputs; the
+targets, if any, are not read). :func:`stationary_problem` and :func:`teacher_problem` return the designed
+problem itself: the measure with the inputs and the new targets, validated.
 """
 from __future__ import annotations
 
@@ -25,10 +29,22 @@ import sympy as sp
 from numerics.certified.precision import workdps
 
 from proofs.errors import InvalidArgument
+from proofs.problem import Problem
 from proofs.problem.measure import Dataset, Measure, _as_backend, predict
 
 __all__ = ["constraint_matrix", "stationary_targets", "teacher_targets", "stationary_targets_exact",
-           "teacher_targets_exact", "mp_str"]
+           "teacher_targets_exact", "stationary_problem", "teacher_problem", "mp_str"]
+
+
+def _parts(model, mu, X, fn):
+    """(model, mu, X) from a Problem or from the three given as they are."""
+    if isinstance(model, Problem):
+        if mu is not None or X is not None:
+            raise InvalidArgument(f"{fn} got a Problem and also mu or X; give either a Problem or (model, mu, X)")
+        return model.model, model.mu, model.data.X
+    if mu is None or X is None:
+        raise InvalidArgument(f"{fn} needs a measure mu and inputs X with a model (or one Problem)")
+    return model, mu, X
 
 
 def mp_str(x, dps: int) -> str:
@@ -64,8 +80,9 @@ def _rows(model, mu, X, backend):
     return rows
 
 
-def constraint_matrix(model, mu: Measure, X, *, dps: int = 50):
+def constraint_matrix(model, mu: Measure = None, X=None, *, dps: int = 50):
     """The linear stationarity constraints on the flattened residual (rows x n*k) as an mpmath matrix at ``dps``."""
+    model, mu, X = _parts(model, mu, X, "constraint_matrix")
     with workdps(dps):
         return mpmath.matrix(_rows(model, mu, X, "mpmath"))
 
@@ -84,7 +101,7 @@ def _null_space_mp(C, dps):
         return basis
 
 
-def stationary_targets(model, mu: Measure, X, *, dps: int = 50, scale="1", seed: int = 0) -> dict:
+def stationary_targets(model, mu: Measure = None, X=None, *, dps: int = 50, scale="1", seed: int = 0) -> dict:
     """Targets y making ``mu`` stationary to ~``dps`` digits (MATH.md §1b A.4), computed in mpmath.
 
     Returns ``{"Y": n x k decimal strings, "r": n x k mpf residuals, "null_dim": int}``. The residual is a seeded
@@ -92,6 +109,7 @@ def stationary_targets(model, mu: Measure, X, *, dps: int = 50, scale="1", seed:
     :class:`InvalidArgument` when the constraints have no non-zero solution (too few data points: one exists when
     n k > m (k q + p_u)).
     """
+    model, mu, X = _parts(model, mu, X, "stationary_targets")
     n, k = len(X), model.k
     work = dps + 10
     C = constraint_matrix(model, mu, X, dps=work)
@@ -113,8 +131,9 @@ def stationary_targets(model, mu: Measure, X, *, dps: int = 50, scale="1", seed:
     return {"Y": Y, "r": R, "null_dim": len(basis)}
 
 
-def teacher_targets(model, mu: Measure, X, *, dps: int = 50) -> list:
+def teacher_targets(model, mu: Measure = None, X=None, *, dps: int = 50) -> list:
     """Targets y = f_mu(x) as decimal strings with ``dps`` digits (a global minimiser up to 10^-dps)."""
+    model, mu, X = _parts(model, mu, X, "teacher_targets")
     with workdps(dps + 10):
         f = predict(model, mu, Dataset(X=X, Y=None), "mpmath")
         return [[mp_str(v, dps) for v in row] for row in f]
@@ -158,8 +177,9 @@ def _exact_predict(model, mu, G):
              for c in range(k)] for i in range(n)]
 
 
-def teacher_targets_exact(model, mu: Measure, X) -> list:
+def teacher_targets_exact(model, mu: Measure = None, X=None) -> list:
     """Exact rational targets y = f_mu(x) (strings "p/q" as decimal where finite): mu is then exactly optimal."""
+    model, mu, X = _parts(model, mu, X, "teacher_targets_exact")
     G, _ = _exact_values(model, mu, X)
     return [[_rat_str(v) for v in row] for row in _exact_predict(model, mu, G)]
 
@@ -179,8 +199,9 @@ def _rat_str(v) -> str:
     return f"{f.numerator}/{f.denominator}"
 
 
-def stationary_targets_exact(model, mu: Measure, X, *, seed: int = 0) -> dict:
+def stationary_targets_exact(model, mu: Measure = None, X=None, *, seed: int = 0) -> dict:
     """Exact rational targets making ``mu`` exactly stationary (sympy null space); see the module doc."""
+    model, mu, X = _parts(model, mu, X, "stationary_targets_exact")
     k, n = model.k, len(X)
     G, J = _exact_values(model, mu, X)
     pu, q = model.p_u, model.q
@@ -207,3 +228,34 @@ def stationary_targets_exact(model, mu: Measure, X, *, seed: int = 0) -> dict:
     f = _exact_predict(model, mu, G)
     Y = [[_rat_str(sp.nsimplify(f[i][c] - r[i * k + c])) for c in range(k)] for i in range(n)]
     return {"Y": Y, "r": [[r[i * k + c] for c in range(k)] for i in range(n)], "null_dim": len(basis)}
+
+
+# ----------------------------------------------------------------------------- designed problems
+def _base_problem(model, mu, X, fn):
+    if isinstance(model, Problem):
+        _parts(model, mu, X, fn)
+        return model
+    model, mu, X = _parts(model, mu, X, fn)
+    return Problem(model, Dataset(X=X, Y=None), mu, need_y=False)
+
+
+def stationary_problem(model, mu: Measure = None, X=None, *, exact: bool = False, dps: int = 50, scale="1",
+                       seed: int = 0) -> Problem:
+    """The :class:`~proofs.problem.Problem` whose measure is stationary for its targets, in one call: the inputs
+    and measure of ``model`` (a Problem, or a model with ``mu`` and ``X``) with the targets of
+    :func:`stationary_targets_exact` (``exact=True``: exactly stationary; ``seed`` as there) or of
+    :func:`stationary_targets` (``dps``, ``scale``, ``seed`` as there: stationary to ~``dps`` digits)."""
+    base = _base_problem(model, mu, X, "stationary_problem")
+    if exact:
+        out = stationary_targets_exact(base, seed=seed)
+    else:
+        out = stationary_targets(base, dps=dps, scale=scale, seed=seed)
+    return base.with_targets(out["Y"])
+
+
+def teacher_problem(model, mu: Measure = None, X=None, *, exact: bool = False, dps: int = 50) -> Problem:
+    """The :class:`~proofs.problem.Problem` whose measure fits its targets (a global minimiser): the targets of
+    :func:`teacher_targets_exact` (``exact=True``) or :func:`teacher_targets` (to ``dps`` digits)."""
+    base = _base_problem(model, mu, X, "teacher_problem")
+    Y = teacher_targets_exact(base) if exact else teacher_targets(base, dps=dps)
+    return base.with_targets(Y)

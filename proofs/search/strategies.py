@@ -1,5 +1,5 @@
 """Public hypothesis strategies: datasets (with degenerate families), activations, models,
-measures and step sizes (DESIGN.md §4).
+measures, whole validated problems and step sizes (DESIGN.md §4).
 
 Every strategy draws exact decimal strings or ints where it can, so that any
 witness found is replayable exactly. Use them in your own conjectures::
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from proofs.symbolic.activations import BUILTINS
 
 __all__ = ["decimals", "datasets", "activations", "bounded_activations", "activation_strings", "models",
-           "measures", "step_sizes", "DEGENERATE_FAMILIES"]
+           "measures", "problems", "step_sizes", "DEGENERATE_FAMILIES"]
 
 DEGENERATE_FAMILIES = ("generic", "duplicates", "near-duplicates", "parallel", "hyperplane", "low-rank",
                        "clusters", "extreme")
@@ -95,6 +95,38 @@ def measures(draw, model, m=(1, 5)):
     u = [[draw(decimals()) for _ in range(model.p_u)] for _ in range(mm)]
     mass = [str(Fraction(1, mm))] * mm
     return {"a": a, "u": u, "mass": mass}
+
+
+def _model_of(spec):
+    """A model object from a :func:`models` dictionary (or the model itself)."""
+    if not isinstance(spec, dict):
+        return spec
+    from proofs.symbolic.models import get_model
+
+    return get_model(spec["model"], **{key: v for key, v in spec.items() if key != "model"})
+
+
+@st.composite
+def problems(draw, model=None, n=(1, 8), m=(1, 5), family=None, need_y=True):
+    """A validated :class:`~proofs.problem.Problem`: a model, a data set of its shapes (:func:`datasets` with
+    d = p_x and k = the model's k; ``family`` as there) and a measure of its shapes (:func:`measures`).
+
+    ``model`` is a model object, a :func:`models`-style dictionary, a strategy drawing either, or None (draw one
+    from :func:`models`). ``need_y=False`` draws inputs only (``Y`` is None), as inverse design takes them.
+    Entries are exact decimal strings, and the problem shrinks through its parts (fewer points, fewer particles,
+    the simpler model)."""
+    from proofs.problem import Problem
+    from proofs.problem.measure import Dataset, Measure
+
+    if model is None:
+        model = models()
+    mdl = _model_of(draw(model) if isinstance(model, st.SearchStrategy) else model)
+    # the sizes first: shrinking one of them then leaves the other in place (the entries after it re-shrink)
+    nn, mm = draw(st.integers(*n)), draw(st.integers(*m))
+    raw = draw(datasets(n=(nn, nn), d=(mdl.p_x, mdl.p_x), k=(mdl.k, mdl.k), family=family))
+    mu = draw(measures(mdl, m=(mm, mm)))
+    data = Dataset(X=raw["X"], Y=raw["Y"] if need_y else None)
+    return Problem(mdl, data, Measure(a=mu["a"], u=mu["u"], mass=mu["mass"]), need_y=need_y)
 
 
 def step_sizes(lo="0.001", hi="1"):

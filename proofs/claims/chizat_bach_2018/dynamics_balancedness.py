@@ -22,7 +22,7 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from proofs.registry import claim
-from proofs.claims._common import inconclusive, proved, rational_data, refuted
+from proofs.claims._common import inconclusive, proved, rational_problem, refuted
 
 ID = "relu-balancedness-invariant"
 ASSUMPTIONS = ("sigma positively 1-homogeneous (ReLU): sigma(z) = z sigma'(z)",
@@ -65,14 +65,14 @@ def activation_euler_identity(act):
 def _arb_witness(model, inst, lam):
     """Balls for d/dt delta_j at an exact rational instance; the first particle whose ball excludes 0."""
     from proofs.symbolic.codegen import to_arb
-    from proofs.problem.measure import velocity
     from numerics.certified.precision import arb_prec
 
     n, m, seed = int(inst.get("n", 4)), int(inst.get("m", 3)), int(inst.get("seed", 0))
-    data, mu = rational_data(model, n, m, seed)
+    problem = rational_problem(model, n, m, seed)
+    data, mu = problem.data, problem.mu
     for bits in (128, 256):
         with arb_prec(bits):
-            va, vu = velocity(model, mu, data, "arb")
+            va, vu = problem.velocity("arb")
             lam_b = to_arb(lam)
             for j in range(m):
                 aj = [to_arb(x) for row in mu.a[j] for x in row]

@@ -31,7 +31,7 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from proofs.registry import claim
-from proofs.claims._common import inconclusive, proved, rational_data, refuted
+from proofs.claims._common import inconclusive, proved, rational_problem, refuted
 
 ID = "feature-derivative-linear-growth"
 ASSUMPTIONS = ("sigma and sigma' bounded (sup |sigma|, sup |sigma'| finite)", "finite data set")
@@ -163,7 +163,7 @@ def check(inst, *, dps=30):
     model = get_model("sigmoid", k=int(inst.get("k", 1)), d=int(inst.get("d", 1)),
                       activation=inst.get("activation", "sigmoid"))
     n = int(inst.get("n", 4))
-    data, _ = rational_data(model, n, 1, int(inst.get("seed", 0)))
+    data = rational_problem(model, n, 1, int(inst.get("seed", 0))).data
     Xq = [[Fraction(v) for v in row] for row in data.X]
     xt2 = max(1 + sum(v * v for v in row) for row in Xq)  # max_i |x~_i|^2, exact
     xt2s = sp.Rational(xt2.numerator, xt2.denominator)
