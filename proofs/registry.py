@@ -16,6 +16,7 @@ by :func:`coerce_result`: a float margin is only ever ``inconclusive`` with the
 from __future__ import annotations
 
 import importlib
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -23,27 +24,46 @@ from typing import Any, Callable
 from proofs.errors import InvalidArgument
 from proofs.result import CheckResult, Verdict
 
-__all__ = ["Claim", "claim", "get_claim", "all_claims", "run_check", "coerce_result", "CLAIM_MODULES"]
+__all__ = ["Claim", "claim", "get_claim", "all_claims", "run_check", "coerce_result", "CLAIM_MODULES", "paper_slug",
+           "paper_matches"]
 
 _REGISTRY: dict[str, "Claim"] = {}
 _LOADED: dict = {}
 
-#: modules of proofs.claims imported by :func:`all_claims` (one per content-named claim family)
-CLAIM_MODULES = [
-    "chizat_bach_2018.first_variation",
-    "chizat_bach_2018.velocity_identity",
-    "chizat_bach_2018.euler_identities",
-    "petit_poon_peyre_2026.escape_inequality",
-    "petit_poon_peyre_2026.attention_features",
-    "marion_berthier_2023.activation_facts",
-    "chizat_bach_2018.dynamics_energy",
-    "chizat_bach_2018.dynamics_balancedness",
-    "engine.dynamics_order",
-    "chizat_bach_2018.dynamics_mean_field_limit",
-    "petit_poon_peyre_2026.dynamics_feature_growth",
-    "petit_poon_peyre_2026.dynamics_support",
-    "petit_poon_peyre_2026.dynamics_tails",
-]
+def _discover_claim_modules() -> list[str]:
+    """Every public module of every paper package under :mod:`proofs.claims` ("paper.module"; names starting with
+    ``_`` are helpers, not claim families), in a stable (sorted) order. Discovered rather than listed so that a new
+    claim family is registered by adding its file, and two families cannot fight over one list."""
+    import pkgutil
+
+    import proofs.claims as pkg
+
+    out = []
+    for sub in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if not sub.ispkg or sub.name.startswith("_"):
+            continue
+        subpkg = importlib.import_module(f"proofs.claims.{sub.name}")
+        for m in sorted(pkgutil.iter_modules(subpkg.__path__), key=lambda m: m.name):
+            if not m.name.startswith("_"):
+                out.append(f"{sub.name}.{m.name}")
+    return out
+
+
+#: modules of proofs.claims imported by :func:`all_claims` (one per content-named claim family), discovered
+CLAIM_MODULES = _discover_claim_modules()
+
+
+def paper_slug(text: str) -> str:
+    """``"Du et al. 2018 (Thm 3.2)"`` -> ``"du-2018-thm-3-2"``: lower case, runs of non-alphanumerics to one ``-``,
+    "et al." dropped, so ``--paper du-2018`` and ``--paper chizat-bach-2018`` match the citations."""
+    s = re.sub(r"[^a-z0-9]+", "-", text.lower().replace("et al.", " ").replace("et al", " "))
+    return s.strip("-")
+
+
+def paper_matches(c: "Claim", query: str) -> bool:
+    q = paper_slug(query)
+    return bool(q) and (q in paper_slug(c.paper) or q in paper_slug(c.label))
+
 
 
 @dataclass(frozen=True)

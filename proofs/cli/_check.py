@@ -11,13 +11,13 @@ from proofs.report import scope_of, summarize, summary_line, verdict_ok, write_r
 
 
 def _claims(ids, paper):
-    from proofs.registry import all_claims, get_claim
+    from proofs.registry import all_claims, get_claim, paper_matches
 
     if ids:
         return [get_claim(i) for i in ids]
     claims = list(all_claims().values())
     if paper:
-        claims = [c for c in claims if paper.lower() in (c.paper + " " + c.label).lower()]
+        claims = [c for c in claims if paper_matches(c, paper)]
         if not claims:
             fail(f"no claim matches --paper {paper!r}; run 'escset list' to see the papers")
     return claims

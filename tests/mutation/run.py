@@ -2,7 +2,7 @@ r"""Mutation testing of escset with a fixed, versioned list of planted bugs (iss
 
 Run it (from the repository root, in the project's virtual environment)::
 
-    python -m tests.mutation.run                      # every mutant of tests/mutation/mutants.toml
+    python -m tests.mutation.run                      # every mutant of tests/mutation/mutants.toml and mutants.d/
     python -m tests.mutation.run --only ID [ID ...]   # some mutants (ids, or prefixes ending in '*')
     python -m tests.mutation.run --file numerics/     # the mutants of the files under a path
     python -m tests.mutation.run --check              # only check that every snippet still applies (1 s)
@@ -91,6 +91,9 @@ except ImportError:  # pragma: no cover - Python 3.10: tomli, if installed
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_MUTANTS = HERE / "mutants.toml"
+#: more mutant lists, one TOML file per area (``[[mutant]]`` tables only), read after ``mutants.toml`` when the
+#: default list is loaded: each feature keeps its planted bugs next to the others without editing one shared file
+MUTANTS_DIR = HERE / "mutants.d"
 PYTEST_ARGS = ["-x", "-q", "-p", "no:xdist", "--tb=line"]
 EXTRA_ARGS: list = []  # from [settings] of the mutants file: --deselect ..., pytest_args
 DEFAULT_TIMEOUT = 300.0
@@ -137,9 +140,16 @@ def load_mutants(path=DEFAULT_MUTANTS) -> list[Mutant]:
     """The mutants of the TOML file, validated (unique ids, required fields, list of tests)."""
     if tomllib is None:  # pragma: no cover
         raise SystemExit("reading mutants.toml needs Python >= 3.11 (tomllib) or pip install tomli")
-    data = tomllib.loads(Path(path).read_text())
+    entries = list(tomllib.loads(Path(path).read_text()).get("mutant", []))
+    if Path(path) == DEFAULT_MUTANTS and MUTANTS_DIR.is_dir():
+        for extra in sorted(MUTANTS_DIR.glob("*.toml")):
+            data = tomllib.loads(extra.read_text())
+            if set(data) - {"mutant"}:
+                raise ValueError(f"{extra.name}: only [[mutant]] tables belong in mutants.d ([settings] lives in "
+                                 "mutants.toml)")
+            entries += data.get("mutant", [])
     out, seen = [], set()
-    for i, m in enumerate(data.get("mutant", [])):
+    for i, m in enumerate(entries):
         missing = [k for k in ("id", "file", "original", "replacement", "bug", "tests") if k not in m]
         if missing:
             raise ValueError(f"mutant #{i} ({m.get('id', '?')}): missing {', '.join(missing)}")
