@@ -36,7 +36,7 @@ def _discover_claim_modules() -> list[str]:
     claim family is registered by adding its file, and two families cannot fight over one list."""
     import pkgutil
 
-    import proofs.claims as pkg
+    pkg = importlib.import_module("proofs.claims")  # by name: the claims import the registry, not the reverse
 
     out = []
     for sub in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
