@@ -84,6 +84,9 @@ class Claim:
     #: rate), so ``inconclusive`` with the numerical flag is its expected outcome; ``escset check`` treats an
     #: ``inconclusive`` of any other ``holds`` claim as unexpected
     numerical: bool = False
+    #: where the statement comes from, as precisely as known ("Theorem 3.5", "Lemma 3.2, eq. (7)",
+    #: "reconstructed from the abstract"); ``paper`` names the paper, ``provenance`` says how far to trust it
+    source: str = ""
 
     def get_strategy(self):
         s = self.strategy
@@ -92,13 +95,13 @@ class Claim:
     def summary(self) -> dict:
         return {"id": self.id, "label": self.label, "provenance": self.provenance, "paper": self.paper,
                 "expected": self.expected, "assumptions": list(self.assumptions), "statement": self.statement,
-                "description": self.description, "numerical": self.numerical,
+                "description": self.description, "numerical": self.numerical, "source": self.source,
                 "instances": [i.get("name", str(k)) for k, i in enumerate(self.instances)]}
 
 
 def claim(id: str, *, statement: str = "", label: str = "", provenance: str = "[D]", paper: str = "",
           assumptions=(), instances=(), strategy=None, expected: str = "holds", description: str = "",
-          replace: bool = False, numerical: bool = False):
+          replace: bool = False, numerical: bool = False, source: str = ""):
     """Register a check function as a claim (decorator)."""
     if expected not in ("holds", "fails"):
         raise InvalidArgument(f"expected must be 'holds' or 'fails', got {expected!r}")
@@ -108,7 +111,7 @@ def claim(id: str, *, statement: str = "", label: str = "", provenance: str = "[
             raise InvalidArgument(f"claim {id!r} is already registered")
         _REGISTRY[id] = Claim(id=id, check=fn, statement=statement, label=label, provenance=provenance,
                               paper=paper, assumptions=tuple(assumptions), instances=tuple(instances),
-                              strategy=strategy, expected=expected, numerical=bool(numerical),
+                              strategy=strategy, expected=expected, numerical=bool(numerical), source=source,
                               description=description or (fn.__doc__ or "").strip().split("\n")[0])
         fn.claim_id = id
         return fn
