@@ -39,8 +39,18 @@ def _root(version: bool = typer.Option(False, "--version", callback=_print_versi
     """escset: check escaping-set proofs of mean-field global convergence."""
 
 
-#: command modules of proofs.cli, imported when the CLI starts
+#: command modules of proofs.cli imported first, in this order (the order of ``escset --help``); every other
+#: ``proofs/cli/_cmd_*.py`` module is discovered and imported after them, so a new command is added by adding its
+#: file (named ``_cmd_<command>.py``), never by editing a shared list
 COMMAND_MODULES = ["_check", "_bench", "_analyze", "_ntk", "_simulate", "_search", "_prove"]
+
+
+def _command_modules() -> list[str]:
+    import pkgutil
+
+    here = __path__  # noqa: F821 - the package's own path
+    extra = sorted(m.name for m in pkgutil.iter_modules(here) if m.name.startswith("_cmd_"))
+    return COMMAND_MODULES + [m for m in extra if m not in COMMAND_MODULES]
 
 
 def emit_json(obj) -> None:
@@ -57,7 +67,7 @@ def fail(message: str) -> None:
 
 
 def _load():
-    for mod in COMMAND_MODULES:
+    for mod in _command_modules():
         importlib.import_module(f"proofs.cli.{mod}")
 
 
