@@ -1,61 +1,420 @@
-"""The NTK Gram positive-definiteness verdict: lambda_min of the two-layer ReLU Gram matrix H^infty (MATH.md §4.2).
+r"""NTK Gram matrices and their positive definiteness (Du et al. 2018: two-layer ReLU; Du et al. 2019: deep fully
+connected nets and ResNets), and the width / step-size requirements of their theorems.
 
-H^infty by the angle formula, a float64 estimate of lambda_min, and on request a ball-Cholesky certified lower
-bound with a Rayleigh upper bound; ``refuted`` only from the exact singularity witness of two positively parallel
-inputs (Theorem 3.1's hypothesis fails). ``escset ntk`` parses its options and calls :func:`ntk_lambda_min`.
+* :func:`ntk_gram` — the limiting Gram :math:`K^{(H)}` (``arch`` two-layer | fc | resnet) for any activation of the
+  toolkit (a built-in name, an expression in ``z``, an :class:`~proofs.symbolic.activations.Activation`).
+* :func:`ntk_lambda_min` — :math:`\lambda_{\min}` to the requested digits (mpmath ``eigsy`` for ``n <= 60``), a
+  certified lower bound (ball Cholesky of :math:`K-tI`) and a certified upper bound (Rayleigh quotient at an
+  exact rational vector), which must bracket the mpmath value, and the verdict on positive definiteness:
+
+  - ``refuted`` from an exact singularity witness: two identical inputs (equal rows, any architecture and
+    activation); two positively parallel inputs with ReLU (positively homogeneous: proportional rows); or, for a
+    polynomial activation of degree :math:`p`, the rank bound — :math:`K^{(H)}_{ij}=P(|x_i|^2,|x_j|^2,x_i\cdot x_j)`
+    with :math:`P` a polynomial of degree :math:`\le D=p^H` in the entries of the input Gram (Gaussian moments of a
+    polynomial are polynomials in the covariance), so :math:`\operatorname{rank}K\le\binom{d+D}{D}` for inputs of
+    equal norm (:math:`P` of degree :math:`\le D` in :math:`x_i\cdot x_j`) and :math:`\le\binom{d+2D}{2D}` in
+    general; :math:`n` above the bound makes :math:`K` singular (exact argument);
+  - ``proved`` from a certified lower bound :math:`>0` of a rigorous enclosure of the matrix: ReLU and erf have
+    closed-form kernels evaluated in balls (every depth, both architectures);
+  - otherwise ``inconclusive`` with the margin. Activations without a closed form are integrated by quadrature,
+    whose error is not enclosed: the certificate then covers the *computed* matrix only, and the verdict is
+    ``inconclusive`` with ``numerical: true`` (float / mp evidence, never a proof).
+
+* :func:`ntk_requirements` — the sufficient width and step of Theorems 3.2 and 4.1 of Du et al. 2018 (explicit
+  constants re-derived from the lemma proofs: Hoeffding plus a union bound, Markov for the pattern flips with
+  :math:`c=\sqrt{2\pi}/16`, Markov for the initial residual; provenance [D]) and of Theorems 5.1 and 6.1 of Du et
+  al. 2019 (the paper hides the constants: order-of-magnitude only, labelled as such; provenance [V] for the
+  structure, [R] for the exponents).
 """
 from __future__ import annotations
 
-__all__ = ["ntk_lambda_min", "floor_decimal"]
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from proofs.errors import InvalidArgument
+
+__all__ = ["ntk_lambda_min", "ntk_gram", "ntk_activation", "ntk_requirements", "singularity_witness",
+           "floor_decimal", "ARCHS"]
+
+ARCHS = ("two-layer", "fc", "resnet")
+MP_EIG_MAX_N = 60  # mpmath eigsy is O(n^3) in Python: above this, lambda_min is the float64 value
+RETRY_MAX_N = 300  # a failed certificate is retried at 2x and 4x the bits up to this size
 
 
-def ntk_lambda_min(X, *, certify: bool = False, dps: int = 30) -> dict:
-    """lambda_min of H^infty (float64 estimate) and, with ``certify``, a ball-Cholesky certified lower bound.
+def ntk_activation(spec):
+    """An :class:`numerics.ntk.kernels.NTKActivation` for a built-in name, an expression in ``z`` or an
+    Activation of the toolkit (float evaluators from :meth:`Activation.evaluators`, mpmath ones generated from the
+    sympy source by :func:`proofs.symbolic.codegen.compile_expr`)."""
+    import sympy as sp
 
-    ``positive_definite`` is ``proved`` only from a certified lower bound > 0; ``refuted`` only when an exact
-    certificate of singularity exists (two inputs parallel with the same direction make two rows proportional:
-    the 2x2 principal minor is exactly 0, so lambda_min <= 0 — MATH.md §4.2, Theorem 3.1's hypothesis fails);
-    otherwise ``inconclusive``.
-    """
+    from numerics.ntk.kernels import BUILTIN_NAMES, NTKActivation, resolve_activation
+    from proofs.symbolic.activations import Z, get_activation
+    from proofs.symbolic.codegen import compile_expr
 
+    if isinstance(spec, NTKActivation):
+        return spec
+    if isinstance(spec, str) and spec.strip() in BUILTIN_NAMES:
+        return resolve_activation(spec.strip())
+    act = get_activation(spec)
+    f, df = act.evaluators(np)
+    e0, e1 = act._dyn_exprs()
+    f_mp, df_mp = compile_expr([Z], e0, "mpmath"), compile_expr([Z], e1, "mpmath")
+    deg = None
+    if act.expr.is_polynomial(Z):
+        deg = int(sp.Poly(act.expr, Z).degree())
+    from proofs.symbolic.activations import _NONSMOOTH
+
+    smooth = not any(act.expr.has(t) for t in _NONSMOOTH)
+    return NTKActivation(act.name, f, df, f_mp, df_mp, closed=None, smooth=smooth, poly_degree=deg)
+
+
+def _check_arch(arch, depth):
+    if arch not in ARCHS:
+        raise InvalidArgument(f"got --arch {arch!r}; valid are {', '.join(ARCHS)}")
+    if depth is None:
+        depth = 1 if arch != "resnet" else 2
+    if isinstance(depth, bool) or not isinstance(depth, int):
+        raise InvalidArgument(f"got depth {depth!r}; valid is a positive integer")
+    if arch == "two-layer" and depth != 1:
+        raise InvalidArgument(f"got --depth {depth} with --arch two-layer; valid is depth 1 (or use --arch fc)")
+    lo = 2 if arch == "resnet" else 1
+    if not lo <= depth <= 1000:
+        raise InvalidArgument(f"got --depth {depth} for --arch {arch}; valid is an integer in [{lo}, 1000]")
+    return depth
+
+
+def ntk_gram(X, *, arch: str = "two-layer", depth=None, activation="relu", c_res: float = 0.5,
+             method: str = "gh", dps: int = 30, nodes: int = 80):
+    """K^(H) by :func:`numerics.ntk.recursions.gram` (activation resolved by :func:`ntk_activation`)."""
+    from numerics.ntk.recursions import gram
+
+    depth = _check_arch(arch, depth)
+    return gram(X, arch=arch, depth=depth, activation=ntk_activation(activation), c_res=c_res, method=method,
+                dps=dps, nodes=nodes)
+
+
+def _fractions(X):
     from numerics.certified.bnb import as_fraction
-    from numerics.certified.linalg import (eigh_float, eigvalsh_float, lambda_min_lower, lambda_min_upper, relu_gram_ball,
-                                 relu_gram_float)
+
+    try:
+        Q = [[as_fraction(v) for v in row] for row in X]
+    except (TypeError, ValueError, ZeroDivisionError) as e:
+        raise InvalidArgument(f"an input entry is not a finite number ({e}); valid are numbers or decimal strings")
+    if not Q or len({len(q) for q in Q}) != 1 or not Q[0]:
+        raise InvalidArgument("got ragged or empty inputs; valid is an n x d array with n >= 1, d >= 1")
+    for i, q in enumerate(Q):
+        if all(v == 0 for v in q):
+            raise InvalidArgument(f"input x_{i} is the zero vector; valid inputs are non-zero (the angle to x_i is "
+                                  "undefined)")
+    return Q
+
+
+def _direction_key(q):
+    lead = next(v for v in q if v != 0)
+    return tuple(v / abs(lead) for v in q)
+
+
+def singularity_witness(X, *, arch: str = "two-layer", depth=None, activation="relu"):
+    """An exact certificate that K^(H) is singular, or None (see the module docstring for the three kinds)."""
+    act = ntk_activation(activation)
+    depth = _check_arch(arch, depth)
+    Q = _fractions(X)
+    seen = {}
+    for i, q in enumerate(Q):
+        key = tuple(q)
+        if key in seen:
+            return {"kind": "identical-inputs", "inputs": [seen[key], i], "parallel_inputs": [seen[key], i],
+                    "reason": f"inputs {seen[key]} and {i} are identical: two equal rows of the Gram (exact)"}
+        seen[key] = i
+    if act.closed == "relu":
+        seen = {}
+        for i, q in enumerate(Q):
+            key = _direction_key(q)
+            if key in seen:
+                return {"kind": "parallel-inputs", "inputs": [seen[key], i], "parallel_inputs": [seen[key], i],
+                        "reason": f"inputs {seen[key]} and {i} are positively parallel and ReLU is positively "
+                                  "homogeneous: two proportional rows of the Gram (exact)"}
+            seen[key] = i
+    if act.poly_degree is not None:
+        n, d = len(Q), len(Q[0])
+        D = act.poly_degree ** depth
+        norms = {sum(v * v for v in q) for q in Q}
+        bound = math.comb(d + D, D) if len(norms) == 1 else math.comb(d + 2 * D, 2 * D)
+        if n > bound:
+            return {"kind": "rank-bound", "rank_bound": bound, "n": n, "degree": D,
+                    "reason": f"sigma is a polynomial of degree {act.poly_degree}: each Gram entry is a polynomial "
+                              f"of degree <= {D} in the input Gram entries, so rank <= {bound} < n = {n} "
+                              + ("(equal norms: monomials of degree <= D in d variables)" if len(norms) == 1 else
+                                 "(monomials of degree <= 2D in d variables)") + " (exact)"}
+    return None
+
+
+def _mp_from_ball(Kb, dps):
+    import mpmath
+
+    n = Kb.nrows()
+    with mpmath.workdps(dps):
+        M = mpmath.matrix(n, n)
+        for i in range(n):
+            for j in range(n):
+                m, e = Kb[i, j].mid().man_exp()
+                M[i, j] = mpmath.ldexp(mpmath.mpf(int(m)), int(e))
+    return M
+
+
+def _ball_from_mp(M):
+    """Exact point balls at the entries of an mpmath matrix (the *computed* matrix, no error enclosed)."""
+    from flint import arb, arb_mat
+
+    n = M.rows
+    B = arb_mat(n, n)
+    for i in range(n):
+        for j in range(n):
+            m, e = M[i, j].man_exp
+            B[i, j] = arb(int(m)) * arb(2) ** int(e) if m else arb(0)
+    return B
+
+
+def _closed_ball(Q, arch, depth, act, c_res):
+    """The enclosure of K^(H) at the current flint precision (closed-form activations)."""
+    if arch == "two-layer" and act.closed == "relu":
+        from numerics.certified.linalg import relu_gram_ball
+
+        return relu_gram_ball(Q)  # exact integer Gram and radicands: the fast path for large n
+    return ntk_gram(Q, arch=arch, depth=depth, activation=act, c_res=c_res, method="ball")
+
+
+def ntk_lambda_min(X, *, arch: str = "two-layer", depth=None, activation="relu", c_res: float = 0.5,
+                   certify: bool = False, dps: int = 30, nodes: int = 80, quadrature: str = "gh") -> dict:
+    """lambda_min of K^(H) with the verdict on positive definiteness (module docstring). Keys: ``lambda_min``
+    (a decimal string, ``lambda_min_digits`` significant digits), ``positive_definite``, ``certified_lower_bound``,
+    ``certified_upper_bound``, ``scope`` ("instance"), ``statement``, ``numerical``, ``entries`` (how the matrix
+    was computed), ``precision``, ``method``, ``witness``, ``message``, ``n``, ``seconds``.
+
+    ``quadrature`` ("gh" float64 | "mp" at ``dps``) only matters for activations without a closed form; "mp" costs
+    about ``n^2 depth nodes^2 / 2`` mpmath evaluations (n = 20, depth 3, 60 nodes: ~40 s on a loaded machine)."""
+    import time
+
+    import mpmath
+
+    if quadrature not in ("gh", "mp"):
+        raise InvalidArgument(f"got quadrature {quadrature!r}; valid are gh, mp")
+    from numerics.certified.linalg import eigh_float, lambda_min_lower, lambda_min_upper
     from numerics.certified.precision import arb_prec, dps_to_bits, outward_decimal
 
-    Q = [[as_fraction(v) for v in row] for row in X]
-    H = relu_gram_float([[float(v) for v in row] for row in Q])
-    est = float(eigvalsh_float(H)[0])  # BLAS held to one thread (numerics.certified.linalg)
-    out = {"lambda_min": repr(est), "positive_definite": "inconclusive", "scope": "instance",  # these inputs
-           "certified_lower_bound": None,
-           "n": len(Q), "precision": "float64 (numpy eigvalsh)", "method": "estimate"}
-    # exact singularity witness: x_j = c x_i with c > 0 gives proportional rows of H^infty
-    par = _parallel_pair(Q)
-    if par is not None:
-        out.update({"positive_definite": "refuted", "witness": {"parallel_inputs": list(par)},
-                    "message": f"inputs {par[0]} and {par[1]} are positively parallel: rows of H^infty are "
-                               "proportional, so H^infty is singular (exact)"})
-        return out
-    if not certify:
-        out["message"] = "float64 estimate only: add --certify for a ball-Cholesky certificate"
-    if certify:
-        bits = max(128, dps_to_bits(dps))
-        with arb_prec(bits):
-            Hb = relu_gram_ball(Q)
-            cert = lambda_min_lower(Hb, estimate=est)
-            ub = lambda_min_upper(Hb, [float(t) for t in eigh_float(H)[1][:, 0]])
-        # upper bound rounded up, lower bound rounded down: one printer (numerics.certified.precision.outward_decimal)
-        out["certified_upper_bound"] = outward_decimal(ub, True, 20) if ub.is_finite() else None
-        out["precision"] = f"arb {bits} bits (ball Cholesky)"
-        out["method"] = "ball Cholesky of H - tI"
-        out["seconds"] = round(cert.seconds, 3)
-        if cert.lower is not None:
-            out["certified_lower_bound"] = outward_decimal(cert.lower, False, 20)
-            out["certified_lower_bound_exact"] = f"{cert.lower.numerator}/{cert.lower.denominator}"
-            out["positive_definite"] = cert.positive_definite
-        if out["positive_definite"] != "proved":
-            out["message"] = ("no certified positive lower bound: the Cholesky of H - tI failed for every t tried; "
-                              "raise --dps (ball radii) or the inputs are nearly parallel")
+    t0 = time.perf_counter()
+    if isinstance(dps, bool) or not isinstance(dps, int) or not 10 <= dps <= 2000:
+        raise InvalidArgument(f"got dps {dps!r}; valid is an integer in [10, 2000]")
+    act = ntk_activation(activation)
+    depth = _check_arch(arch, depth)
+    Q = _fractions(X)
+    n = len(Q)
+    what = {"two-layer": "H^infty (two-layer)", "fc": f"K^({depth}) (fully connected, depth {depth})",
+            "resnet": f"K^({depth}) (ResNet, depth {depth}, c_res={c_res})"}[arch]
+    statement = f"lambda_min({what}, activation {act.name}) > 0 for these n={n} inputs"
+    out = {"lambda_min": None, "lambda_min_digits": None, "positive_definite": "inconclusive",
+           "certified_lower_bound": None, "certified_upper_bound": None, "scope": "instance",
+           "statement": statement, "numerical": False, "n": n, "arch": arch, "depth": depth,
+           "activation": act.name, "witness": None, "message": ""}
+    wit = singularity_witness(Q, arch=arch, depth=depth, activation=act)
+    closed = act.closed is not None
+    bits = max(128, dps_to_bits(dps + 4))  # 128 bits (two limbs) at the default 30 digits: the fast case
+    Kb = M = None
+    small = n <= MP_EIG_MAX_N
+    Xf = [[float(v) for v in q] for q in Q]
+    with arb_prec(bits):
+        if closed:
+            Kb = _closed_ball(Q, arch, depth, act, c_res)
+            out["entries"] = f"closed form in arb balls ({bits} bits): a rigorous enclosure of the exact matrix"
+            if small:
+                M = _mp_from_ball(Kb, dps + 10)
+                Kf = np.array(M.tolist(), dtype=float)
+            else:  # the float recursion steers the shift and gives the Rayleigh vector (rigour is in the balls)
+                Kf = ntk_gram(Xf, arch=arch, depth=depth, activation=act, c_res=c_res, method="gh")
+        elif quadrature == "mp":
+            from numerics.ntk.recursions import gram
+
+            info = []
+            M = gram(Q, arch=arch, depth=depth, activation=act, c_res=c_res, method="mp", dps=dps, nodes=nodes,
+                     info=info)
+            Kf = np.array(M.tolist(), dtype=float)
+            out["entries"] = (f"mpmath at {dps} digits, layer by layer: {'; '.join(info)}: an estimate, the "
+                              "quadrature error is not enclosed")
+            out["layers"] = info
+        else:
+            Kf = ntk_gram(Xf, arch=arch, depth=depth, activation=act, c_res=c_res, method="gh", nodes=nodes)
+            M = mpmath.matrix(Kf.tolist()) if small else None
+            out["entries"] = (f"float64 Gauss-Hermite quadrature ({nodes} nodes): an estimate, the quadrature error "
+                              "is not enclosed")
+        w, V = eigh_float(Kf)
+        est, vec = float(w[0]), [float(t) for t in V[:, 0]]
+        if M is not None and small:
+            with mpmath.workdps(dps + 10):
+                lam = min(mpmath.eigsy(M, eigvals_only=True))
+            out["lambda_min"] = mpmath.nstr(lam, dps)
+            out["lambda_min_digits"] = dps if closed else None  # quadrature entries: digits not known
+            out["precision"] = f"mpmath eigsy at {dps + 10} digits"
+        else:
+            lam = None
+            out["lambda_min"] = repr(est)
+            out["lambda_min_digits"] = 15
+            out["precision"] = f"float64 eigvalsh (n={n} > {MP_EIG_MAX_N}: mpmath eigsy skipped)"
+        out["method"] = "estimate"
+        if wit is not None:
+            out.update(positive_definite="refuted", witness=wit, message=wit["reason"], margin="0")
+        if certify:
+            if Kb is not None:
+                Kc = Kb
+            elif M is not None:
+                Kc = _ball_from_mp(M)
+            else:
+                from flint import arb_mat
+
+                Kc = arb_mat(Kf.tolist())  # the computed float matrix, read exactly
+            cert = lambda_min_lower(Kc, estimate=est)
+            ub = lambda_min_upper(Kc, vec)
+            used = bits
+            # ill-conditioned K: the ball radii of the Cholesky grow with the condition number; retry at 2x and 4x
+            # the bits (sizes where a retry is cheap) before reporting no certificate
+            while (cert.lower is None or not cert.lower > 0) and est > 0 and n <= RETRY_MAX_N and used < 4 * bits:
+                used *= 2
+                with arb_prec(used):
+                    if closed:
+                        Kc = _closed_ball(Q, arch, depth, act, c_res)
+                    elif M is not None:
+                        Kc = _ball_from_mp(M)
+                    else:
+                        from flint import arb_mat
+
+                        Kc = arb_mat(Kf.tolist())
+                    cert = lambda_min_lower(Kc, estimate=est)
+                    ub = lambda_min_upper(Kc, vec)
+            out["certified_upper_bound"] = outward_decimal(ub, True, 20) if ub.is_finite() else None
+            out["method"] = "ball Cholesky of K - tI (lower), Rayleigh quotient at an exact vector (upper)"
+            out["precision"] += f"; certificate in arb {used} bits"
+            if cert.lower is not None:
+                out["certified_lower_bound"] = outward_decimal(cert.lower, False, 20)
+                out["certified_lower_bound_exact"] = f"{cert.lower.numerator}/{cert.lower.denominator}"
+            # cross-check: the certified bounds must bracket the mpmath eigenvalue
+            if lam is not None and cert.lower is not None and ub.is_finite():
+                with mpmath.workdps(dps + 10):
+                    lo = mpmath.mpf(cert.lower.numerator) / cert.lower.denominator
+                    hi = mpmath.mpf(ub.upper().str(dps + 10, radius=False))
+                    tol = abs(lam) * mpmath.mpf(10) ** (-dps) + mpmath.mpf(10) ** (-dps - 5)
+                    ok = lo <= lam + tol and lam - tol <= hi
+                out["cross_check"] = "certified bounds bracket the mpmath value" if ok else \
+                    "FAILED: the certified bounds do not bracket the mpmath value"
+                if not ok:
+                    raise RuntimeError(f"internal error: certified bounds [{lo}, {hi}] do not bracket the mpmath "
+                                       f"eigenvalue {lam}; please report")
+            if wit is None:
+                if cert.lower is not None and cert.lower > 0:
+                    if closed:
+                        out.update(positive_definite="proved", margin=out["certified_lower_bound"],
+                                   message=f"certified: lambda_min >= {out['certified_lower_bound']} > 0 "
+                                           "(ball Cholesky of the enclosed matrix)")
+                    else:
+                        out.update(numerical=True, margin=out["certified_lower_bound"],
+                                   message=f"the computed matrix has certified lambda_min >= "
+                                           f"{out['certified_lower_bound']} > 0, but its entries come from "
+                                           "quadrature whose error is not enclosed: numerical evidence, not a "
+                                           "proof (no closed form for this activation)")
+                elif ub.is_finite() and ub < 0 and closed:
+                    out.update(positive_definite="refuted", margin=out["certified_upper_bound"],
+                               witness={"kind": "negative-rayleigh-quotient", "vector": vec},
+                               message="certified Rayleigh quotient < 0 at an exact vector")
+                else:
+                    out.update(margin=out["lambda_min"], numerical=not closed,
+                               message="no certified positive lower bound (the Cholesky of K - tI failed for every "
+                                       "shift tried): raise --dps (ball radii), or the Gram is (nearly) singular")
+        elif wit is None:
+            out.update(numerical=not closed, margin=out["lambda_min"],
+                       message="estimate only: add --certify for a ball-Cholesky certificate")
+    out["seconds"] = round(time.perf_counter() - t0, 3)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------- calculators
+def ntk_requirements(*, n: int, lambda0, delta: float = 0.1, arch: str = "two-layer", depth=None,
+                     y_sq_sum=None, y_bound: float = 1.0, c_res: float = 0.5) -> dict:
+    r"""Width and step requirements of the convergence theorems for a given least eigenvalue ``lambda0`` (pass a
+    *certified lower bound*: every formula is decreasing in lambda0, so the result stays sufficient).
+
+    two-layer (Du et al. 2018), failure probability delta split into three equal parts (Lemma 3.1, Lemma 3.2,
+    Markov on the initial residual), :math:`S=\sum_i(y_i^2+\tfrac12)` (``y_sq_sum`` is :math:`\sum y_i^2`, default
+    :math:`n C^2` from ``y_bound``):
+
+    * Lemma 3.1: :math:`m\ge32n^2\log(2n^2/\delta_1)/\lambda_0^2` [D];
+    * Lemma 3.2: radius :math:`R=\sqrt{2\pi}\,\delta_2\lambda_0/(16n^2)` [D];
+    * residual: :math:`\|y-u(0)\|^2\le S/\delta_3` [D] (Markov);
+    * Theorem 3.2 (flow): :math:`R'=2\sqrt n\|y-u(0)\|/(\sqrt m\lambda_0)<R` iff
+      :math:`m>4nS/(\delta_3\lambda_0^2R^2)` [D]; Theorem 4.1 (GD): factor 4 in :math:`R'`, so 16 instead of 4 [D]/[S];
+    * step of Theorem 4.1: :math:`\eta=O(\lambda_0/n^2)`, constant hidden: order of magnitude only [V].
+
+    fc / resnet (Du et al. 2019): the polynomial terms of Theorems 5.1 / 6.1 with constants 1 (order of
+    magnitude only; the FC bound carries an unknown :math:`2^{O(H)}` factor) [V] structure, [R] exponents.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise InvalidArgument(f"got n={n!r}; valid is a positive integer")
+    try:
+        lam = Fraction(str(lambda0)) if not isinstance(lambda0, Fraction) else lambda0
+    except (ValueError, ZeroDivisionError):
+        raise InvalidArgument(f"got lambda0={lambda0!r}; valid is a positive number")
+    if not lam > 0:
+        raise InvalidArgument(f"got lambda0={lambda0!r}; valid is a positive number (a certified lower bound of "
+                              "lambda_min; the theorems need a positive-definite Gram)")
+    if not (isinstance(delta, (int, float)) and 0 < delta < 1):
+        raise InvalidArgument(f"got delta={delta!r}; valid is a probability in (0, 1)")
+    depth = _check_arch(arch, depth)
+    L = float(lam)
+    out = {"arch": arch, "n": n, "depth": depth, "lambda0": str(lambda0), "delta": delta, "terms": []}
+    if arch == "two-layer":
+        d1 = d2 = d3 = delta / 3
+        ysq = float(y_sq_sum) if y_sq_sum is not None else n * y_bound ** 2
+        S = ysq + n / 2
+        m31 = 32 * n ** 2 * math.log(2 * n ** 2 / d1) / L ** 2
+        R = math.sqrt(2 * math.pi) * d2 * L / (16 * n ** 2)
+        res = S / d3
+        m_flow = 4 * n * res / (L ** 2 * R ** 2)
+        m_gd = 16 * n * res / (L ** 2 * R ** 2)
+        out["terms"] = [
+            {"name": "Lemma 3.1 (initial Gram within lambda0/4)", "m": m31, "provenance": "[D]", "kind": "explicit"},
+            {"name": "Lemma 3.2 stability radius R", "value": R, "provenance": "[D]", "kind": "explicit"},
+            {"name": "initial residual bound ||y-u(0)||^2 <= S/delta_3", "value": res, "provenance": "[D]",
+             "kind": "explicit"},
+            {"name": "Theorem 3.2 (gradient flow): R' < R", "m": m_flow, "provenance": "[D]", "kind": "explicit"},
+            {"name": "Theorem 4.1 (gradient descent): R' < R", "m": m_gd, "provenance": "[D]/[S]",
+             "kind": "explicit"},
+            {"name": "Theorem 4.1 step eta = O(lambda0/n^2)", "eta": L / n ** 2, "provenance": "[V]",
+             "kind": "order of magnitude (constant hidden in the paper)"},
+        ]
+        out["m_flow"], out["m_gd"] = max(m31, m_flow), max(m31, m_gd)
+        out["eta_order"] = L / n ** 2
+        out["note"] = ("delta split in three (Lemma 3.1, Lemma 3.2, Markov on the residual); the rate bounds are "
+                       "exp(-lambda0 t) (flow) and (1 - eta lambda0/2)^k (GD)")
+    elif arch == "fc":
+        t = [("Gram stability during training: n^4/lambda^4", n ** 4 / L ** 4),
+             ("output normalisation at initialisation: n/delta", n / delta),
+             ("Gram perturbation at initialisation: n^2 log(Hn/delta)/lambda^2",
+              n ** 2 * math.log(depth * n / delta) / L ** 2)]
+        out["terms"] = [{"name": a, "m": v, "provenance": "[V] structure, [R] exponents",
+                         "kind": "order of magnitude, times an unknown 2^O(H) factor"} for a, v in t]
+        out["m_order"] = max(v for _, v in t)
+        out["eta_order"] = L / n ** 2
+        out["note"] = ("Theorem 5.1: m = Omega(2^O(H) max(...)), eta = O(lambda/(n^2 2^O(H))): the 2^O(H) constant "
+                       "is not given by the paper, so these are orders of magnitude at H-dependence 1")
+    else:
+        t = [("training stability: n^4/(lambda^4 H^6)", n ** 4 / (L ** 4 * depth ** 6)),
+             ("training stability: n^2/(lambda^2 H^2)", n ** 2 / (L ** 2 * depth ** 2)),
+             ("output normalisation: n/delta", n / delta),
+             ("initial perturbation: n^2 log(Hn/delta)/lambda^2", n ** 2 * math.log(depth * n / delta) / L ** 2)]
+        out["terms"] = [{"name": a, "m": v, "provenance": "[V] structure, [R] exponents",
+                         "kind": "order of magnitude (constants hidden)"} for a, v in t]
+        out["m_order"] = max(v for _, v in t)
+        out["eta_order"] = L * depth ** 2 / n ** 2
+        out["note"] = "Theorem 6.1: m = Omega(max(...)), eta = O(lambda H^2 / n^2); constants hidden in the paper"
     return out
 
 
@@ -65,14 +424,3 @@ def floor_decimal(q, digits: int) -> str:
     from numerics.certified.precision import outward_decimal
 
     return outward_decimal(q, False, digits)
-
-
-def _parallel_pair(Q):
-    seen = {}
-    for i, q in enumerate(Q):
-        lead = next(v for v in q if v != 0)
-        key = tuple(v / abs(lead) for v in q)
-        if key in seen:
-            return seen[key], i
-        seen[key] = i
-    return None

@@ -165,10 +165,10 @@ class LambdaMinCertificate:
     positive_definite: str  # "proved" | "refuted" | "inconclusive"
 
 
-def lambda_min_lower(K, *, estimate=None, max_tries: int = 8) -> LambdaMinCertificate:
+def lambda_min_lower(K, *, estimate=None, max_tries: int = 10) -> LambdaMinCertificate:
     """The largest certified ``t`` (tried below the float estimate) with lambda_min(K) > t, by ball Cholesky.
 
-    Shifts ``t = est - delta`` with ``delta`` starting at ``1e-6 |est| + n 2^-40 ||K||`` (plus the ball radii) and
+    Shifts ``t = est - delta`` with ``delta`` starting at ``1e-6 |est| + n 2^-48 ||K||`` (plus the ball radii) and
     growing by 16x per failure. ``positive_definite`` is ``proved`` when a certified ``t >= 0`` exists, otherwise
     ``inconclusive`` (a failed Cholesky proves nothing; :func:`lambda_min_upper` gives certified upper bounds, whose
     negativity would refute definiteness).
@@ -185,8 +185,9 @@ def lambda_min_lower(K, *, estimate=None, max_tries: int = 8) -> LambdaMinCertif
     else:
         est = float(estimate)
     scale = max(1.0, max(abs(float(v.mid())) for v in diag))
-    # first shift: a relative 1e-6 of the estimate plus rounding and radius allowances, so one try usually does
-    delta = 1e-6 * abs(est) + n * 2.0 ** -40 * scale + 4 * n * rad
+    # first shift: a relative 1e-6 of the estimate plus rounding (float eigvalsh: ~ n eps ||K||, taken 16x) and
+    # radius allowances, so one try usually does; 2^-40 here made tiny eigenvalues (< n 1e-12) uncertifiable
+    delta = 1e-6 * abs(est) + n * 2.0 ** -48 * scale + 4 * n * rad
     tries = 0
     lower = None
     while tries < max_tries:

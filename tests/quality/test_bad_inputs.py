@@ -400,9 +400,12 @@ ROWS += [
     R("simulate-attention-activation", ["simulate", "--model", "attention", "--teacher", "2", "--n", "4", "--m", "3",
                                         "--steps", "1", "--dt", "0.1", "--activation", "tanh", "--json"],
       "activation"),
-    R("ntk-activation", NTK + ["d.json", "--activation", "tanh"], "ReLU"),
-    R("ntk-arch", NTK + ["d.json", "--arch", "fc"], "two-layer"),
+    R("ntk-activation", NTK + ["d.json", "--activation", "nosuch"], "activation"),
+    R("ntk-arch", NTK + ["d.json", "--arch", "cnn"], "two-layer"),
     R("ntk-depth", NTK + ["d.json", "--depth", "3"], "depth"),
+    R("ntk-resnet-depth", NTK + ["d.json", "--arch", "resnet", "--depth", "1"], "depth"),
+    R("ntk-quadrature", NTK + ["d.json", "--quadrature", "simpson"], "quadrature"),
+    R("ntk-nodes", NTK + ["d.json", "--nodes", "1"], "nodes"),
 ]
 
 # --- number options (causes 3, 9, 10) -----------------------------------------------------------------------------
