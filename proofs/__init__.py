@@ -28,7 +28,8 @@ from proofs.registry import all_claims, claim, get_claim, run_check
 __all__ = ["__version__", "Activation", "BUILTINS", "CheckResult", "EscsetError", "GrammarError", "InconsistentAssumptions",
            "InvalidArgument", "InvalidAssumption", "Model", "ModelSpec", "Problem", "Verdict", "all_claims", "check",
            "claim", "get_activation", "get_claim", "get_model", "model", "model_names", "register_model", "run_check",
-           "strategies"]
+           "strategies", "experiments", "ntk_lambda_min", "ntk_gram", "ntk_requirements",
+           "singularity_witness"]
 
 
 def _version() -> str:
@@ -70,9 +71,23 @@ def check(claim_id: str, instance=None, *, dps: int = 30):
     return run_check(c, instance if instance is not None else c.instances[0], dps=dps)
 
 
+#: public names imported on first use (so that ``import proofs`` stays light): name -> (module, attribute or None
+#: for the module itself)
+_LAZY = {
+    "strategies": ("proofs.search.strategies", None),
+    "experiments": ("proofs.experiments", None),
+    "ntk_lambda_min": ("proofs.ntk", "ntk_lambda_min"),
+    "ntk_gram": ("proofs.ntk", "ntk_gram"),
+    "ntk_requirements": ("proofs.ntk", "ntk_requirements"),
+    "singularity_witness": ("proofs.ntk", "singularity_witness"),
+}
+
+
 def __getattr__(name):
-    if name == "strategies":
+    if name in _LAZY:
         import importlib
 
-        return importlib.import_module("proofs.search.strategies")
+        mod, attr = _LAZY[name]
+        m = importlib.import_module(mod)
+        return m if attr is None else getattr(m, attr)
     raise AttributeError(name)

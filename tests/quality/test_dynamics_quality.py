@@ -23,6 +23,8 @@ DROPPED = [
     ("full-support-kept", {"name": "A15 flow empties a thin ball (m mu_0(B) = 0.64) after t = 0", "model": "a15",
                            "m": 30, "T": "1", "scale": 0.3, "seed": 0, "centers": [["0.2"]], "radius": "0.01"}),
     ("subgaussian-tails-propagate", {"name": "superlinear velocity u' = u^2", "velocity": "u**2", "C": "2"}),
+    # a regulariser V = 0.3 |w| above the certified S: no particle escapes, certified from the ball enclosure
+    ("escaping-set-weight-growth", {"name": "V = 0.3 |w| above S", "l1": "0.3"}),
 ]
 
 
