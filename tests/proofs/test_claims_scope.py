@@ -20,7 +20,9 @@ NUMERICAL_BY_NATURE = {"integrator-order", "mean-field-limit-loss-curves", "full
                        "du2018-initial-gram-concentration", "du2018-gram-stability-radius", "du2018-lazy-movement",
                        "du2018-linear-rate", "du2018-pattern-changes-decrease-with-width",
                        "du2018-joint-training-gram", "du2019-gram-recursion-matches-finite-width",
-                       "du2019-resnet-gram-depth-scaling", "du2019-deep-gd-linear-rate"}
+                       "du2019-resnet-gram-depth-scaling", "du2019-deep-gd-linear-rate",
+                       # Marion-Berthier (issue #15): float runs of the flows
+                       "sharp-slow-flow-qualitative", "two-timescale-reaches-floor"}
 
 #: claims certified on one instance (data drawn or given, one trajectory, one sequence): never universal
 INSTANCE_ONLY = {"attention-feature-bounded-linear", "euler-step-decreases-energy",
@@ -41,7 +43,10 @@ INSTANCE_ONLY = {"attention-feature-bounded-linear", "euler-step-decreases-energ
                  "du2018-linear-rate", "du2018-pattern-changes-decrease-with-width", "du2018-joint-training-gram",
                  "du2019-gram-recursion-matches-finite-width", "du2019-resnet-gram-depth-scaling",
                  "du2019-deep-gd-linear-rate", "du2018-any-constant-step-converges",
-                 "du2018-only-least-eigenvalue-matters", "du2019-resnet-amplification-bounded-without-1-over-H"}
+                 "du2018-only-least-eigenvalue-matters", "du2019-resnet-amplification-bounded-without-1-over-H",
+                 # Marion-Berthier (issue #15)
+                 "sharp-step-reduced-loss-limit", "sharp-slow-flow-qualitative", "two-timescale-reaches-floor",
+                 "single-timescale-finds-global-optimum", "sharp-limit-any-layout"}
 
 #: proved symbolically for every data set (fixed model sizes)
 UNIVERSAL = {"first-variation-directional-derivative", "particle-velocity-identity", "euler-homogeneity-identities",
@@ -52,7 +57,8 @@ UNIVERSAL = {"first-variation-directional-derivative", "particle-velocity-identi
              "du2019-fc-unit-diagonal", "du2019-depth-one-reduction"}
 
 #: universal on some default instances (a symbolic proof), instance-scoped on others (an explicit witness)
-MIXED = {"separation-hypotheses"}
+MIXED = {"separation-hypotheses", "slow-flow-flanking-derivatives", "sharp-loss-general-gradient",
+         "finite-eta-floor"}
 
 
 

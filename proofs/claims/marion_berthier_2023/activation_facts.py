@@ -1,4 +1,5 @@
-r"""MATH.md §8 D1 and §9 F14: facts about the Marion–Berthier cubic smooth step (MATH.md §6.2).
+r"""§8 D1 and §9 F14: facts about the Marion–Berthier cubic smooth step (the activation of the authors' code,
+introduced by commit c33385e and used at bd701b3).
 
 .. math::
     \sigma(\pm\tfrac12)\in\{0,1\},\ \sigma(0)=\tfrac12,\ \sigma'(0)=3=\max\sigma',\ \int\sigma'=1,\
@@ -21,7 +22,8 @@ from proofs.claims._common import inconclusive, proved, refuted
 
 ID = "cubic-smooth-step-facts"
 ID_C2 = "cubic-smooth-step-is-C2"
-ASSUMPTIONS = ("sigma = cubic smooth step of MATH.md §6.2 (code at bd701b3)",)
+ASSUMPTIONS = ("sigma = cubic smooth step: 0, 4(z+1/2)^3, 1-4(1/2-z)^3, 1 on the breakpoints -1/2, 0, 1/2 "
+               "(authors' code at bd701b3)",)
 
 
 def facts(act):
@@ -42,13 +44,15 @@ def facts(act):
     }
 
 
-@claim(ID, label="MATH.md §8 D1", provenance="[N]/[C]", paper="Marion-Berthier 2023 (code bd701b3)",
+@claim(ID, label="§8 D1", provenance="[N]/[C]", paper="Marion-Berthier 2023 (code bd701b3)",
+       source="the authors' code, commit bd701b3 (activation)",
        statement=r"\sigma(0)=\tfrac12,\ \sigma'(0)=3,\ \int\sigma'=1,\ \sigma\in C^1\setminus C^2",
        assumptions=ASSUMPTIONS,
        instances=[{"name": "cubic step", "activation": "cubic-step"}],
+       description="exact facts of the cubic smooth step: values, sigma'(0) = 3 = sup sigma', C^1 but not C^2",
        strategy=lambda: st.just({"name": "cubic step", "activation": "cubic-step"}))
 def check(inst, *, dps=30):
-    """Exact facts of the cubic smooth step (MATH.md §8 D1)."""
+    """Exact facts of the cubic smooth step (§8 D1)."""
     act = get_activation(inst.get("activation", "cubic-step"))
     statement = (f"the D1 facts for sigma = {act.name}: sigma(-1/2) = 0, sigma(1/2) = 1, sigma(0) = 1/2, "
                  "sigma'(0) = 3 = sup|sigma'|, int sigma' = 1, sigma in C^1 but not C^2, sigma''(0-) = 12, "
@@ -72,9 +76,11 @@ def check(inst, *, dps=30):
                    message="facts that fail: " + ", ".join(f"{k} = {v} (expected {e})" for k, (v, e) in bad.items()))
 
 
-@claim(ID_C2, label="MATH.md §9 F14", provenance="[C]", paper="Marion-Berthier 2023 (commit message claim)",
+@claim(ID_C2, label="§9 F14", provenance="[C]", paper="Marion-Berthier 2023 (commit message claim)",
+       source="commit message of c33385e ('twice continuously differentiable')",
        statement=r"\sigma\in C^2", expected="fails", assumptions=ASSUMPTIONS,
        instances=[{"name": "cubic step", "activation": "cubic-step"}],
+       description="false variant: the cubic smooth step is twice continuously differentiable",
        strategy=lambda: st.just({"name": "cubic step", "activation": "cubic-step"}))
 def check_c2(inst, *, dps=30):
     """The (false) claim that the cubic step is twice continuously differentiable (F14)."""
