@@ -28,7 +28,7 @@ from proofs.registry import all_claims, claim, get_claim, run_check
 __all__ = ["__version__", "Activation", "BUILTINS", "CheckResult", "EscsetError", "GrammarError", "InconsistentAssumptions",
            "InvalidArgument", "InvalidAssumption", "Model", "ModelSpec", "Problem", "Verdict", "all_claims", "check",
            "claim", "get_activation", "get_claim", "get_model", "model", "model_names", "register_model", "run_check",
-           "strategies", "experiments", "ntk_lambda_min", "ntk_gram", "ntk_requirements",
+           "strategies", "experiments", "twotimescale", "ntk_lambda_min", "ntk_gram", "ntk_requirements",
            "singularity_witness"]
 
 
@@ -76,6 +76,7 @@ def check(claim_id: str, instance=None, *, dps: int = 30):
 _LAZY = {
     "strategies": ("proofs.search.strategies", None),
     "experiments": ("proofs.experiments", None),
+    "twotimescale": ("proofs.twotimescale", None),
     "ntk_lambda_min": ("proofs.ntk", "ntk_lambda_min"),
     "ntk_gram": ("proofs.ntk", "ntk_gram"),
     "ntk_requirements": ("proofs.ntk", "ntk_requirements"),
