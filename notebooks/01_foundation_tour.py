@@ -1,7 +1,19 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+# ---
+
 # %% [markdown]
 # # escset foundation tour
-# Claims illustrated: MATH.md §8 A2 (particle velocity identity), §1b A.2 (escape inequality), §8 D1
-# (cubic smooth step). Settings: mpmath dps 30, python-flint 128-256 bits, numpy float64 backend.
+# **Claims illustrated:** `particle-velocity-identity` (A2, Chizat-Bach 2018, Proposition 2.3),
+# `escape-inequality-frozen-flow` (the frozen-flow escape inequality, derived here), `cubic-smooth-step-facts`
+# (D1, the activation of Marion-Berthier 2023's code).
+#
+# **Settings:** mpmath dps 30, python-flint 128-256 bits, numpy float64 backend.
 
 # %%
 SMALL = True  # tiny sizes; the test suite executes this file

@@ -30,27 +30,73 @@ def prove_cmd(
 
     r = prove(statement, over=over or (), assume=assume or (), dps=dps, max_boxes=max_boxes,
               time_limit=time_limit, samples=samples, seed=seed)
+    r, latex, hyps = _with_every_hypothesis(r, statement, over or (), assume or ())
     if json_out:
         d = r.to_dict()
-        d["latex"] = r.stats.get("latex", "")
+        d["latex"] = latex
         d["boxes_explored"] = r.stats.get("boxes_explored")
         d["seconds"] = r.stats.get("seconds")
         emit_json(d)
         return
     from rich.console import Console
+    from rich.markup import escape
 
     con = Console(highlight=False, soft_wrap=True)
     colour = {"proved": "green", "refuted": "red", "inconclusive": "yellow"}[r.verdict.value]
     tag = " (numerical evidence only)" if r.numerical else ""
-    con.print(f"[bold {colour}]{r.verdict.value.upper()}[/]{tag}: {statement}")
+    con.print(f"[bold {colour}]{r.verdict.value.upper()}[/]{tag}: {escape(statement)}")
     if r.instance:
-        con.print(f"  over     : {r.instance}")
-    con.print(f"  method   : {r.method}  [{r.precision}]")
+        con.print(f"  over     : {r.instance}", markup=False)
+    con.print(f"  method   : {r.method}  [{r.precision}]", markup=False)
     if r.witness:
-        con.print(f"  witness  : {', '.join(f'{k} = {v}' for k, v in r.witness.items())}")
-    con.print(f"  details  : {r.message.split(' LaTeX: ')[0]}")
+        con.print(f"  witness  : {_witness_text(r.witness)}", markup=False)
+    con.print(f"  details  : {r.message.split(' LaTeX: ')[0]}", markup=False)
     boxes = r.stats.get("boxes_explored")
     secs = r.stats.get("seconds")
     con.print(f"  effort   : {'' if boxes is None else f'{boxes} boxes, '}{secs:.2f} s" if secs is not None else "")
-    if r.verdict.value == "proved" and r.stats.get("latex"):
-        con.print(f"  LaTeX    : {r.stats['latex']}", markup=False)
+    if r.verdict.value == "proved" and latex:
+        con.print(f"  LaTeX    : {latex}", markup=False)
+
+
+def _witness_text(w) -> str:
+    """A witness as ``x = 1/3, y = 0`` (nested records as ``name: x = .., y = ..``), never a Python dict."""
+    parts = []
+    for k, v in w.items():
+        parts.append(f"{k}: {_witness_text(v)}" if isinstance(v, dict) else f"{k} = {v}")
+    return ", ".join(parts)
+
+
+def _with_every_hypothesis(r, statement, over, assume):
+    """The result with its printed statement, LaTeX and message stating every hypothesis the verdict used.
+
+    The prover's own LaTeX line and "Proved for ..." sentence name the ranges only; a theorem printed without
+    its ``--assume`` constraints is a different, possibly false, theorem (``x*y <= 0.26`` fails on
+    ``[0, 1]^2`` and holds under ``x + y <= 1``). The statement is rebuilt from the user's text; every
+    constraint is appended to the instance and to the message where the ranges are named."""
+    import dataclasses
+
+    from proofs.prove.latex import statement_latex
+    from proofs.prove.statement import parse_statement
+
+    try:
+        _, _, _, ranges, constraints = parse_statement(statement, over, assume)
+        latex = statement_latex(statement, over, assume)
+    except Exception:  # noqa: BLE001 - prove() accepted the input; if a re-parse fails, print no LaTeX
+        return r, "", list(assume) if not isinstance(assume, str) else [assume]
+    hyps = [c[2] for c in constraints]
+    if not hyps:  # nothing was dropped: the prover's own line states every hypothesis
+        return r, r.stats.get("latex", ""), hyps
+    dom = ", ".join(str(x) for x in ranges)
+    with_hyps = f"{dom} with {', '.join(hyps)}" if dom else ", ".join(hyps)
+    msg = r.message.split(" LaTeX: ")[0]
+    if dom and f"for {dom}" in msg:
+        msg = msg.replace(f"for {dom}", f"for {with_hyps}")
+    elif "with " + ", ".join(hyps) not in msg:
+        msg = f"{msg} (assuming {', '.join(hyps)})"
+    if " LaTeX: " in r.message:
+        msg = f"{msg} LaTeX: {latex}"
+    stats = dict(r.stats)
+    if "latex" in stats:
+        stats["latex"] = latex
+    inst = with_hyps if r.instance == dom or not r.instance else f"{r.instance} with {', '.join(hyps)}"
+    return dataclasses.replace(r, statement=latex, message=msg, stats=stats, instance=inst), latex, hyps

@@ -50,20 +50,74 @@ def _display_function(name, order=0, _cache={}):
 
 
 
-def _latex_line(lhs, op, rhs, ranges, text=None):
-    """The LaTeX of what is claimed; from the user's text when it parses (activations keep their names and
-    primes), else from the sympy expressions."""
+def _display_functions() -> dict:
+    fns = dict(named_functions())
+    for name in _LATEX_NAMES:
+        fns[name] = _display_function(name)
+    return fns
+
+
+
+def _relation_latex(text, ranges):
+    """The LaTeX of one relation as the user wrote it (activations keep their names and primes), or None."""
+    try:
+        dl, dop, dr = parse_relation(text, variables=[r.symbol for r in ranges], functions=_display_functions())
+    except Exception:  # noqa: BLE001 - display only; the caller falls back to the sympy expressions
+        return None
+    return f"{sp.latex(dl)} {_OPS_LATEX[dop]} {sp.latex(dr)}"
+
+
+
+def _constraint_text(c) -> str:
+    """The user's text of one ``--assume`` constraint (a ``(g, strict, text)`` triple, or the text itself)."""
+    return c[2] if isinstance(c, tuple) else str(c)
+
+
+
+def _latex_line(lhs, op, rhs, ranges, text=None, constraints=()):
+    """The LaTeX of what is claimed, with every hypothesis: the quantified ranges and every ``--assume``
+    constraint (``\\forall x \\in [0, 1], y \\in [0, 1] \\text{ with } x + y \\le 1:\\quad x y \\le 13/50``). The
+    body is from the user's text when it parses (activations keep their names and primes), else from the sympy
+    expressions. A statement printed without one of its hypotheses would be a different (possibly false)
+    theorem: ``constraints`` must be every constraint the verdict used."""
     quant = ", ".join(r.latex() for r in ranges)
-    body = None
-    if text is not None:
-        try:
-            fns = dict(named_functions())
-            for name in _LATEX_NAMES:
-                fns[name] = _display_function(name)
-            dl, dop, dr = parse_relation(text, variables=[r.symbol for r in ranges], functions=fns)
-            body = f"{sp.latex(dl)} {_OPS_LATEX[dop]} {sp.latex(dr)}"
-        except Exception:  # noqa: BLE001 - display only
-            body = None
+    body = _relation_latex(text, ranges) if text is not None else None
     if body is None:
         body = f"{sp.latex(lhs)} {_OPS_LATEX[op]} {sp.latex(rhs)}"
+    hyps = []
+    for c in constraints or ():
+        ct = _constraint_text(c)
+        hyp = _relation_latex(ct, ranges)
+        if hyp is None and isinstance(c, tuple):
+            g = c[0]
+            rel = "<" if c[1] else r"\le"
+            hyp = f"{sp.latex(g)} {rel} 0"
+        hyps.append(hyp if hyp is not None else rf"\text{{{ct}}}")
+    if hyps:
+        where = r",\ ".join(hyps)
+        if quant:
+            return rf"\forall {quant} \text{{ with }} {where}:\quad {body}"
+        return rf"{where} \implies {body}"
     return rf"\forall {quant}:\quad {body}" if quant else body
+
+
+
+def statement_latex(statement, over=(), assume=()) -> str:
+    """The LaTeX of a ``prove`` statement with every hypothesis (its ranges and its ``--assume`` constraints),
+    built from the user's own text; what ``escset prove`` prints and writes to JSON."""
+    from proofs.prove.statement import parse_statement
+
+    lhs, op, rhs, ranges, constraints = parse_statement(statement, over, assume)
+    return _latex_line(lhs, op, rhs, ranges, statement, constraints)
+
+
+
+def statement_text(statement, over=(), assume=()) -> str:
+    """The plain-text form of the same statement: ``for all x in [0, 1], y in [0, 1] with x + y <= 1: x*y <= 0.26``."""
+    from proofs.prove.statement import parse_statement
+
+    _, _, _, ranges, constraints = parse_statement(statement, over, assume)
+    dom = ", ".join(str(r) for r in ranges)
+    hyps = ", ".join(_constraint_text(c) for c in constraints)
+    head = (f"for all {dom}" if dom else "") + (f" with {hyps}" if hyps and dom else hyps)
+    return f"{head}: {statement}" if head else statement

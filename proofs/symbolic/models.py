@@ -175,21 +175,17 @@ class Model:
         fv = self.first_variation_term()
         return [-sp.diff(fv, s) for s in self.theta_syms]
 
-    def latex(self, what: str = "feature") -> str:
-        """LaTeX of ``feature``, ``first-variation``, ``velocity`` or ``psi`` (one data term;
-        average over i = 1..n)."""
-        if what == "feature":
-            return r"\Phi(a,u)(x) = " + sp.latex(self.feature())
-        if what == "first-variation":
-            return (r"F'(\mu)(a,u) = \frac{1}{n}\sum_{i=1}^n " + sp.latex(self.first_variation_term())
-                    + r",\quad r_i = f_\mu(x_i) - y_i")
-        if what == "psi":
-            return r"\Psi_\mu(u) = \frac{1}{n}\sum_{i=1}^n " + sp.latex(self.psi_term())
-        if what == "velocity":
-            rows = [sp.latex(sp.Symbol(str(s)).diff(sp.Symbol("t")) if False else s) + r"' = \frac{1}{n}\sum_i "
-                    + sp.latex(v) for s, v in zip(self.theta_syms, self.velocity_term())]
-            return r"\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}"
-        raise InvalidArgument(f"unknown expression {what!r}; valid are feature, first-variation, psi, velocity")
+    def latex(self, what: str = "feature", form: str = "components") -> str:
+        r"""Paper-ready LaTeX of ``feature``, ``first-variation``, ``psi``, ``velocity`` or ``escape`` (the
+        escape identity of the frozen flow), with the sample index i = 1..n, the particle index j = 1..m, every
+        sum's summand in parentheses, proper symbols (\theta, \sigma, \mu), multi-line results in ``aligned``
+        with ``&`` alignment, and the definitions the formula uses (r_i, f_\mu, the loss) in the same display.
+
+        ``form="components"`` (the default): every coordinate written out from the sympy source, for any model
+        (two models with the same sympy source print the same LaTeX); ``form="vector"``: vector notation for the
+        built-in models (``a\,\sigma(w^\top x_i + b)``; the default of ``escset latex``), the components for a
+        model without one."""
+        return model_latex(self, what, form)
 
     # -- code generation ----------------------------------------------------------
     def compile(self, what: str, backend: str = "numpy"):
@@ -516,3 +512,158 @@ def check_activation(name: str, activation) -> None:
         raise InvalidArgument(f"an activation ({activation!r}) applies to the sigmoid and relu-lift models; the "
                               f"{name} model's nonlinearity is its softmax: drop --activation")
     get_activation(activation)
+
+
+
+# -- paper-ready LaTeX (escset latex) --------------------------------------------------------------------------
+#: the expressions :meth:`Model.latex` writes
+LATEX_EXPRS = ("feature", "first-variation", "psi", "velocity", "escape")
+
+_GREEK = {"th": r"\theta", "theta": r"\theta", "eta": r"\eta", "alpha": r"\alpha", "beta": r"\beta",
+          "gamma": r"\gamma", "lam": r"\lambda", "mu": r"\mu", "nu": r"\nu", "kk": "k", "sigma": r"\sigma"}
+
+
+def _indexed_name(sym, index: str | None) -> str:
+    r"""``w3`` -> ``w_{j,3}``, ``b`` -> ``b_{j}``, ``th1`` -> ``\theta_{j,1}`` (``index`` = "j"; None: no index)."""
+    import re
+
+    m = re.fullmatch(r"([A-Za-z]+?)_?([0-9]*)", str(sym))
+    base, num = (m.group(1), m.group(2)) if m else (str(sym), "")
+    base = _GREEK.get(base, base if len(base) == 1 else rf"\mathrm{{{base}}}")
+    sub = ",".join(x for x in (index, num) if x)
+    return f"{base}_{{{sub}}}" if sub else base
+
+
+def _components(model, expr, particle: str | None = "j"):
+    """``expr`` with inputs as x_{i,l}, residuals as r_{i,c}, and particle coordinates indexed by ``particle``."""
+    sub = {x: sp.Symbol(_indexed_name(x, "i"), real=True) for x in model.x_syms}
+    sub.update({r: sp.Symbol(_indexed_name(r, "i"), real=True) for r in model.r_syms})
+    sub.update({t: sp.Symbol(_indexed_name(t, particle), real=True) for t in model.theta_syms})
+    return expr.xreplace(sub)
+
+
+def _group(tex: str, expr) -> str:
+    """A summand in parentheses when it is a sum (so that 1/n sum_i (a + b) does not read as (1/n sum a) + b)."""
+    return rf"\left({tex}\right)" if isinstance(expr, sp.Add) else tex
+
+
+_MEAN_I = r"\frac{1}{n}\sum_{i=1}^{n}"
+_RESIDUAL = (r"r_i = f_\mu(x_i) - y_i,\quad f_\mu(x) = \frac{1}{m}\sum_{j=1}^{m}\Phi(a_j,u_j)(x),\quad "
+             r"R(f) = \frac{1}{2n}\sum_{i=1}^{n}\left|f(x_i) - y_i\right|^2,\ V = 0")
+
+
+def _components_latex(model, what):
+    if what == "feature":
+        g = _components(model, model.feature(), None)
+        return rf"\Phi(a,u)(x_i) = {sp.latex(g)}"
+    if what == "first-variation":
+        e = _components(model, model.first_variation_term(), None)
+        return (r"\begin{aligned}F'(\mu)(a,u) &= " + _MEAN_I + _group(sp.latex(e), e) + r",\\ "
+                + "&" + _RESIDUAL.replace(",\\quad", ",\\\\ &") + r"\end{aligned}")
+    if what == "psi":
+        e = _components(model, model.psi_term(), None)
+        return rf"\Psi_\mu(u) = {_MEAN_I} {sp.latex(e)},\quad r_i = f_\mu(x_i) - y_i"
+    if what == "velocity":
+        rows = []
+        for t, v in zip(model.theta_syms, model.velocity_term()):
+            e = _components(model, -v, "j")  # the velocity is -(1/n) sum_i e
+            sign = "-"
+            if e.could_extract_minus_sign():  # -(1/n) sum (-2 a ...) reads as (1/n) sum (2 a ...)
+                e, sign = -e, ""
+            rows.append(rf"{_indexed_name(t, 'j')}' &= {sign}{_MEAN_I}{_group(sp.latex(e), e)},")
+        rows.append("&" + _RESIDUAL.replace(",\\quad", ",\\\\ &"))
+        return r"\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}"
+    raise InvalidArgument(f"unknown expression {what!r}; valid are {', '.join(LATEX_EXPRS)}")
+
+
+def _act_note(model) -> str:
+    act = getattr(model, "activation", None)
+    name = getattr(act, "name", None)
+    if name in (None, "sigmoid"):
+        return r"\sigma(z) = \frac{1}{1+e^{-z}}" if name == "sigmoid" else ""
+    return rf"\sigma = \operatorname{{{name}}}" if name != "tanh" else r"\sigma = \tanh"
+
+
+def _vector_latex(model, what):
+    """Vector notation for the built-in models; None for a model without one (then components are written)."""
+    k = model.k
+    out_dim = r"a\in\mathbb{R}^{%s}" % k
+    if isinstance(model, SigmoidNet):
+        pre = r"w^\top x_i + b" if model.bias else r"w^\top x_i"
+        prej = r"w_j^\top x_i + b_j" if model.bias else r"w_j^\top x_i"
+        u = r"u = (w, b)\in\mathbb{R}^{%d}" % (model.d + 1) if model.bias else r"u = w\in\mathbb{R}^{%d}" % model.d
+        inner = [("w_j", r"\langle a_j, r_i\rangle\,\sigma'\!\left(%s\right) x_i" % prej)]
+        if model.bias:
+            inner.append(("b_j", r"\langle a_j, r_i\rangle\,\sigma'\!\left(%s\right)" % prej))
+        parts = dict(g=r"\sigma\!\left(%s\right)" % pre, gj=r"\sigma\!\left(%s\right)" % prej, dom=f"{out_dim},\\ {u}",
+                     inner=inner, fv=r"\langle r_i, a\rangle\,\sigma\!\left(%s\right)" % pre,
+                     psi=r"r_i\,\sigma\!\left(%s\right)" % pre)
+    elif isinstance(model, ReluLift):
+        parts = dict(g=r"\sigma\!\left(\theta^\top \tilde x_i\right)", gj=r"\sigma\!\left(\theta_j^\top \tilde x_i\right)",
+                     dom=rf"{out_dim},\ u = \theta\in\mathbb{{R}}^{{{model.d + 1}}},\ \tilde x_i = (x_i, 1)",
+                     inner=[(r"\theta_j", r"\langle a_j, r_i\rangle\,\sigma'\!\left(\theta_j^\top \tilde x_i\right)"
+                                          r" \tilde x_i")],
+                     fv=r"\langle r_i, a\rangle\,\sigma\!\left(\theta^\top \tilde x_i\right)",
+                     psi=r"r_i\,\sigma\!\left(\theta^\top \tilde x_i\right)")
+    elif isinstance(model, AttentionHead):
+        if model.qk:
+            return None  # A = Q K^T: written in components
+        if not model.normalize:
+            return None
+        s_i = r"s(A; X_i) = \operatorname{softmax}\!\left(X_i A^\top x_{i,L}\right)\in\mathbb{R}^{%d}" % model.L
+        parts = dict(g=r"X_i^\top s(A; X_i)", gj=r"X_i^\top s(A_j; X_i)",
+                     dom=rf"a\in\mathbb{{R}}^{{{k}\times {model.p}}},\ u = A\in\mathbb{{R}}^{{{model.p}\times {model.p}}},"
+                         rf"\ X_i\in\mathbb{{R}}^{{{model.L}\times {model.p}}}\ (\text{{query }} x_{{i,L}} = "
+                         r"\text{last row of } X_i),\ " + s_i,
+                     inner=[("A_j", r"x_{i,L}\left(X_i^\top\left(\operatorname{diag}(s_{ij}) - s_{ij}s_{ij}^\top"
+                                    r"\right)X_i\, a_j^\top r_i\right)^{\!\top}")],
+                     extra=r"s_{ij} = s(A_j; X_i)", ga=r"r_i\, s(A_j; X_i)^\top X_i",
+                     fv=r"\left\langle r_i, a\,X_i^\top s(A; X_i)\right\rangle", psi=r"r_i\, s(A; X_i)^\top X_i")
+    else:
+        return None
+    note = _act_note(model)
+    where = parts["dom"] + (rf",\ {note}" if note else "")
+    xi = r"X_i" if isinstance(model, AttentionHead) else r"x_i"
+    if what == "feature":
+        return (r"\begin{aligned}\Phi(a,u)(%s) &= a\,%s,\\ &%s\end{aligned}" % (xi, parts["g"], where))
+    if what == "first-variation":
+        return (r"\begin{aligned}F'(\mu)(a,u) &= " + _MEAN_I + r"\left(" + parts["fv"] + r"\right),\\ &"
+                + _RESIDUAL.replace(",\\quad", ",\\\\ &") + r",\\ &" + where + r"\end{aligned}")
+    if what == "psi":
+        return (r"\begin{aligned}\Psi_\mu(u) &= " + _MEAN_I + r"\left(" + parts["psi"] + r"\right),\\ &"
+                + r"r_i = f_\mu(x_i) - y_i,\ " + where + r"\end{aligned}")
+    if what == "velocity":
+        ga = parts.get("ga", r"r_i\,%s" % parts["gj"])
+        rows = [r"a_j' &= -" + _MEAN_I + r"\left(%s\right)," % ga]
+        rows += [rf"{name}' &= -{_MEAN_I}\left({body}\right)," for name, body in parts["inner"]]
+        if parts.get("extra"):
+            rows.append("&" + parts["extra"] + ",")
+        rows += ["&" + _RESIDUAL.replace(",\\quad", ",\\\\ &") + ",", "&" + where]
+        return r"\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}"
+    raise InvalidArgument(f"unknown expression {what!r}; valid are {', '.join(LATEX_EXPRS)}")
+
+
+def _escape_latex(model):
+    """The escape identity of the frozen flow for linear output weights, with its hypotheses (the norm of the
+    output weight is written rho, the residuals r_i)."""
+    return (r"\begin{aligned}&h(\hat a,u) = \langle \hat a, \Psi_\mu(u)\rangle,\quad a = \rho\,\hat a,\ "
+            r"\rho = |a| > 0,\ |\hat a| = 1,\\ &\Psi_\mu(u) = " + _MEAN_I + r"\left(r_i\, g(u, x_i)^\top\right)"
+            r",\ r_i = f_\mu(x_i) - y_i,\ \text{frozen}\ (\mu \text{ fixed}),\\ &\rho' = -h,\quad "
+            r"\hat a' = -\tfrac{1}{\rho}\nabla_{\mathbb{S}} h,\quad u' = -\rho\,\nabla_u h\\ \Longrightarrow\ "
+            r"&\frac{d}{dt}h(\hat a(t),u(t)) = -\frac{1}{\rho}\left|\nabla_{\mathbb{S}} h\right|^2 "
+            r"- \rho\left|\nabla_u h\right|^2 \le 0\end{aligned}")
+
+
+def model_latex(model, what: str = "feature", form: str = "vector") -> str:
+    """See :meth:`Model.latex`."""
+    if what not in LATEX_EXPRS:
+        raise InvalidArgument(f"unknown expression {what!r}; valid are {', '.join(LATEX_EXPRS)}")
+    if form not in ("vector", "components"):
+        raise InvalidArgument(f"unknown form {form!r}; valid are vector, components")
+    if what == "escape":
+        return _escape_latex(model)
+    if form == "vector":
+        out = _vector_latex(model, what)
+        if out is not None:
+            return out
+    return _components_latex(model, what)

@@ -107,7 +107,9 @@ def _numeric_evidence(inst, lam):
                                                                                 np.max(np.abs(d0)))}
 
 
-@claim(ID, label="MATH.md §8 A11", provenance="[D]", paper="Chizat-Bach 2018 (ReLU application, §3.10)",
+@claim(ID, label="A11", provenance="[D]", paper="Chizat-Bach 2018",
+       source="Section 4 (applications: ReLU networks); the invariant is derived here from the 2-homogeneity of the ReLU lift",
+       description="ReLU lift: |a_j|^2 - |theta_j|^2 is constant along the flow (V = 0) and decays like exp(-2 lambda t) with weight decay",
        statement=r"\frac{d}{dt}\big(|a_j|^2-|\theta_j|^2\big)=-2\lambda\big(|a_j|^2-|\theta_j|^2\big)",
        assumptions=ASSUMPTIONS,
        instances=[{"name": "ReLU lift k=1 d=2, V=0", "k": 1, "d": 2, "lambda": "0"},

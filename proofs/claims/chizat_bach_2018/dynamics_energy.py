@@ -269,7 +269,9 @@ def _strategy():
         "steps": st.integers(5, 40)})
 
 
-@claim(ID, label="MATH.md §8 A3", provenance="[D]", paper="Chizat-Bach 2018 (particle gradient flow)",
+@claim(ID, label="A3", provenance="[D]", paper="Chizat-Bach 2018",
+       source="Proposition 2.3 (energy dissipation of the particle gradient flow); the step-size threshold is derived here",
+       description="forward Euler in mean-field time decreases F_m when m tau Lip(grad F_m) < 2",
        statement=r"m\tau\,\mathrm{Lip}(\nabla F_m)<2\ \Rightarrow\ F_m(u-\tau\,m\nabla F_m(u))<F_m(u)",
        assumptions=ASSUMPTIONS,
        instances=[{"name": "A15 m=10, u0=0.995, tau=0.24 < 1/4", "model": "a15", "m": 10, "u0": "0.995",
@@ -282,8 +284,10 @@ def check(inst, *, dps=30):
     return _check(inst, ID, dps)
 
 
-@claim(ID_FALSE, label="MATH.md §8 A3 (false variant)", provenance="[D]",
-       paper="Chizat-Bach 2018 (particle gradient flow)",
+@claim(ID_FALSE, label="A3 (false variant)", provenance="[D]",
+       paper="Chizat-Bach 2018",
+       source="false variant of A3 (no step-size condition); witness: tau = 0.26 in the model Phi(u) = u^2, R(s) = (s - 1)^2",
+       description="false: forward Euler decreases F_m at every step size",
        statement=r"F_m(u-\tau\,m\nabla F_m(u))\le F_m(u)\ \text{for every }\tau>0",
        assumptions=("R convex and C^2, V = 0",), expected="fails",
        instances=[{"name": "A15 m=10, u0=0.99, tau=0.26 > 1/4", "model": "a15", "m": 10, "u0": "0.99",

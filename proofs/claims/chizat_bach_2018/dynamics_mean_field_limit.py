@@ -172,7 +172,9 @@ def _check_numeric(inst):
                                 f"fitted rate m^{slope:.2f} (i.i.d. expectation m^-0.5); evidence, not a proof")
 
 
-@claim(ID, label="MATH.md §8 A14", provenance="[R]/[I]", paper="Chizat-Bach 2018, Theorem 2.6 (many-particle limit)",
+@claim(ID, label="A14", provenance="[R]/[I]", paper="Chizat-Bach 2018",
+       source="Theorem 2.6 (many-particle limit), as recalled; the m^{-1/2} rate is an expectation for i.i.d. sampling, not a claim of the paper",
+       description="loss curves of m-particle flows from one initial law converge as m grows, on a bounded time interval",
        statement=r"\mu_{m,0}\xrightarrow{W_2}\mu_0\ \Rightarrow\ \sup_{t\in[0,T]}|F(\mu_{m,t})-F(\mu_t)|\to0",
        assumptions=ASSUMPTIONS, numerical=True,
        instances=[{"name": "A15: delta_{1/m} -> delta_0, T = 1", "model": "a15", "horizon": "1"},

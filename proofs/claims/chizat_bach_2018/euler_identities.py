@@ -53,7 +53,9 @@ def _statement(model, kind):
             "(one data term of F', symbolic)")
 
 
-@claim(ID, label="MATH.md §8 A4", provenance="[D]", paper="Chizat-Bach 2018 (MATH.md §1.3, §3.7-3.8)",
+@claim(ID, label="A4", provenance="[D]", paper="Chizat-Bach 2018",
+       source="Assumptions 3.2 (2-homogeneous) and 3.4 (partially 1-homogeneous); the identities are derived here from homogeneity",
+       description="Euler identities of the first variation for 2-homogeneous and output-linear features",
        statement=r"\langle u,\nabla F'(\mu)(u)\rangle=2F'(\mu)(u)\ (\text{2-hom.}),\quad "
                  r"\langle a,\nabla_aF'(\mu)(a,u)\rangle=F'(\mu)(a,u)",
        assumptions=ASSUMPTIONS,

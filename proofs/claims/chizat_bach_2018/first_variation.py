@@ -122,7 +122,9 @@ def _instance_remainder(model, data, mu, nu, loss, eps=Fraction(1, 1000), bits=1
                 "remainder_minus_claimed": gap.str(5), "enclosed": enclosed}
 
 
-@claim(ID, label="MATH.md §8 A1", provenance="[D]", paper="Chizat-Bach 2018 (framework, MATH.md §1.2)",
+@claim(ID, label="A1", provenance="[D]", paper="Chizat-Bach 2018",
+       source="Section 2 (the first variation F'(mu) of the objective); derived here for the squared loss",
+       description="the first variation F'(mu) is the directional derivative of F",
        statement=r"\frac{d}{d\varepsilon}F(\mu+\varepsilon(\nu-\mu))\big|_{0^+}=\int F'(\mu)\,d(\nu-\mu)",
        assumptions=ASSUMPTIONS,
        instances=[{"name": "sigmoid k=2 d=2", "model": "sigmoid", "k": 2, "d": 2, "n": 4, "m": 3, "seed": 1,

@@ -47,7 +47,9 @@ _MODELS = [
 ]
 
 
-@claim(ID, label="MATH.md §8 A2", provenance="[D]", paper="Chizat-Bach 2018 Prop. 2.3 (MATH.md §3.4)",
+@claim(ID, label="A2", provenance="[D]", paper="Chizat-Bach 2018",
+       source="Definition/Proposition 2.3 (particle gradient flow: each particle moves with -grad F'(mu_m))",
+       description="-m grad_{u_j} F_m equals -grad F'(mu_m) at u_j, for sigmoid, ReLU, vector-output and attention features",
        statement=r"-m\nabla_{u_j}F_m(u)=-\nabla_uF'(\mu_m)(u)\big|_{u=u_j}", assumptions=ASSUMPTIONS,
        instances=_MODELS,
        strategy=lambda: st.one_of(

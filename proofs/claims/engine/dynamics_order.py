@@ -175,7 +175,9 @@ def _check_linear(inst, method, p):
                         message=f"sympy limit gave {L}; simplify by hand")
 
 
-@claim(ID, label="MATH.md §10 (discretisation)", provenance="[D]", paper="escset engine (Diffrax-style order tests)",
+@claim(ID, label="engine", provenance="[D]", paper="escset engine",
+       source="escset's own integrators (Euler, Heun, RK4): order tests in the style of Diffrax",
+       description="the particle-flow integrators converge at their orders 1, 2, 4 on smooth flows",
        statement=r"\max_j|\theta_j^{\tau}(T)-\theta_j(T)|=O(\tau^{p}),\ p=1,2,4\ \text{(Euler, Heun, RK4)}",
        assumptions=ASSUMPTIONS, numerical=True,
        instances=[{"name": "Euler, tanh, m=2", "method": "euler", "order": 1},

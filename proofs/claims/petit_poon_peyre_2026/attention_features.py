@@ -108,7 +108,9 @@ def _g1_sides(X, A, B, vq, normalize, bits, sqrt_L=True):
     return lhs, bound_lo, bound_hi
 
 
-@claim(ID_G1, label="MATH.md §8 G1", provenance="[D]/[I]", paper="Petit-Poon-Peyre 2026 (reconstructed setting)",
+@claim(ID_G1, label="G1", provenance="[D]/[I]", paper="Petit-Poon-Peyre 2026",
+       source="reconstructed from the abstract (attention as a bounded nonlinearity); the bound is derived here",
+       description="attention features are bounded and linear in the value weights",
        statement=r"\|\mathrm{softmax}(XAX^\top)XB\|_F\le\sqrt L\max_l\|x_l\|\,\|B\|_{op},\ \Phi(A,tB)=t\Phi(A,B)",
        assumptions=A_G1,
        instances=[{"name": "L=4 p=3 k=2", "L": 4, "p": 3, "k": 2, "seed": 0, "scale": 1.0},
@@ -171,7 +173,9 @@ def check_g1(inst, *, dps=30):
                                 "or change the instance")
 
 
-@claim(ID_G6, label="MATH.md §8 G6", provenance="[D]", paper="Petit-Poon-Peyre 2026 (multi-head attention)",
+@claim(ID_G6, label="G6", provenance="[D]", paper="Petit-Poon-Peyre 2026",
+       source="reconstructed (multi-head attention as a mean-field average of heads); the block identity is derived here",
+       description="a multi-head layer is the sum of its per-head features (row blocks of W_O)",
        statement=r"\mathrm{Concat}(h_1,\dots,h_H)W_O=\sum_h h_hW_O^{(h)}",
        assumptions=A_G6,
        instances=[{"name": "H=3 L=2 dv=2 k=2", "H": 3, "L": 2, "dv": 2, "k": 2}],

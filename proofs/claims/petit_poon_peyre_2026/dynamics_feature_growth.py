@@ -147,7 +147,9 @@ def _small_C_witness(model, C):
     return None
 
 
-@claim(ID, label="MATH.md §8 G2", provenance="[D]", paper="Petit-Poon-Peyre 2026 (reconstructed setting [I])",
+@claim(ID, label="G2", provenance="[D]", paper="Petit-Poon-Peyre 2026",
+       source="reconstructed setting (regularity assumption of Chizat-Bach Assumption 2.1(3) for bounded activations); the constant is derived here",
+       description="the feature derivative of a bounded-activation network grows at most linearly",
        statement=r"\|d\Phi(\theta)\|\le C(1+|\theta|),\quad C=\max\big(\sup|\sigma|,\ \sup|\sigma'|\max_i|\tilde x_i|\big)",
        assumptions=ASSUMPTIONS,
        instances=[{"name": "sigmoid, k=2, d=2", "activation": "sigmoid", "k": 2, "d": 2, "n": 6, "seed": 0},

@@ -172,7 +172,9 @@ def _check_a15(inst):
                           + (f"; balls {low} have m mu_0(B) < {MIN_EXPECTED}" if low else ""))
 
 
-@claim(ID, label="MATH.md §8 G4", provenance="[D]", paper="Petit-Poon-Peyre 2026 (reconstructed setting [I])",
+@claim(ID, label="G4", provenance="[D]", paper="Petit-Poon-Peyre 2026",
+       source="reconstructed setting (full support of the initial law is kept by a homeomorphic flow); checked on samples",
+       description="particle counts of balls with m mu_0(B) >> 1 stay positive along the flow",
        statement=r"m\,\mu_0(B)\gg1\ \Rightarrow\ \#\{j:\theta_j(t)\in B\}>0\ \ \forall t\le T",
        assumptions=ASSUMPTIONS, numerical=True,
        instances=[{"name": "sigmoid teacher, m=4000, 5 balls of radius 1", "m": 4000, "T": 4.0,

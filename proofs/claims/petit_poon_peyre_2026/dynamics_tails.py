@@ -106,7 +106,9 @@ def _scalar_flow(inst):
                                 "here); raise C's precision or give a velocity that escapes")
 
 
-@claim(ID, label="MATH.md §8 G3", provenance="[D]", paper="Petit-Poon-Peyre 2026 (reconstructed setting [I])",
+@claim(ID, label="G3", provenance="[D]", paper="Petit-Poon-Peyre 2026",
+       source="reconstructed setting (sub-Gaussian initialisation kept over finite horizons); the Gronwall bound is derived here",
+       description="Gronwall bound 1 + |theta_j(t)| <= (1 + |theta_j(0)|) e^{Ct} and sub-Gaussian tails along the flow",
        statement=r"|\theta'|\le C(1+|\theta|)\ \Rightarrow\ 1+|\theta_j(t)|\le(1+|\theta_j(0)|)e^{Ct}",
        assumptions=ASSUMPTIONS, numerical=True,
        instances=[{"name": "sigmoid teacher, m=2000, T=2", "m": 2000, "T": 2.0, "activation": "sigmoid"}],

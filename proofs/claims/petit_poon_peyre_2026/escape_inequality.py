@@ -85,7 +85,9 @@ def concrete_k_difference(k, p=2, frozen=True):
     return sp.simplify((dh - claimed)[0]), (v, Psi, J, T, r)
 
 
-@claim(ID, label="MATH.md §1b A.2", provenance="[D]", paper="Petit-Poon-Peyre 2026 (reconstructed setting [I])",
+@claim(ID, label="derived", provenance="[D]", paper="Petit-Poon-Peyre 2026",
+       source="reconstructed setting (escaping sets for bounded nonlinearities); the frozen-flow inequality is derived here for any output dimension k",
+       description="frozen-flow escape inequality dh/dt <= 0 for linear output weights, any k, any bounded g",
        statement=r"\frac{d}{dt}h(\hat a,u)=-\frac1r|\nabla_{\mathbb S}h|^2-r|\nabla_uh|^2\le0",
        assumptions=ASSUMPTIONS,
        instances=[{"name": "general k (+ k=3 coordinates)", "k": 3, "frozen": True},
