@@ -216,3 +216,20 @@ def test_vector_formulas_equal_the_sympy_velocity(name, kw):
         out = f(*[float(v) for v in (*th, *x, *r)])
         ref = np.array([float(v) for v in (out if isinstance(out, (list, tuple)) else [out])])
         np.testing.assert_allclose(_vector_velocity(name, m, th, x, r), ref, rtol=1e-10, atol=1e-12)
+
+
+def test_python_prove_states_every_assumption():
+    """The library result (not only the CLI) states every --assume: in the LaTeX statement, the instance and the
+    message; without the assumption the same bound is false (refuted), so a statement that dropped it would print
+    a false theorem."""
+    from proofs import Verdict
+    from proofs.prove import prove
+
+    r = prove("x*y <= 0.26", over=["x in [0, 1]", "y in [0, 1]"], assume=["x + y <= 1"])
+    assert r.verdict is Verdict.PROVED
+    assert r"x + y \le 1" in r.statement
+    assert "x + y <= 1" in r.instance and "x + y <= 1" in r.message
+    bare = prove("x*y <= 0.26", over=["x in [0, 1]", "y in [0, 1]"])
+    assert bare.verdict is Verdict.REFUTED and r"\text{ with }" not in bare.statement
+    ident = prove("x**2 - x*x == 0", over=["x in [0, 1]"], assume=["x <= 1/2"])
+    assert r"x \le \frac{1}{2}" in ident.statement and "x <= 1/2" in ident.instance

@@ -108,7 +108,9 @@ def _check_obligations(res, text, partial, certified, ranges, constraints, dps, 
         stats["definedness_obligations"] = [str(n) for n in need]
         object.__setattr__(res, "stats", stats)
         return res
-    dom = ", ".join(str(r) for r in ranges)
+    from proofs.prove.latex import domain_text
+
+    dom = domain_text(ranges, constraints)
     latex = (res.stats or {}).get("latex", "")
     if state == "undefined":
         return _undefined_result(text, pt, ranges, res.assumptions, dom, latex, t0,

@@ -6,7 +6,7 @@ import time
 
 import sympy as sp
 
-from proofs.prove.latex import _enclosure_str, _latex_line
+from proofs.prove.latex import _enclosure_str, domain_text, _latex_line
 from proofs.prove.points import (_arb_point, _constraints_hold_exact, _defined_at, _points, _subs_point,
                                  _undefined_node_at, _value_at, _witness_dict)
 from proofs.prove.problem import _definedness
@@ -49,8 +49,8 @@ def _prove_identity(text, lhs, rhs, ranges, constraints, dps, samples, seed, t0,
 
     syms = [r.symbol for r in ranges]
     d = lhs - rhs
-    dom = ", ".join(str(r) for r in ranges)
-    latex = _latex_line(lhs, "==", rhs, ranges, text)
+    dom = domain_text(ranges, constraints)
+    latex = _latex_line(lhs, "==", rhs, ranges, text, constraints)
     bits = dps_to_bits(dps)
     defined = None  # definedness of both sides on the whole domain, certified once, when a route needs it
 

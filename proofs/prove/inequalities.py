@@ -10,7 +10,7 @@ import sympy as sp
 from proofs.errors import InvalidArgument
 from proofs.prove.cells import _cells, _point_cell, _run_cell
 from proofs.prove.interval import INF
-from proofs.prove.latex import _enclosure_str, _fmt, _latex_line
+from proofs.prove.latex import _enclosure_str, domain_text, _fmt, _latex_line
 from proofs.prove.points import _arb_point, _certainly_undefined, _constraints_hold_exact, _points, _value_at, \
     _witness_dict
 from proofs.prove.problem import _Problem, _const_ball, _fq
@@ -127,11 +127,11 @@ def _prove_inequality(text, lhs, op, rhs, ranges, constraints, dps, max_boxes, t
 
     strict = op in ("<", ">")
     v = lhs - rhs if op in ("<=", "<") else rhs - lhs  # the claim is v <= 0 (v < 0 if strict)
-    latex = _latex_line(lhs, op, rhs, ranges, text)
+    latex = _latex_line(lhs, op, rhs, ranges, text, constraints)
     if not ranges:
         return _prove_constant(text, v, op, strict, dps, t0, assumptions, latex)
     bits = dps_to_bits(dps)
-    dom = ", ".join(str(r) for r in ranges)
+    dom = domain_text(ranges, constraints)
     n = len(ranges)
     if tol is None:
         tol = Fraction(1, 2 ** 30) if n == 1 else Fraction(1, 2 ** 20) if n == 2 else Fraction(1, 2 ** 14)

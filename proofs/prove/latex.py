@@ -102,6 +102,16 @@ def _latex_line(lhs, op, rhs, ranges, text=None, constraints=()):
 
 
 
+def domain_text(ranges, constraints=()) -> str:
+    """The domain of a statement in words with every hypothesis: ``x in [0, 1], y in [0, 1] with x + y <= 1``
+    (what "Proved for ..." and ``instance`` say; a domain printed without its constraints would be a larger one)."""
+    dom = ", ".join(str(r) for r in ranges)
+    hyps = ", ".join(_constraint_text(c) for c in constraints or ())
+    if not hyps:
+        return dom
+    return f"{dom} with {hyps}" if dom else f"the constants with {hyps}"
+
+
 def statement_latex(statement, over=(), assume=()) -> str:
     """The LaTeX of a ``prove`` statement with every hypothesis (its ranges and its ``--assume`` constraints),
     built from the user's own text; what ``escset prove`` prints and writes to JSON."""
