@@ -30,7 +30,10 @@ are searched on the box only (said in the message).
 
 Escaping set (MATH.md §1b A.2): ``escaping_set`` reports whether :math:`E_\epsilon` is non-empty (iff
 :math:`\epsilon<S(\mu)`), the steepest output direction :math:`\hat a`, and with ``certify`` the MATH.md §3.9 E2
-certificate that :math:`-S/2` is a regular value of :math:`h=\langle\hat a,\Psi\rangle` on the search box.
+certificate that :math:`-S/2` is a regular value of :math:`h=\langle\hat a,\Psi\rangle` on the search box
+(vectorised and outward-rounded for sigmoid-type models; the note says "inconclusive" when it did not finish), and
+:math:`\min h`, the ray profile at infinity and the robustness radius (:mod:`proofs.analyze.escaping`, whose
+:func:`~proofs.analyze.escaping.escaping_set` is the Python API of the whole construction).
 """
 from __future__ import annotations
 
@@ -135,10 +138,14 @@ def analyze(model, mu, data, *, dps: int = 30, certify: bool = False, max_dps: i
         "global_optimality": {**{k: result[k] for k in ("verdict", "sup_psi", "attained", "witness",
                                                          "sup_psi_enclosure", "location_certified", "message")},
                               "scope": "instance"},
-        "escaping_set": result["escaping_set"],
+        "escaping_set": result["escaping_set"],  # extended below (min h, rays, robustness) with certify
         "precision": f"arb {bits} bits (dps {cur}); mpmath {dps} dps",
         "model": model.describe(),
         "stats": {**result["stats"], "escalations": escalations, "seconds": round(time.perf_counter() - t0, 3)},
     }
-    return out
+    if certify and result["escaping_set"].get("nonempty"):
+        from proofs.analyze.diagnostics import extend_analysis_block
 
+        with arb_prec(bits):
+            out["escaping_set"].update(extend_analysis_block(problem, out))
+    return out

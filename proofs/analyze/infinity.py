@@ -174,8 +174,10 @@ def _at_infinity_sigmoid(problem, r, info, *, seed=0, max_exact=None):
             "psi_limit": best[2], "coverage": coverage, "candidates": ncand}
 
 
-def _at_infinity_attention(problem, r, *, samples=200, seed=0, extra=()):
-    """Hardmax limits of Psi along sampled rays A = t A0 (MATH.md §1b A.3): lower bounds only."""
+def _at_infinity_attention(problem, r, *, samples=200, seed=0, extra=(), enumerate_cells=False, time_limit=10.0):
+    """Hardmax limits of Psi along rays A = t A0 (MATH.md §1b A.3): sampled directions, and for the bilinear head with
+    p*p <= 9 every open argmax cell enumerated exactly (:mod:`numerics.certified.hardmax`). Lower bounds of S(mu)
+    only: the walls of the arrangement (ties) and the interior are not covered by this."""
     from flint import arb
 
     model = problem.model
@@ -216,10 +218,24 @@ def _at_infinity_attention(problem, r, *, samples=200, seed=0, extra=()):
             if qk:
                 wit.update(qk)
             best = (val, wit, vec)
+    coverage = {"directions_sampled": len(dirs)}
+    if enumerate_cells and not model.qk and p * p <= 9:
+        # exact enumeration of the open argmax cells (numerics.certified.hardmax): a certified limit per cell
+        from numerics.certified.hardmax import hardmax_cells
+
+        Xq = [[as_fraction(v) for v in row] for row in X]
+        hc = hardmax_cells(Xq, r, p, L, k, time_limit=time_limit)
+        coverage.update({"argmax_cells": hc["cells"], "argmax_cells_evaluated": hc["evaluated"],
+                         "argmax_patterns": hc["patterns"], "argmax_hyperplanes": hc["hyperplanes"],
+                         "argmax_cells_complete": hc["complete"], "argmax_unverified": hc["unverified"]})
+        if hc["best"] is not None and (best is None or hc["best"][0].mid() > best[0].mid()):
+            val, A0, vec = hc["best"]
+            best = (val, {"kind": "direction", "A": [exact_str(a) for a in A0], "hardmax": True,
+                          "cell": "open argmax cell (exact enumeration)"}, vec)
     if best is None:
         return None
     return {"value": best[0], "upper": None, "exact": False, "witness": best[1], "psi_limit": best[2],
-            "coverage": {"directions_sampled": len(dirs)}, "candidates": len(dirs)}
+            "coverage": coverage, "candidates": len(dirs) + coverage.get("argmax_cells", 0)}
 
 
 def _tails(info, act):

@@ -63,18 +63,77 @@ def _interior(problem, enc, *, certify, box_radius, dps, tol, max_boxes, time_li
     return out
 
 
-def _regular_level(enc, a_hat, lower, box_radius, max_boxes):
-    """MATH.md §3.9 E2 / §1b A.2 on the search box: is -S/2 a regular value of h = <a_hat, Psi> there?"""
+def floor_decimal(x, digits: int = 12) -> str:
+    """A positive float printed as a decimal rounded down to ``digits`` significant digits (a lower bound stays one)."""
+    import math
+
+    q = Fraction(x)
+    if q <= 0:
+        return exact_str(q)
+    e = math.floor(math.log10(q))
+    scale = Fraction(10) ** (digits - 1 - e)
+    return exact_str(Fraction(math.floor(q * scale)) / scale)
+
+
+def dyadic_level(lower, bits: int = 24) -> Fraction:
+    """The level -S/2 rounded to a dyadic rational (exact in floats and balls): -round(S_lower / 2 * 2^bits) / 2^bits."""
+    half = Fraction(_bstr(lower, 15)) / 2
+    return -Fraction(round(half * 2 ** bits), 2 ** bits)
+
+
+def _regular_level(enc, a_hat, lower, box_radius, max_boxes, *, problem=None, r=None, time_limit=20.0,
+                   level=None, beta_target=None):
+    r"""MATH.md §3.9 E2 / §1b A.2 on the search box: is the level (default -S/2) a regular value of
+    :math:`h=\langle\hat a,\Psi\rangle` there, with a certified lower bound :math:`\beta` of :math:`\min|\nabla h|` on the
+    level set? Sigmoid-type models (logistic sigmoid, tanh) use the vectorised outward-rounded certificate of
+    :mod:`numerics.certified.levelset`; other models the python-flint bisection of
+    :func:`numerics.certified.enclosures.certify_regular_level` (slower). The note says "certified" only when the
+    certificate finished; otherwise the status is "inconclusive" and no bound is given."""
     from numerics.certified.enclosures import certify_regular_level
 
     a = [Fraction(v) for v in a_hat]
-    level = -Fraction(_bstr(lower, 12)) / 2
+    level = dyadic_level(lower) if level is None else Fraction(level)
     R = as_fraction(box_radius)
-    h, gh = enc.h(a)
-    c = certify_regular_level(h, gh, [(-R, R)] * enc.p_u, level, max_boxes=max_boxes, min_width="1e-9")
-    return {"level": exact_str(level), "a_hat_exact": [exact_str(v) for v in a], "box": [exact_str(-R), exact_str(R)],
-            "certified": c.certified, "level_set_meets_box": not c.level_set_empty,
-            "beta_lower": _lo(c.beta_lower, 12) if c.beta_lower is not None else None, "boxes": c.boxes,
-            "note": "certified: grad_u h != 0 on {h = level} inside the box, with min |grad h| >= beta_lower there "
-                    "(the level set may continue outside the box, where bounded features flatten: A.2)"}
+    rs = None
+    if problem is not None and r is not None:
+        from numerics.certified.levelset import ridge_sum_from_problem
 
+        rs = ridge_sum_from_problem(problem.model, problem.data, r, a)
+    if rs is not None:
+        from numerics.certified.levelset import certify_ridge_level
+
+        c = certify_ridge_level(rs, level, R, max_boxes=max(max_boxes, 2_000_000), time_limit=time_limit,
+                                beta_target=beta_target)
+        box = c.box[0]
+        method = "vectorised outward-rounded interval bisection (centred and first-order forms)"
+        certified, beta, boxes, meets = c.certified, c.beta_lower, c.boxes, not c.level_set_empty
+        beta_s = None if beta is None else floor_decimal(beta)
+        stopped = c.stopped
+        seconds = c.seconds
+        box_s = [exact_str(Fraction(box[0])), exact_str(Fraction(box[1]))]
+    else:
+        import time as _time
+
+        t0 = _time.perf_counter()
+        h, gh = enc.h(a)
+        c = certify_regular_level(h, gh, [(-R, R)] * enc.p_u, level, max_boxes=max_boxes, min_width="1e-9")
+        method = "python-flint ball bisection"
+        certified, boxes, meets = c.certified, c.boxes, not c.level_set_empty
+        beta_s = _lo(c.beta_lower, 12) if c.beta_lower is not None else None
+        stopped = "" if c.certified else f"box budget {max_boxes} spent or an undecided narrow box"
+        seconds = _time.perf_counter() - t0
+        box_s = [exact_str(-R), exact_str(R)]
+    if certified:
+        status = "certified"
+        note = ("certified: grad_u h != 0 on {h = level} inside the box, with min |grad h| >= beta_lower there "
+                "(the level set may continue outside the box, where bounded features flatten: A.2)")
+        if not meets:
+            note = "certified: the level set {h = level} does not meet the box"
+    else:
+        status = "inconclusive"
+        note = (f"inconclusive: the certificate did not finish ({stopped}); no lower bound of |grad h| on the level "
+                "set is claimed (raise the budget: time limit or boxes, or shrink --box-radius)")
+    return {"level": exact_str(level), "a_hat_exact": [exact_str(v) for v in a], "box": box_s,
+            "certified": certified, "status": status, "level_set_meets_box": meets if certified else None,
+            "beta_lower": beta_s if certified else None, "boxes": boxes, "method": method,
+            "seconds": round(seconds, 3), "note": note}

@@ -63,7 +63,8 @@ def _decide(problem, info, *, dps, certify, box_radius, tol, max_boxes, time_lim
         inf = _at_infinity_sigmoid(problem, r, info, seed=seed)
     elif model.name in ("attention", "attention-qk"):
         extra = [] if model.qk else problem.u_exact
-        inf = _at_infinity_attention(problem, r, seed=seed, extra=extra)
+        inf = _at_infinity_attention(problem, r, seed=seed, extra=extra, enumerate_cells=certify,
+                                     time_limit=min(10.0, left()))
     # positively 1-homogeneous features (the ReLU lift, MATH.md §3.7): Psi(t u) = t Psi(u), so S = +inf unless Psi = 0
     homogeneous = model.name == "relu-lift"
     unbounded = info is None and not homogeneous and model.name not in ("attention", "attention-qk")
@@ -178,7 +179,8 @@ def _decide(problem, info, *, dps, certify, box_radius, tol, max_boxes, time_lim
            "note": "E_eps = {h(a/|a|, u) < -eps} is non-empty exactly for eps < S(mu) (MATH.md §1b A.2); a_hat = "
                    "-Psi/|Psi| at the witness is the steepest escaping output direction"}
     if certify and a_hat is not None and lower > 0 and not homogeneous and not unbounded:
-        esc["regular_level"] = _regular_level(enc, a_hat, lower, box_radius, max_boxes)
+        esc["regular_level"] = _regular_level(enc, a_hat, lower, box_radius, max_boxes, problem=problem, r=r,
+                                              time_limit=max(left(), 30.0))
     return {"verdict": verdict, "sup_psi": sup_str, "attained": attained, "witness": witness,
             "sup_psi_enclosure": enclosure, "location_certified": location_certified, "message": msg,
             "escaping_set": esc, "stats": stats}

@@ -86,3 +86,28 @@ def analyze_cmd(
     c.print(f"  enclosure of S(mu): {g['sup_psi_enclosure']}")
     c.print(f"  witness: {g['witness']}")
     c.print(f"  {g['message']}")
+    esc = out.get("escaping_set") or {}
+    if esc.get("nonempty"):
+        c.print(f"escaping set: non-empty for eps < S(mu); a_hat = {esc.get('a_hat')}"
+                + (f"; min h in {esc['min_h_enclosure']} at {esc.get('location')}" if "min_h_enclosure" in esc else ""))
+        rl = esc.get("regular_level")
+        if rl:
+            where = f"  level {rl['level']} on the box [{rl['box'][0]}, {rl['box'][1]}]^p_u: "
+            if rl.get("certified") and rl.get("beta_lower"):
+                c.print(where + f"[bold]certified[/] beta >= {rl['beta_lower']}  ({rl['boxes']} boxes, "
+                        f"{rl.get('seconds', '?')} s)")
+            else:
+                c.print(where + rl["note"])
+        rays = esc.get("rays")
+        if rays and "certified_bound" in rays:
+            cb = rays["certified_bound"]
+            from proofs.analyze.interior import floor_decimal
+
+            rate = Fraction(cb["rate"])
+            rate_s = floor_decimal(rate, 6) if rate > 0 else "0"  # rounded down: the printed bound stays valid
+            c.print(f"  along the witness ray: |grad h(t v)| <= {cb['C_grad']} exp(-{rate_s} t) (certified), "
+                    f"fitted rate {rays['fitted_decay_rate']}")
+        rob = esc.get("robustness")
+        if rob and rob.get("sup_perturbation_of_grad_h_below"):
+            c.print(f"  forward invariant on the box under C^1 perturbations with sup|dh| < "
+                    f"{rob['sup_perturbation_of_h_below']} and sup|d grad h| < {rob['sup_perturbation_of_grad_h_below']}")

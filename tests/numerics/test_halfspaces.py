@@ -78,3 +78,70 @@ def test_fast_paths_agree_with_generic_recursion_on_degenerate_sets(seed):
         G = _dichotomies_generic(as_points(X))
         assert set(D) == set(G)
         _strict(D, X)
+
+
+# ------------------------------------------------------------------ argmax cells of attention heads (hardmax.py)
+def _att_data(n, L, p, seed):
+    import random as _r
+
+    rng = _r.Random(seed)
+    return [[Fraction(rng.randint(-20, 20), 10) for _ in range(L * p)] for _ in range(n)]
+
+
+def test_hardmax_cells_two_algorithms_agree_and_cover_sampled_directions():
+    """The extreme-ray enumeration and the incremental LP enumeration give the same open cells (two algorithms), and
+    every random direction's argmax pattern (computed independently in floats with a margin) is among them."""
+    import numpy as np
+
+    from numerics.certified import hardmax as hm
+
+    X = _att_data(4, 3, 2, 4)
+    N = hm.attention_normals(X, 2, 3)
+    a = hm.ray_cells(N, 4)
+    b = hm.arrangement_cells(N, 4)
+    assert b["complete"] and {s for s, _ in a["cells"]} == {s for s, _ in b["cells"]}
+    for s, q in a["cells"] + b["cells"]:  # every witness strictly inside its cell (exact), both algorithms
+        assert all(si * sum(x * y for x, y in zip(n_, q)) > 0 for si, n_ in zip(s, N))
+    pats = {tuple(tuple(hm._argmax(row, q, 2, 3)) for row in X) for _, q in a["cells"]}
+    rng = np.random.default_rng(0)
+    Xf = np.array([[float(v) for v in row] for row in X])
+    hits = 0
+    for _ in range(300):
+        A = rng.standard_normal(4)
+        sc = np.array([[Xf[i, 4:6] @ A.reshape(2, 2) @ Xf[i, 2 * l:2 * l + 2] for l in range(3)] for i in range(4)])
+        srt = np.sort(sc, axis=1)
+        if (srt[:, -1] - srt[:, -2] < 1e-9).any():
+            continue
+        assert tuple((int(np.argmax(s)),) for s in sc) in pats
+        hits += 1
+    assert hits > 250
+
+
+def test_hardmax_best_limit_dominates_sampled_limits_and_scalar_case():
+    """The certified best cell limit |Psi_oo| is at least every sampled direction's limit (mpmath reference), and
+    the one-dimensional case (p = 1) has exactly the two cells A > 0 and A < 0."""
+    import mpmath
+    import numpy as np
+    from flint import arb
+
+    from numerics.certified import hardmax as hm
+
+    X = _att_data(5, 2, 2, 7)
+    r = [[arb(v)] for v in ("0.3", "-0.2", "0.1", "0.4", "-0.5")]
+    out = hm.hardmax_cells(X, r, 2, 2, 1)
+    best = out["best"][0]
+    rng = np.random.default_rng(1)
+    with mpmath.workdps(30):
+        for _ in range(100):
+            A = [Fraction(int(v)) for v in rng.integers(-9, 10, 4)]
+            acc = [mpmath.mpf(0), mpmath.mpf(0)]
+            for row, ri in zip(X, ("0.3", "-0.2", "0.1", "0.4", "-0.5")):
+                toks = [row[0:2], row[2:4]]
+                sc = [sum(toks[1][a] * A[a * 2 + b] * toks[l][b] for a in range(2) for b in range(2)) for l in range(2)]
+                M = [l for l in range(2) if sc[l] == max(sc)]
+                for t in range(2):
+                    acc[t] += mpmath.mpf(ri) * sum(mpmath.mpf(toks[l][t].numerator) / toks[l][t].denominator
+                                                   for l in M) / len(M) / 5
+            assert mpmath.sqrt(acc[0] ** 2 + acc[1] ** 2) <= mpmath.mpf(best.upper().str(30, radius=False)) + 1e-25
+    one = hm.ray_cells(hm.attention_normals(_att_data(3, 2, 1, 0), 1, 2), 1)
+    assert one["complete"] and sorted(q[0] for _, q in one["cells"]) == [-1, 1]

@@ -1,0 +1,413 @@
+r"""Vectorised certified regular-level test for ridge sums :math:`h(u)=\sum_i c_i\,\sigma(\tilde x_i\cdot u)`.
+
+This is the MATH.md-§3.9-E2 certificate (is :math:`\ell` a regular value of :math:`h` on a box, and how large is
+:math:`\beta=\min_{\{h=\ell\}\cap B}|\nabla h|`) for the sigmoid-type models with linear output weights:
+:math:`h(u)=\langle\hat a,\Psi_\mu(u)\rangle` with :math:`u=(w,b)`, :math:`\tilde x_i=(x_i,1)` and
+:math:`c_i=\langle\hat a,r_i\rangle/n` (scalar or vector outputs alike). The logistic sigmoid and :math:`\tanh`
+(:math:`\tanh z=2\sigma(2z)-1`) are supported.
+
+No library offers a vectorised, outward-rounded interval branch-and-bound, so it is written by hand on numpy:
+
+* **outward rounding**: every float operation rounds to nearest (error at most half an ulp), so each product and
+  quotient is moved one ulp outward with ``np.nextafter``; sums of many terms get the a-priori bound
+  :math:`|\mathrm{fl}(\sum x_j)-\sum x_j|\le\gamma_{n}\sum|x_j|` (:math:`\gamma_n=nu/(1-nu)`, any summation order,
+  Higham, *Accuracy and Stability of Numerical Algorithms*, §4.2), used with a factor 2 and an underflow term;
+* **the activation is never evaluated in floats**: :math:`\sigma` is tabulated once on the grid
+  :math:`\delta\mathbb Z\cap[-Z,Z]` with python-flint balls (rounded outward to floats) and enclosed on an interval
+  by monotonicity (table value at a grid point below and one above); outside :math:`[-Z,Z]` the limits 0 and 1 and
+  the table end values bound it. The derivatives come from the Riccati identities :math:`\sigma'=s(1-s)`,
+  :math:`\sigma''=s(1-s)(1-2s)` with :math:`s=\sigma(z)`, whose ranges over an interval of :math:`s` are computed
+  exactly (concavity of :math:`s(1-s)`; the critical points :math:`(3\pm\sqrt3)/6` of the cubic);
+* inputs that are not exactly representable (decimal data, residual balls) enter as outward float intervals.
+
+On a box :math:`B` with centre :math:`c` and half-widths :math:`\rho`:
+
+1. the level is excluded when both the natural enclosure :math:`\sum_ic_i\sigma(z_i(B))` and the centred form
+   :math:`h(c)+\nabla h(B)\cdot[-\rho,\rho]` miss it (the box holds no point of the level set);
+2. otherwise, with a float direction :math:`e\approx\nabla h(c)`, a lower bound of :math:`e\cdot\nabla h` on :math:`B`
+   comes from the first-order form :math:`e\cdot\nabla h(c)+(e^\top\nabla^2h(B))\cdot[-\rho,\rho]` (or the natural
+   form); if positive, :math:`|\nabla h|\ge e\cdot\nabla h/|e|>0` on all of :math:`B` (Cauchy–Schwarz);
+3. undecided boxes are bisected along the side with the largest first-order spread
+   :math:`|e^\top\nabla^2 h(B)|_j\rho_j` (the widest when that is not finite).
+
+``certified`` is True only when every box was excluded or resolved: then :math:`\beta_{\rm lower}` (the smallest
+resolved bound) is a certified lower bound of :math:`\min|\nabla h|` on :math:`\{h=\ell\}\cap B_0`; when the budget
+runs out the result says ``certified=False`` and gives no bound.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = ["RidgeSum", "ridge_sum_from_problem", "certify_ridge_level", "RidgeLevelCertificate"]
+
+_U = 2.0 ** -53
+_TINY = 2.0 ** -1074
+_DELTA = 2.0 ** -7   # table step of sigma
+_ZMAX = 48.0         # table range [-Z, Z]; beyond, sigma is within e^-48 of its limits
+
+
+def _dn(x):
+    return np.nextafter(x, -np.inf)
+
+
+def _upr(x):
+    return np.nextafter(x, np.inf)
+
+
+def _frac_interval(q: Fraction):
+    """Outward float interval [lo, hi] containing the exact rational q."""
+    f = float(q)
+    fq = Fraction(f)
+    lo = f if fq <= q else float(np.nextafter(f, -np.inf))
+    hi = f if fq >= q else float(np.nextafter(f, np.inf))
+    return lo, hi
+
+
+def _arb_interval(b):
+    """Outward float interval of an arb ball (rigorous: python-flint's lower/upper are exact, then rounded out)."""
+    lo = _frac_interval(_arb_exact(b.lower()))[0]
+    hi = _frac_interval(_arb_exact(b.upper()))[1]
+    return lo, hi
+
+
+def _arb_exact(x) -> Fraction:
+    m, e = x.mid().man_exp()
+    m, e = int(m), int(e)
+    return Fraction(m) * Fraction(2) ** e if e >= 0 else Fraction(m, 2 ** (-e))
+
+
+def imul(alo, ahi, blo, bhi):
+    """Interval product, rounded outward (each product's rounding error is at most half an ulp)."""
+    p = np.stack(np.broadcast_arrays(alo * blo, alo * bhi, ahi * blo, ahi * bhi))
+    return _dn(p.min(axis=0)), _upr(p.max(axis=0))
+
+
+def isum(lo, hi, axis):
+    """Interval sum along ``axis`` with the a-priori bound of the float summation error (any order)."""
+    n = lo.shape[axis]
+    g = 2.0 * n * _U * 1.001
+    slo, shi = lo.sum(axis=axis), hi.sum(axis=axis)
+    elo = np.abs(lo).sum(axis=axis) * g + n * _TINY
+    ehi = np.abs(hi).sum(axis=axis) * g + n * _TINY
+    return _dn(slo - elo), _upr(shi + ehi)
+
+
+_TABLE = {}
+
+
+def _sigma_table():
+    """Outward float bounds of the logistic sigmoid on the grid delta*Z in [-Z, Z] (python-flint balls)."""
+    if "logistic" not in _TABLE:
+        from flint import arb, ctx
+
+        old = ctx.prec
+        ctx.prec = 80
+        try:
+            N = int(2 * _ZMAX / _DELTA) + 1
+            lo = np.empty(N)
+            hi = np.empty(N)
+            for j in range(N):
+                z = arb(-_ZMAX + j * _DELTA)  # exact: a dyadic grid point
+                s = 1 / (1 + (-z).exp())
+                lo[j], hi[j] = _arb_interval(s)
+        finally:
+            ctx.prec = old
+        _TABLE["logistic"] = (lo, hi)
+    return _TABLE["logistic"]
+
+
+def sigma_interval(zlo, zhi):
+    """Enclosure of the logistic sigmoid over [zlo, zhi] (elementwise) from the monotone table."""
+    tlo, thi = _sigma_table()
+    N = len(tlo)
+    ia = np.floor((zlo + _ZMAX) / _DELTA) - 1          # one step of slack for the rounding of the index
+    ib = np.ceil((zhi + _ZMAX) / _DELTA) + 1
+    ia_c = np.clip(ia, 0, N - 1).astype(np.int64)
+    ib_c = np.clip(ib, 0, N - 1).astype(np.int64)
+    slo = np.where(ia < 0, 0.0, tlo[ia_c])             # left of the table: sigma > 0
+    shi = np.where(ib > N - 1, 1.0, thi[ib_c])         # right of the table: sigma < 1
+    return slo, shi
+
+
+def dsigma_from_s(slo, shi):
+    """Range of s(1 - s) over s in [slo, shi] (concave, maximum 1/4 at s = 1/2), rounded outward."""
+    # p at the two ends, each as an outward interval (1 - s rounded outward)
+    def p_at(s):
+        one_m = 1.0 - s
+        one_lo, one_hi = _dn(one_m), _upr(one_m)
+        return imul(s, s, one_lo, one_hi)
+    a_lo, a_hi = p_at(slo)
+    b_lo, b_hi = p_at(shi)
+    lo = np.minimum(a_lo, b_lo)
+    hi = np.where(shi <= 0.5, b_hi, np.where(slo >= 0.5, a_hi, 0.25))
+    return np.maximum(lo, 0.0), hi
+
+
+_S1 = (0.21132486540518702, 0.21132486540518719)   # (3 - sqrt 3)/6, enclosed
+_S2 = (0.78867513459481281, 0.78867513459481298)   # (3 + sqrt 3)/6
+_QMAX = 0.096225044864937642                        # sqrt(3)/18 rounded up
+
+
+def d2sigma_from_s(slo, shi):
+    """Range of q(s) = s(1 - s)(1 - 2s) over s in [slo, shi]: end values, and the critical values if inside."""
+    def q_at(s):
+        one_m = 1.0 - s
+        lo1, hi1 = _dn(one_m), _upr(one_m)
+        t = 1.0 - 2.0 * s
+        lo2, hi2 = _dn(t), _upr(t)
+        a, b = imul(s, s, lo1, hi1)
+        return imul(a, b, lo2, hi2)
+    a_lo, a_hi = q_at(slo)
+    b_lo, b_hi = q_at(shi)
+    lo = np.minimum(a_lo, b_lo)
+    hi = np.maximum(a_hi, b_hi)
+    has1 = (slo <= _S1[1]) & (shi >= _S1[0])
+    has2 = (slo <= _S2[1]) & (shi >= _S2[0])
+    hi = np.where(has1, np.maximum(hi, _QMAX), hi)
+    lo = np.where(has2, np.minimum(lo, -_QMAX), lo)
+    return lo, hi
+
+
+@dataclass(frozen=True)
+class RidgeSum:
+    r"""h(u) = const + sum_i c_i sigma(xt_i . u) with logistic sigma; every datum an outward float interval."""
+
+    xlo: np.ndarray  # n x p
+    xhi: np.ndarray
+    clo: np.ndarray  # n
+    chi: np.ndarray
+    const: tuple = (0.0, 0.0)
+    activation: str = "sigmoid"
+
+    @property
+    def p(self):
+        return self.xlo.shape[1]
+
+    def h_float(self, U):
+        """Float value of h (for sampling and the choice of directions only, never for a decision)."""
+        x = (self.xlo + self.xhi) / 2
+        c = (self.clo + self.chi) / 2
+        Z = U @ x.T
+        return 1 / (1 + np.exp(-Z)) @ c + (self.const[0] + self.const[1]) / 2
+
+    def grad_float(self, U):
+        x = (self.xlo + self.xhi) / 2
+        c = (self.clo + self.chi) / 2
+        s = 1 / (1 + np.exp(-(U @ x.T)))
+        return (s * (1 - s) * c) @ x
+
+    # -- interval pieces over a batch of boxes (centres C, half-widths Rh: N x p, exact dyadic floats) --------
+    def _z(self, C, Rh):
+        """z_i at the centre and over the box: N x n intervals."""
+        a_lo, a_hi = imul(C[:, None, :], C[:, None, :], self.xlo[None], self.xhi[None])
+        zc_lo, zc_hi = isum(a_lo, a_hi, axis=2)
+        xabs = np.maximum(np.abs(self.xlo), np.abs(self.xhi))
+        spread = _upr(Rh @ xabs.T)
+        spread = _upr(spread * (1 + 4 * self.p * _U)) + _TINY * self.p
+        return zc_lo, zc_hi, _dn(zc_lo - spread), _upr(zc_hi + spread)
+
+    def evaluate(self, C, Rh, lev_lo, lev_hi=None):
+        """For each box: (excluded: the level set misses it, resolved: |grad h| >= bound > 0 on it, bound,
+        split dimension)."""
+        n, p = self.xlo.shape
+        zc_lo, zc_hi, zb_lo, zb_hi = self._z(C, Rh)
+        sc_lo, sc_hi = sigma_interval(zc_lo, zc_hi)
+        sb_lo, sb_hi = sigma_interval(zb_lo, zb_hi)
+        clo, chi = self.clo[None], self.chi[None]
+        # h(c) and the natural enclosure h(B)
+        hc_lo, hc_hi = isum(*imul(sc_lo, sc_hi, clo, chi), axis=1)
+        hb_lo, hb_hi = isum(*imul(sb_lo, sb_hi, clo, chi), axis=1)
+        k0, k1 = self.const
+        hc_lo, hc_hi = _dn(hc_lo + k0), _upr(hc_hi + k1)
+        hb_lo, hb_hi = _dn(hb_lo + k0), _upr(hb_hi + k1)
+        # grad h(B) = sum_i c_i sigma'(z_i(B)) xt_i  (N x p), and grad h(c)
+        db_lo, db_hi = dsigma_from_s(sb_lo, sb_hi)
+        w_lo, w_hi = imul(db_lo, db_hi, clo, chi)                          # N x n
+        gb_lo, gb_hi = isum(*imul(w_lo[:, :, None], w_hi[:, :, None], self.xlo[None], self.xhi[None]), axis=1)
+        dc_lo, dc_hi = dsigma_from_s(sc_lo, sc_hi)
+        wc_lo, wc_hi = imul(dc_lo, dc_hi, clo, chi)
+        gc_lo, gc_hi = isum(*imul(wc_lo[:, :, None], wc_hi[:, :, None], self.xlo[None], self.xhi[None]), axis=1)
+        # centred form of h: h(c) + grad h(B) . [-rho, rho]
+        t_lo, t_hi = imul(gb_lo, gb_hi, -Rh, Rh)
+        s_lo, s_hi = isum(t_lo, t_hi, axis=1)
+        cf_lo, cf_hi = _dn(hc_lo + s_lo), _upr(hc_hi + s_hi)
+        h_lo, h_hi = np.maximum(hb_lo, cf_lo), np.minimum(hb_hi, cf_hi)
+        lev_hi = lev_lo if lev_hi is None else lev_hi
+        excluded = (h_lo > lev_hi) | (h_hi < lev_lo)
+        # directional derivative e . grad h over the box, e = float grad h(c) (any vector would do)
+        e = (gc_lo + gc_hi) / 2
+        ok = np.isfinite(e).all(axis=1) & (np.abs(e).sum(axis=1) > 0)
+        e = np.where(ok[:, None], e, 1.0)
+        # e . grad h(c)
+        a_lo, a_hi = imul(gc_lo, gc_hi, e, e)
+        ec_lo, _ = isum(a_lo, a_hi, axis=1)
+        # natural: sum_i c_i sigma'(z_i(B)) (e . xt_i)
+        ex_lo, ex_hi = isum(*imul(e[:, None, :], e[:, None, :], self.xlo[None], self.xhi[None]), axis=2)  # N x n
+        nat_lo, _ = isum(*imul(w_lo, w_hi, ex_lo, ex_hi), axis=1)
+        # first-order: e^T H(B) = sum_i c_i sigma''(z_i(B)) (e . xt_i) xt_i
+        q_lo, q_hi = d2sigma_from_s(sb_lo, sb_hi)
+        v_lo, v_hi = imul(*imul(q_lo, q_hi, clo, chi), ex_lo, ex_hi)      # N x n
+        eh_lo, eh_hi = isum(*imul(v_lo[:, :, None], v_hi[:, :, None], self.xlo[None], self.xhi[None]), axis=1)
+        m_lo, m_hi = imul(eh_lo, eh_hi, -Rh, Rh)
+        fo_lo, _ = isum(m_lo, m_hi, axis=1)
+        dir_lo = np.maximum(nat_lo, _dn(ec_lo + fo_lo))
+        enorm = _upr(np.sqrt(_upr((e * e).sum(axis=1) * (1 + 4 * p * _U))))
+        bound = np.where(dir_lo > 0, _dn(dir_lo / enorm), 0.0)
+        resolved = ~excluded & (bound > 0)
+        spread = np.maximum(np.abs(eh_lo), np.abs(eh_hi)) * Rh
+        spread = np.where(np.isfinite(spread), spread, Rh)
+        split = np.argmax(np.where(Rh > 0, spread + 1e-300 * Rh, -1.0), axis=1)
+        return excluded, resolved, bound, split, (hc_lo + hc_hi) / 2
+
+
+@dataclass(frozen=True)
+class RidgeLevelCertificate:
+    """Outcome of :func:`certify_ridge_level` (see the module docstring for what is certified)."""
+
+    certified: bool
+    beta_lower: float | None
+    boxes: int
+    level_set_empty: bool
+    unresolved: int
+    seconds: float
+    box: list
+    sampled_beta: float | None = None
+    stopped: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def certify_ridge_level(rs: RidgeSum, level, half_width, *, centre=None, max_boxes: int = 2_000_000,
+                        time_limit: float = 60.0, min_width: float = 2.0 ** -20, batch: int = 20000,
+                        beta_target: float | None = None, refine_width: float = 2.0 ** -6,
+                        progress=None) -> RidgeLevelCertificate:
+    """Certify that ``level`` is a regular value of ``h`` on the box ``centre + [-half_width, half_width]^p``.
+
+    ``half_width`` (and ``centre``) are rounded outward to dyadic floats (the certified box contains the asked one).
+    Returns :class:`RidgeLevelCertificate`; ``certified`` only when every box was excluded or resolved.
+    With ``beta_target``, resolved boxes whose bound is below it are bisected again (down to ``refine_width``) for a
+    sharper certified beta; if the budget runs out meanwhile they keep the bound they already have (still valid).
+    """
+    t0 = time.perf_counter()
+    p = rs.p
+    R = _frac_interval(Fraction(half_width))[1]
+    R = float(2.0 ** np.ceil(np.log2(R))) if R > 0 else 1.0  # a power of two: every bisection is exact
+    c0 = np.zeros(p) if centre is None else np.array([float(v) for v in centre])
+    lev_lo, lev_hi = _frac_interval(Fraction(level))
+    C = c0[None, :].copy()
+    Rh = np.full((1, p), R)
+    pending = np.zeros(1)  # per queued box: a bound it already had (> 0) when re-split for refinement, else 0
+    explored = 0
+    beta = np.inf
+    any_meet = False
+    stopped = ""
+    unresolved = 0
+    while len(C):
+        if explored >= max_boxes:
+            stopped = f"box budget {max_boxes} spent"
+            break
+        if time.perf_counter() - t0 > time_limit:
+            stopped = f"time limit {time_limit} s reached"
+            break
+        Cb, Rb = C[:batch], Rh[:batch]
+        C, Rh = C[batch:], Rh[batch:]
+        explored += len(Cb)
+        # the level is an interval [lev_lo, lev_hi]: a box is excluded only if it misses all of it
+        ex, res, bound, split, _ = rs.evaluate(Cb, Rb, lev_lo, lev_hi)
+        pend = pending[:len(Cb)]
+        pending = pending[len(Cb):]
+        # a box re-split for a sharper beta keeps the bound it had: use it where its children are not better
+        bound_keep = np.where(res, np.maximum(bound, pend), pend)  # both are valid on the box
+        if beta_target is not None:
+            wide = Rb.max(axis=1) > refine_width
+            again = res & (bound_keep < beta_target) & wide
+        else:
+            again = np.zeros(len(Cb), dtype=bool)
+        acc = (res | (pend > 0)) & ~ex & ~again
+        if acc.any():
+            any_meet = True
+            beta = min(beta, float(bound_keep[acc].min()))
+        todo = ~ex & ~acc
+        if todo.any():
+            Ct, Rt, st, bk = Cb[todo], Rb[todo].copy(), split[todo], bound_keep[todo]
+            idx = np.arange(len(Ct))
+            narrow = (Rt[idx, st] < min_width) & ~(bk > 0)
+            if narrow.any():
+                stopped = f"a box narrower than {min_width} is undecided (a critical point near the level?)"
+                C = np.vstack([Ct, C])
+                Rh = np.vstack([Rt, Rh])
+                pending = np.concatenate([bk, pending])
+                break
+            Rt[idx, st] /= 2
+            left, right = Ct.copy(), Ct.copy()
+            left[idx, st] -= Rt[idx, st]
+            right[idx, st] += Rt[idx, st]
+            C = np.vstack([left, right, C])
+            Rh = np.vstack([Rt, Rt, Rh])
+            pending = np.concatenate([bk, bk, pending])
+        if progress is not None:
+            progress(explored, len(C))
+    # boxes left in the queue: those already resolved before a refinement split keep their bound
+    kept = pending > 0
+    if kept.any():
+        any_meet = True
+        beta = min(beta, float(pending[kept].min()))
+    unresolved += int((~kept).sum())
+    ok = unresolved == 0
+    box = [[float(c - R), float(c + R)] for c in c0]
+    return RidgeLevelCertificate(certified=ok, beta_lower=(beta if any_meet else None) if ok else None,
+                                 boxes=explored, level_set_empty=ok and not any_meet, unresolved=unresolved,
+                                 seconds=time.perf_counter() - t0, box=box, stopped=stopped)
+
+
+def is_ridge_model(model) -> bool:
+    """True when the feature is exactly act(w . x + b) (one output column, inner layout u = (w, b)) with the builtin
+    logistic sigmoid or tanh: checked on the model's symbolic feature, not on its name."""
+    act = getattr(model, "activation", None)
+    if act is None or getattr(act, "source", None) != "builtin" or act.name not in ("sigmoid", "tanh"):
+        return False
+    if getattr(model, "q", None) != 1 or [g[0] for g in model.u_groups] != ["w", "b"]:
+        return False
+    try:
+        import sympy as sp
+
+        g = model.g[0]
+        u, x = list(model.u_syms), list(model.x_syms)
+        if len(u) != len(x) + 1 or len(g.args) != 1:
+            return False
+        arg = sum((wi * xi for wi, xi in zip(u[:-1], x)), sp.S.Zero) + u[-1]
+        return sp.expand(g.args[0] - arg) == 0 and act.name in str(g.func)
+    except (AttributeError, TypeError, IndexError):
+        return False
+
+
+def ridge_sum_from_problem(model, data, r, a_hat):
+    """The ridge sum h = <a_hat, Psi_mu> of a sigmoid-type model (logistic sigmoid or tanh, with bias), or None.
+
+    ``r`` are the residual balls (n x k, python-flint), ``a_hat`` exact rationals. Inner layout u = (w, b).
+    """
+    if not is_ridge_model(model):
+        return None
+    act = model.activation
+    from flint import arb
+
+    n = data.n
+    scale = 2 if act.name == "tanh" else 1  # tanh z = 2 sigma(2 z) - 1
+    xs = []
+    for row in data.X:
+        xs.append([_frac_interval(Fraction(str(v)) * scale) for v in row] + [(float(scale), float(scale))])
+    xlo = np.array([[a for a, _ in row] for row in xs])
+    xhi = np.array([[b for _, b in row] for row in xs])
+    a = [arb(str(Fraction(v).numerator)) / arb(str(Fraction(v).denominator)) for v in a_hat]
+    cs = []
+    tot = arb(0)
+    for ri in r:
+        ci = sum((ai * rc for ai, rc in zip(a, ri)), arb(0)) / n
+        tot = tot + ci
+        cs.append(_arb_interval(ci * scale))
+    const = _arb_interval(-tot) if act.name == "tanh" else (0.0, 0.0)
+    return RidgeSum(xlo=xlo, xhi=xhi, clo=np.array([c[0] for c in cs]), chi=np.array([c[1] for c in cs]),
+                    const=const, activation=act.name)
