@@ -175,12 +175,110 @@ def _instantiated(c: Claim, name: str) -> str:
     return (c.statement or c.id) + (f" (instance {name!r})" if name else "")
 
 
-def coerce_result(c: Claim, value, instance) -> CheckResult:
-    """The check's return value as a :class:`CheckResult`.
+#: the precisions, as multiples of the check's ``dps``, at which a negative float or mpmath margin is recomputed
+#: before it counts as a refutation (2x and 4x dps)
+CONFIRM_FACTORS = (2, 4)
 
-    A user check's result that says nothing about its scope gets ``scope="instance"`` (it covers the instance it
-    ran on, no more) and, without a statement, the claim's statement tagged with the instance; built-in claims set
-    both themselves (tests/test_registry.py checks it)."""
+
+def _margin_kind(value) -> str | None:
+    """``"ball"`` (flint arb or mpmath interval: an enclosure), ``"exact"`` (int or Fraction), ``"mp"`` (mpmath mpf),
+    ``"float"`` (a Python or numpy float), else None (not a margin)."""
+    import numbers
+
+    if isinstance(value, bool):
+        return None
+    try:
+        import flint
+
+        if isinstance(value, flint.arb):
+            return "ball"
+    except ImportError:  # pragma: no cover
+        pass
+    import mpmath
+
+    if isinstance(value, mpmath.ctx_iv.ivmpf):
+        return "ball"
+    if isinstance(value, mpmath.mpf):
+        return "mp"
+    if isinstance(value, numbers.Rational):  # int, Fraction (exact)
+        return "exact"
+    if isinstance(value, numbers.Real):
+        return "float"
+    return None
+
+
+def _ball_ends(value):
+    """(lower, upper) of an enclosure, as decided numbers (arb endpoints are exact points: comparing them with 0 is
+    decided) and as decimal strings rounded outward (a printed enclosure stays an enclosure)."""
+    import mpmath
+
+    from numerics.certified.precision import outward_decimal
+
+    if isinstance(value, mpmath.ctx_iv.ivmpf):
+        lo, hi = value.a, value.b
+    else:
+        lo, hi = value.lower(), value.upper()
+    return lo, hi, outward_decimal(value, False, 20), outward_decimal(value, True, 20)
+
+
+def _num_str(v, digits: int = 20) -> str:
+    import mpmath
+
+    if isinstance(v, mpmath.mpf):
+        return mpmath.nstr(v, digits)
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+def _as_mpf(v):
+    import mpmath
+    import numbers
+
+    if isinstance(v, numbers.Rational) and not isinstance(v, int):
+        return mpmath.mpf(int(v.numerator)) / int(v.denominator)
+    if isinstance(v, mpmath.mpf):
+        return v
+    return mpmath.mpf(float(v)) if not isinstance(v, int) else mpmath.mpf(v)
+
+
+def _plain_number(value):
+    """numpy's bool as a bool, a sympy Float as the mpmath number it holds (exactly, every bit kept)."""
+    import mpmath
+    import numpy as np
+
+    if isinstance(value, np.bool_):
+        return bool(value)
+    raw = getattr(value, "_mpf_", None)  # (an arb ball has one too, its midpoint: balls stay balls)
+    if raw is not None and type(value).__module__.startswith("sympy") and isinstance(raw, tuple):
+        x = mpmath.mpf.__new__(mpmath.mpf)
+        x._mpf_ = raw
+        return x
+    return value
+
+
+def _margin_result(c: Claim, name: str, kind: str, value, **kw) -> CheckResult:
+    return CheckResult(c.id, kw.pop("verdict"), margin=value, instance=name, scope="instance",
+                       statement=_instantiated(c, name), **kw)
+
+
+def coerce_result(c: Claim, value, instance, rerun=None, dps: int | None = None) -> CheckResult:
+    """The check's return value as a :class:`CheckResult` (the margin contract, README "Counterexample search").
+
+    A check returns a ``CheckResult``, a bool, or a margin (> 0 on the side of the claim):
+
+    * an enclosure (flint ``arb`` ball, mpmath interval) with upper end < 0, or an exact (int, Fraction) value < 0,
+      is a certified refutation of the claim on this instance (``refuted``, ``scope="instance"``);
+    * a negative float or mpmath margin is a *candidate*: with ``rerun`` (a function ``dps -> value`` that runs the
+      check again, as :func:`run_check` passes) it is recomputed once more at ``dps`` (the check must be
+      deterministic) and at 2x and 4x ``dps``; ``refuted`` only when it stays negative at both higher precisions and
+      the two agree to within half its size (the message says "confirmed at 60 and 120 digits"), and when it changed
+      with the precision at all (a margin that is the same at every ``dps`` comes from a computation that ignores
+      ``dps``, e.g. float64, which more digits cannot confirm); otherwise ``inconclusive`` with the candidate;
+    * anything else (a positive margin, an exact zero, a ball containing 0) is ``inconclusive``: a margin is never
+      a proof (return a ``CheckResult`` for that), and float evidence carries ``numerical=True``.
+
+    A user check's ``CheckResult`` that says nothing about its scope gets ``scope="instance"`` (it covers the
+    instance it ran on, no more) and, without a statement, the claim's statement tagged with the instance; built-in
+    claims set both themselves (tests/test_registry.py checks it)."""
     name = instance.get("name", "") if isinstance(instance, dict) else ""
     user = not is_builtin(c)
     if isinstance(value, CheckResult):
@@ -191,23 +289,111 @@ def coerce_result(c: Claim, value, instance) -> CheckResult:
         if user and not value.statement:
             object.__setattr__(value, "statement", _instantiated(c, value.instance))
         return value
+    value = _plain_number(value)
     if isinstance(value, bool):
         return CheckResult(c.id, Verdict.INCONCLUSIVE, margin=value, precision="user check", method="bool",
                            instance=name, numerical=True, scope="instance", statement=_instantiated(c, name),
-                           message="a boolean check is evidence only; return a CheckResult to prove or refute")
+                           message="a boolean check is evidence only; return a margin or a CheckResult to refute")
+    kind = _margin_kind(value)
+    if kind is None:
+        raise InvalidArgument(f"check of {c.id!r} returned {type(value).__name__}; expected a number (float, "
+                              "mpmath, Fraction, int, arb ball), bool or CheckResult")
+    if kind == "ball":
+        lo, hi, lo_s, hi_s = _ball_ends(value)
+        if hi < 0:
+            return _margin_result(c, name, kind, value, verdict=Verdict.REFUTED, precision="rigorous enclosure",
+                                  method="user margin (ball)", witness={"margin_lower": lo_s, "margin_upper": hi_s},
+                                  message=f"certified: the margin's enclosure lies below 0 (upper end {hi_s}), so "
+                                          "the claim fails on this instance")
+        side = ("held on this instance (certified margin > 0); a margin proves nothing beyond it: return a "
+                "CheckResult to say proved" if lo > 0 else
+                "the margin's enclosure contains 0: undecided; raise dps to narrow it")
+        return _margin_result(c, name, kind, value, verdict=Verdict.INCONCLUSIVE, precision="rigorous enclosure",
+                              method="user margin (ball)", message=side)
+    if kind == "exact":
+        from fractions import Fraction
+
+        v = Fraction(value)
+        if v < 0:
+            return _margin_result(c, name, kind, value, verdict=Verdict.REFUTED, precision="exact (rational)",
+                                  method="user margin (exact)", witness={"margin": str(v)},
+                                  message=f"certified: the exact margin {v} is negative, so the claim fails on "
+                                          "this instance")
+        why = ("the exact margin is 0: on the boundary (a strict inequality fails here, a non-strict one holds); "
+               "return a CheckResult to decide" if v == 0 else
+               "held exactly on this instance; a margin proves nothing beyond it: return a CheckResult to say proved")
+        return _margin_result(c, name, kind, value, verdict=Verdict.INCONCLUSIVE, precision="exact (rational)",
+                              method="user margin (exact)", message=why)
+    if kind == "float" and not isinstance(value, float):  # numpy float32 and the like: as a Python float
+        value = float(value)
+    return _float_margin(c, name, kind, value, rerun, dps)
+
+
+def _float_margin(c, name, kind, value, rerun, dps) -> CheckResult:
+    """A float or mpmath margin: evidence, or (negative) a candidate confirmed by recomputation (see
+    :func:`coerce_result`)."""
+    prec = "float64 (user check)" if kind == "float" else f"mpmath at {dps or '?'} digits (user check)"
+    if not value < 0:
+        return _margin_result(c, name, kind, value, verdict=Verdict.INCONCLUSIVE, precision=prec,
+                              method="user margin", numerical=True,
+                              message="floating-point margin: evidence, not a proof (> 0 means the claim held "
+                                      "here)" if value > 0 else
+                              "floating-point margin 0 (or nan): undecided; return an exact or ball margin")
+    if rerun is None or dps is None:
+        return _margin_result(c, name, kind, value, verdict=Verdict.INCONCLUSIVE, precision=prec,
+                              method="user margin", numerical=True, witness={"candidate_margin": _num_str(value)},
+                              message="negative floating-point margin: a candidate counterexample, not confirmed "
+                                      "(run it through escset check or escset search, which recompute it at higher "
+                                      "precision)")
+    levels = [dps] + [f * dps for f in CONFIRM_FACTORS]
+    vals, why, again = {}, "", value
     try:
-        m = float(value)
-    except (TypeError, ValueError):
-        raise InvalidArgument(f"check of {c.id!r} returned {type(value).__name__}; expected a number, bool or "
-                              "CheckResult") from None
-    return CheckResult(c.id, Verdict.INCONCLUSIVE, margin=m, precision="float64 (user check)",
-                       method="user margin", instance=name, numerical=True, scope="instance",
-                       statement=_instantiated(c, name),
-                       message="floating-point margin: evidence, not a proof (> 0 means the claim held here)")
+        again = rerun(dps)
+        for d in levels[1:]:
+            vals[d] = rerun(d)
+    except (KeyboardInterrupt, InvalidArgument):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the recomputation failed: the candidate stays unconfirmed
+        why = f"the check raised {type(exc).__name__} when recomputed at higher precision"
+    again, vals = _plain_number(again), {d: _plain_number(v) for d, v in vals.items()}
+    if not why and any(_margin_kind(v) not in ("float", "mp", "exact") for v in [again, *vals.values()]):
+        why = "the check did not return a number when recomputed"
+    if not why and again != value:
+        why = (f"the check is not deterministic: it returned {_num_str(value)} and then {_num_str(again)} at the same "
+               f"{dps} digits, so recomputing cannot confirm it (fix its seeds)")
+    if not why:
+        hi2, hi4 = (vals[d] for d in levels[1:])
+        v2, v4 = _as_mpf(hi2), _as_mpf(hi4)
+        if not (v2 < 0 and v4 < 0):
+            why = (f"the margin does not stay negative at higher precision ({_num_str(hi2)} at {levels[1]} digits, "
+                   f"{_num_str(hi4)} at {levels[2]}): a rounding artefact")
+        elif value == hi2 == hi4:
+            why = (f"the margin is the same at {dps}, {levels[1]} and {levels[2]} digits: the check does not seem "
+                   "to use dps (float64?), so more digits cannot confirm it; compute under mpmath.workdps(dps) and "
+                   "return the mpmath value, or return an exact or ball margin")
+        elif not abs(v2 - v4) <= abs(v4) / 2:
+            why = (f"the margin is not stable across precisions ({_num_str(hi2)} at {levels[1]} digits, "
+                   f"{_num_str(hi4)} at {levels[2]}); raise dps")
+    witness = {f"margin_at_{d}_digits": _num_str(v, 25) for d, v in [(dps, value), *vals.items()]}
+    if why:
+        witness["candidate_margin"] = _num_str(value)
+        return _margin_result(c, name, kind, value, verdict=Verdict.INCONCLUSIVE, precision=prec,
+                              method="user margin, precision escalation", numerical=True, witness=witness,
+                              message=f"negative margin {_num_str(value)} not confirmed: {why}")
+    conf = f"confirmed at {levels[1]} and {levels[2]} digits"
+    witness["confirmed"] = conf
+    return _margin_result(c, name, kind, vals[levels[2]], verdict=Verdict.REFUTED,
+                          precision=f"{conf} (higher precision, not a rigorous enclosure)",
+                          method="user margin, precision escalation", witness=witness,
+                          message=f"the margin is negative ({_num_str(hi4)} at {levels[2]} digits), {conf}: the claim "
+                                  "fails on this instance")
 
 
 def run_check(c: Claim, instance, dps: int = 30) -> CheckResult:
+    """Run ``c``'s check on ``instance`` at ``dps`` digits and coerce its value (:func:`coerce_result`); a negative
+    float/mpmath margin is recomputed at 2x and 4x ``dps`` before it may count as a refutation."""
     t0 = time.perf_counter()
-    res = coerce_result(c, c.check(instance, dps=dps), instance)
+    value = c.check(instance, dps=dps)
+    res = coerce_result(c, value, instance, rerun=lambda d: c.check(instance, dps=d), dps=dps)
     res.stats.setdefault("seconds", round(time.perf_counter() - t0, 4))
     return res
