@@ -28,7 +28,8 @@ from proofs.registry import all_claims, claim, get_claim, run_check
 __all__ = ["__version__", "Activation", "BUILTINS", "CheckResult", "EscsetError", "GrammarError", "InconsistentAssumptions",
            "InvalidArgument", "InvalidAssumption", "Model", "ModelSpec", "Problem", "Verdict", "all_claims", "check",
            "claim", "get_activation", "get_claim", "get_model", "model", "model_names", "register_model", "run_check",
-           "strategies", "experiments", "twotimescale", "ntk_lambda_min", "ntk_gram", "ntk_requirements",
+           "strategies", "experiments", "twotimescale", "search", "SearchResult", "escaping_set", "EscapingSet",
+           "robustness_radius", "ray_profile", "ntk_lambda_min", "ntk_gram", "ntk_requirements",
            "singularity_witness"]
 
 
@@ -77,6 +78,12 @@ _LAZY = {
     "strategies": ("proofs.search.strategies", None),
     "experiments": ("proofs.experiments", None),
     "twotimescale": ("proofs.twotimescale", None),
+    "search": ("proofs.search", "search"),
+    "SearchResult": ("proofs.search", "SearchResult"),
+    "escaping_set": ("proofs.analyze.escaping", "escaping_set"),
+    "EscapingSet": ("proofs.analyze.escaping", "EscapingSet"),
+    "robustness_radius": ("proofs.analyze.diagnostics", "robustness_radius"),
+    "ray_profile": ("proofs.analyze.diagnostics", "ray_profile"),
     "ntk_lambda_min": ("proofs.ntk", "ntk_lambda_min"),
     "ntk_gram": ("proofs.ntk", "ntk_gram"),
     "ntk_requirements": ("proofs.ntk", "ntk_requirements"),

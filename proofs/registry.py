@@ -8,10 +8,12 @@ in their own files, DESIGN.md §4)::
         return margin            # number (> 0 holds), bool, or CheckResult
 
 A check returning a bare number or bool is turned into a :class:`CheckResult`
-by :func:`coerce_result`: a float margin is only ever ``inconclusive`` with the
-``numerical`` flag (or ``refuted`` if the user's function says so through a
-``CheckResult``); only checks that produce their own certified
-``CheckResult`` can say ``proved``.
+by :func:`coerce_result`: an exact (int, Fraction, sympy Rational) or ball (arb,
+mpmath interval) margin below 0 is a certified refutation; a negative float or
+mpmath margin counts only once it is confirmed, negative and stable, at 2x and
+4x the dps (the check is run again); anything else is ``inconclusive``. A margin
+never proves: only checks that produce their own certified ``CheckResult`` can
+say ``proved``.
 """
 from __future__ import annotations
 

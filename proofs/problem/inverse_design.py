@@ -185,6 +185,12 @@ def teacher_targets_exact(model, mu: Measure = None, X=None) -> list:
 
 
 def _rat_str(v) -> str:
+    import sympy as sp
+
+    v = sp.nsimplify(v) if not isinstance(v, sp.Rational) else v
+    if not isinstance(v, sp.Rational):  # e.g. an exp() of the sigmoid left in the prediction: no exact rational
+        raise InvalidArgument(f"exact stationary targets need rational predictions; got {sp.sstr(v)[:80]} "
+                              "(use rational features, or the high-precision construction)")
     f = Fraction(int(v.p), int(v.q))
     # decimal string when the denominator is 2^a 5^b, else a long decimal is NOT exact: keep p/q
     d = f.denominator
