@@ -46,7 +46,10 @@ INSTANCE_ONLY = {"attention-feature-bounded-linear", "euler-step-decreases-energ
                  "du2018-only-least-eigenvalue-matters", "du2019-resnet-amplification-bounded-without-1-over-H",
                  # Marion-Berthier (issue #15)
                  "sharp-step-reduced-loss-limit", "sharp-slow-flow-qualitative", "two-timescale-reaches-floor",
-                 "single-timescale-finds-global-optimum", "sharp-limit-any-layout"}
+                 "single-timescale-finds-global-optimum", "sharp-limit-any-layout",
+                 # escaping-set diagnostics (issue #12)
+                 "escaping-set-regular-level", "lifted-sigmoid-optimality-certificate",
+                 "sigmoid-boundary-condition-finite-data", "vector-output-nonzero-first-variation"}
 
 #: proved symbolically for every data set (fixed model sizes)
 UNIVERSAL = {"first-variation-directional-derivative", "particle-velocity-identity", "euler-homogeneity-identities",
@@ -54,7 +57,7 @@ UNIVERSAL = {"first-variation-directional-derivative", "particle-velocity-identi
              "cubic-smooth-step-facts", "cubic-smooth-step-is-C2",
              "two-homogeneous-angular-decoupling", "lemma-c15-counterexample",
              "du2018-two-point-eigenvalue", "du2018-initial-residual", "du2019-c-sigma-constants",
-             "du2019-fc-unit-diagonal", "du2019-depth-one-reduction"}
+             "du2019-fc-unit-diagonal", "du2019-depth-one-reduction", "soft-threshold-at-zero-weight"}
 
 #: universal on some default instances (a symbolic proof), instance-scoped on others (an explicit witness)
 MIXED = {"separation-hypotheses", "slow-flow-flanking-derivatives", "sharp-loss-general-gradient",
