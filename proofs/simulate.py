@@ -208,6 +208,7 @@ def simulate(model: str, *, m: int, steps: int, dt: float, data=None, teacher=No
         layout = builtin_layout(model, k=k, d=d, p=p, L=L, dq=dq)
     if builtin and (data is not None or init is not None):
         mdl = get_model(model, k=k, d=d, activation=activation, p=p, L=L, dq=dq)
+    teacher_particles = None  # (a0, u0) of a random teacher, drawn over the student's particles in the plot
     if data is not None:
         from proofs.problem.measure import load_dataset
 
@@ -234,8 +235,9 @@ def simulate(model: str, *, m: int, steps: int, dt: float, data=None, teacher=No
         q, p_u, p_x = layout
         scale = math.sqrt(p if model in ("attention", "attention-qk") else d)
         opts = {"activation": activation, "p": p, "L": L, "dq": dq, "fused": False} if builtin else {}
-        X, Y = teacher_data(lambda X, Y: _field_for(model, mdl, X, Y, **opts), np.random.default_rng(seed + 1),
-                            n=n, m0=teacher, k=k, q=q, p_u=p_u, p_x=p_x, x_scale=scale)
+        X, Y, teacher_particles = teacher_data(lambda X, Y: _field_for(model, mdl, X, Y, **opts),
+                                               np.random.default_rng(seed + 1), n=n, m0=teacher, k=k, q=q,
+                                               p_u=p_u, p_x=p_x, x_scale=scale, particles=True)
     q, p_u, p_x = layout
     if init is not None:
         from proofs.problem.measure import load_measure
@@ -268,7 +270,7 @@ def simulate(model: str, *, m: int, steps: int, dt: float, data=None, teacher=No
     flow = ParticleFlow(field_, dt=dt, method=method, dt_inner=dt_inner, l1=l1, weight_decay=weight_decay)
     state = State(B.asarray(a0, xp), B.asarray(u0, xp))
     field_.check_state(*state)
-    every = every or max(1, steps // 20)
+    every = every or max(1, steps // 100)  # 101 points on the loss curve by default
     remaining = max(0, steps - steps_done)
 
     def record(step, st):
@@ -386,7 +388,8 @@ def simulate(model: str, *, m: int, steps: int, dt: float, data=None, teacher=No
             if plot is not None:
                 from proofs.plotting import plot_run
 
-                plot_run(plot, hist, (B.to_numpy(final[0]), B.to_numpy(final[1])), f"{model}, m={m}, {method}, dt={dt}")
+                plot_run(plot, hist, (B.to_numpy(final[0]), B.to_numpy(final[1])), f"{model}, m={m}, {method}, dt={dt}",
+                         teacher=teacher_particles)
         except KeyboardInterrupt:
             # before the run started (or while plotting): the checkpoint on disk, if any, is as it was
             kept = f"the checkpoint {out} as it was" if out and os.path.exists(out) else "nothing (no step was run)"

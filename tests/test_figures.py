@@ -60,3 +60,36 @@ def test_one_dimensional_particles_show_u_against_a(tmp_path):
     assert ax.get_xlabel() == "inner parameter $u_j$" and ax.get_ylabel() == "output weight $a_j$"
     style.save(fig, str(tmp_path / "p.pdf"))
     assert (tmp_path / "p.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_teacher_particles_leave_the_data_unchanged_and_reach_the_plot(tmp_path, monkeypatch):
+    """teacher_data(particles=True) draws the same stream (bit-identical data), and simulate hands the teacher's
+    particles to the plot, with 101 recorded points by default."""
+    import numpy as np
+
+    from proofs.problem.teacher import teacher_data
+    from proofs import plotting
+    from proofs.simulate import simulate
+
+    class _F:
+        def __init__(self, X):
+            self.X = X
+
+        def predict(self, a, u):
+            return np.tanh(self.X @ u.T) @ a[:, :, 0]
+
+    mk = lambda X, Y: _F(X)  # noqa: E731
+    X1, Y1 = teacher_data(mk, np.random.default_rng(3), n=5, m0=2, k=1, q=1, p_u=2, p_x=2)
+    X2, Y2, (a0, u0) = teacher_data(mk, np.random.default_rng(3), n=5, m0=2, k=1, q=1, p_u=2, p_x=2, particles=True)
+    assert np.array_equal(X1, X2) and np.array_equal(Y1, Y2) and a0.shape == (2, 1, 1) and u0.shape == (2, 2)
+    seen = {}
+    real = plotting.plot_run
+
+    def spy(path, hist, state, title, teacher=None):
+        seen["teacher"], seen["points"] = teacher, len(hist["t"])
+        return real(path, hist, state, title, teacher=teacher)
+
+    monkeypatch.setattr(plotting, "plot_run", spy)
+    simulate("sigmoid", m=8, steps=200, dt=0.5, teacher=3, n=16, plot=str(tmp_path / "run.png"))
+    assert seen["teacher"] is not None and len(seen["teacher"][1]) == 3 and seen["points"] == 101
+    assert (tmp_path / "run.png").stat().st_size > 1000

@@ -18,18 +18,21 @@ __all__ = ["teacher_data"]
 
 
 def teacher_data(make_field, rng, *, n: int, m0: int, k: int, q: int, p_u: int, p_x: int, x_scale=1.0,
-                 decimals: int | None = None, scale=1.0):
+                 decimals: int | None = None, scale=1.0, particles: bool = False):
     """Teacher data ``(X, Y)``: X (n, p_x) float64, Y (n, k) float64.
 
     ``make_field(X, Y)`` builds the velocity field of the model on data (X, Y) (a
     :class:`numerics.dynamics.VelocityField`: its ``predict(a, u)`` is used with Y = 0); ``rng`` a
     ``numpy.random.Generator``; ``x_scale`` divides the standard normal inputs (e.g. ``sqrt(d)``), ``decimals``
     rounds them (``numpy.round``), ``scale`` multiplies the teacher particles; ``q, p_u, p_x`` the model's layout
-    (:class:`proofs.symbolic.models.Model`).
+    (:class:`proofs.symbolic.models.Model`). ``particles=True`` also returns the teacher's ``(a0, u0)`` (same
+    random stream: the data are bit-identical either way), e.g. to draw them over the student's.
     """
     X = rng.standard_normal((n, p_x)) / x_scale
     if decimals is not None:
         X = np.round(X, decimals)
     teacher = make_field(X, np.zeros((n, k)))
-    Y = teacher.predict(rng.standard_normal((m0, k, q)) * scale, rng.standard_normal((m0, p_u)) * scale)
-    return X, np.asarray(Y, dtype=np.float64)
+    a0 = rng.standard_normal((m0, k, q)) * scale
+    u0 = rng.standard_normal((m0, p_u)) * scale
+    Y = np.asarray(teacher.predict(a0, u0), dtype=np.float64)
+    return (X, Y, (a0, u0)) if particles else (X, Y)
