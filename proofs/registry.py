@@ -17,6 +17,7 @@ say ``proved``.
 """
 from __future__ import annotations
 
+import contextvars
 import importlib
 import re
 import time
@@ -107,6 +108,10 @@ def claim(id: str, *, statement: str = "", label: str = "", provenance: str = "[
     """Register a check function as a claim (decorator)."""
     if expected not in ("holds", "fails"):
         raise InvalidArgument(f"expected must be 'holds' or 'fails', got {expected!r}")
+    if hasattr(instances, "example") and hasattr(instances, "map"):  # a hypothesis strategy given as instances=
+        if strategy is not None:
+            raise InvalidArgument(f"claim {id!r}: give the strategy once (instances= or strategy=), not both")
+        strategy, instances = instances, ()
 
     def deco(fn):
         if id in _REGISTRY and not replace and _REGISTRY[id].check is not fn:
@@ -391,11 +396,42 @@ def _float_margin(c, name, kind, value, rerun, dps) -> CheckResult:
                                   "fails on this instance")
 
 
+_CHECK_DPS: contextvars.ContextVar = contextvars.ContextVar("escset_check_dps", default=None)
+
+
+def current_check_dps() -> int | None:
+    """The dps of the check escset is running now (None outside a check): what helpers a check calls without a
+    ``dps`` (``ParticleProblem.loss()``) compute at, so that the 2x/4x confirmation reruns really raise it."""
+    return _CHECK_DPS.get()
+
+
+def _call(c: Claim, instance, dps: int):
+    """One call of the check at ``dps``. A user's check runs inside ``mpmath.workdps(dps)``, so that its own
+    mpmath arithmetic (``problem.loss() - problem.euler_step().loss()``) is carried at the digits the margin
+    confirmation asks for; built-in checks set their precision themselves."""
+    import contextlib
+
+    import mpmath
+
+    token = _CHECK_DPS.set(int(dps))
+    try:
+        with (mpmath.workdps(int(dps)) if not is_builtin(c) else contextlib.nullcontext()):
+            return c.check(instance, dps=dps)
+    finally:
+        _CHECK_DPS.reset(token)
+
+
 def run_check(c: Claim, instance, dps: int = 30) -> CheckResult:
     """Run ``c``'s check on ``instance`` at ``dps`` digits and coerce its value (:func:`coerce_result`); a negative
-    float/mpmath margin is recomputed at 2x and 4x ``dps`` before it may count as a refutation."""
+    float/mpmath margin is recomputed at 2x and 4x ``dps`` before it may count as a refutation. A replayed
+    particle-problem instance (a JSON dictionary with its keys) is handed over as a
+    :class:`proofs.search.strategies.ParticleProblem`, as the search gives it."""
     t0 = time.perf_counter()
-    value = c.check(instance, dps=dps)
-    res = coerce_result(c, value, instance, rerun=lambda d: c.check(instance, dps=d), dps=dps)
+    if isinstance(instance, dict) and {"model", "X", "Y", "a", "u", "mass", "dt"} <= set(instance):
+        from proofs.search.strategies import as_particle_problem
+
+        instance = as_particle_problem(instance)
+    value = _call(c, instance, dps)
+    res = coerce_result(c, value, instance, rerun=lambda d: _call(c, instance, d), dps=dps)
     res.stats.setdefault("seconds", round(time.perf_counter() - t0, 4))
     return res

@@ -121,6 +121,13 @@ def check_cmd(claim_ids: Optional[List[str]] = typer.Argument(None, metavar="[CL
     from rich.console import Console
 
     console = Console(stderr=True, quiet=json_out)
+    if inst_override is None:
+        for c in claims:
+            if not c.instances:  # instances= was a strategy: nothing to run here, and saying nothing would read
+                # as "every verdict as expected"
+                console.print(f"{c.id}: no default instances (its instances come from a strategy); search it "
+                              f"with: escset search {c.id}" + "".join(f" --module {m}" for m in module or []),
+                              markup=False, highlight=False)
     t0 = time.perf_counter()
     try:
         with console.status("checking claims") as status:

@@ -52,7 +52,7 @@ from hypothesis import strategies as st
 
 from proofs.symbolic.activations import BUILTINS
 
-__all__ = ["decimals", "datasets", "activations", "bounded_activations", "random_bounded_activations",
+__all__ = ["ParticleProblem", "as_particle_problem", "decimals", "datasets", "activations", "bounded_activations", "random_bounded_activations",
            "activation_strings", "models", "measures", "problems", "particle_problems", "as_problem", "step_sizes",
            "DEGENERATE_FAMILIES", "MEASURE_KINDS"]
 
@@ -420,6 +420,87 @@ def particle_problems(draw, model=None, n=(1, 6), m=(1, 5), dt=("0.001", "1"), f
     if exact is not None:
         out["exact"] = exact
     return out
+
+
+#: the keys of a particle-problem instance (:func:`particle_problems`)
+PARTICLE_KEYS = frozenset({"model", "X", "Y", "a", "u", "mass", "dt"})
+
+
+class ParticleProblem(dict):
+    """A :func:`particle_problems` instance: a plain JSON dictionary (so it is saved, shrunk and replayed with
+    ``escset check --instance`` like any instance) with the two operations a conjecture about one step of the
+    particle flow needs (the user-claim example of the README)::
+
+        @claim("euler-step-decreases-loss", instances=st.particle_problems(m=(1, 8)))
+        def check(problem, *, dps):
+            return problem.loss() - problem.euler_step().loss()
+
+    Both are computed with mpmath at the check's ``dps`` (inside a check run by escset; else at ``dps=`` or
+    mpmath's current precision), so a negative margin can be confirmed at 2x and 4x the digits."""
+
+    def problem(self):
+        """The validated :class:`~proofs.problem.Problem` (model + data + measure)."""
+        return as_problem(self)
+
+    def loss(self, dps: int | None = None):
+        """R(mu) = (1/(2n)) sum_i |f_mu(x_i) - y_i|^2 as an mpmath number at ``dps`` digits."""
+        import mpmath
+
+        from numerics.particles import loss
+
+        p = self.problem()
+        with mpmath.workdps(_dps(dps)):
+            return loss(p.model, p.mu, p.data, "mpmath")
+
+    def euler_step(self, dt=None, dps: int | None = None) -> "ParticleProblem":
+        """The problem after one forward-Euler step of the mean-field particle flow, theta_j <- theta_j + dt
+        theta_j' (``dt``: the instance's step size by default), computed in mpmath at ``dps`` digits; the new
+        particles are stored as decimal strings of ``dps + 10`` digits (the only rounding)."""
+        import mpmath
+
+        from numerics.particles import velocity
+
+        p = self.problem()
+        d = _dps(dps)
+        digits = d + 10
+        with mpmath.workdps(digits):
+            h = _mpf_exact(self["dt"] if dt is None else dt)
+            va, vu = velocity(p.model, p.mu, p.data, "mpmath")
+            a_new = [[[mpmath.nstr(_mpf_exact(v) + h * va[j][c][t], digits, strip_zeros=False)
+                       for t, v in enumerate(row)] for c, row in enumerate(aj)] for j, aj in enumerate(self["a"])]
+            u_new = [[mpmath.nstr(_mpf_exact(v) + h * vu[j][t], digits, strip_zeros=False) for t, v in enumerate(uj)]
+                     for j, uj in enumerate(self["u"])]
+        return ParticleProblem({**self, "a": a_new, "u": u_new})
+
+
+def _mpf_exact(v):
+    """An mpmath number from the exact value of a decimal string, Fraction, int or float (rounded only to the
+    working precision)."""
+    import mpmath
+
+    q = Fraction(str(v)) if isinstance(v, str) else Fraction(v)
+    return mpmath.mpf(q.numerator) / q.denominator
+
+
+def _dps(dps):
+    if dps is not None:
+        return int(dps)
+    from proofs.registry import current_check_dps
+
+    d = current_check_dps()
+    if d is not None:
+        return d
+    import mpmath
+
+    return mpmath.mp.dps
+
+
+def as_particle_problem(instance):
+    """``instance`` as a :class:`ParticleProblem` when it has the keys of one (a replayed JSON instance), else
+    unchanged."""
+    if isinstance(instance, dict) and not isinstance(instance, ParticleProblem) and PARTICLE_KEYS <= set(instance):
+        return ParticleProblem(instance)
+    return instance
 
 
 def as_problem(instance):
