@@ -63,7 +63,12 @@ def ntk_activation(spec):
     f_mp, df_mp = compile_expr([Z], e0, "mpmath"), compile_expr([Z], e1, "mpmath")
     deg = None
     if act.expr.is_polynomial(Z):
-        deg = int(sp.Poly(act.expr, Z).degree())
+        deg = sp.Poly(act.expr, Z).degree()
+        if not deg >= 1:  # 0 (a constant) or -oo (the zero polynomial)
+            raise InvalidArgument(f"got activation {act.expr}: a constant sigma has sigma' = 0 (the NTK Gram is 0) "
+                                  "and c_sigma = 1/E sigma^2 is undefined for sigma = 0; valid is a non-constant "
+                                  "activation")
+        deg = int(deg)
     from proofs.symbolic.activations import _NONSMOOTH
 
     smooth = not any(act.expr.has(t) for t in _NONSMOOTH)
@@ -149,6 +154,38 @@ def singularity_witness(X, *, arch: str = "two-layer", depth=None, activation="r
                               + ("(equal norms: monomials of degree <= D in d variables)" if len(norms) == 1 else
                                  "(monomials of degree <= 2D in d variables)") + " (exact)"}
     return None
+
+
+def _lambda_error_bound(Kb, M, lam, V, k, dps):
+    """||rad(Kb)||_F (Weyl) + the residual of the eigsy pair (lam, V[:, k]) of the midpoint matrix M, plus the
+    rounding of the midpoints to ``dps + 10`` digits, as an mpmath number (rounded up generously)."""
+    import mpmath
+
+    n = M.rows
+    with mpmath.workdps(dps + 10):
+        rad2 = mpmath.mpf(0)
+        mx = mpmath.mpf(0)
+        for i in range(n):
+            for j in range(n):
+                r = mpmath.mpf(Kb[i, j].rad().str(5, radius=False)) if Kb is not None else 0
+                rad2 += r * r
+                mx = max(mx, abs(M[i, j]))
+        v = [V[i, k] for i in range(n)]
+        res = mpmath.sqrt(sum((sum(M[i, j] * v[j] for j in range(n)) - lam * v[i]) ** 2 for i in range(n)))
+        nv = mpmath.sqrt(sum(t * t for t in v))
+        eps = n * mx * mpmath.mpf(10) ** (-(dps + 8))  # midpoints and arithmetic at dps + 10 digits
+        return 2 * (mpmath.sqrt(rad2) + res / nv + eps)
+
+
+def _supported_digits(lam, err, dps):
+    """Significant digits of ``lam`` that an absolute error ``err`` supports (0 when err >= |lam|), at most dps."""
+    import mpmath
+
+    if lam == 0 or err >= abs(lam):
+        return 0
+    if err == 0:
+        return dps
+    return int(max(0, min(dps, mpmath.floor(mpmath.log10(abs(lam) / err)) - 1)))
 
 
 def _mp_from_ball(Kb, dps):
@@ -252,14 +289,40 @@ def ntk_lambda_min(X, *, arch: str = "two-layer", depth=None, activation="relu",
         est, vec = float(w[0]), [float(t) for t in V[:, 0]]
         if M is not None and small:
             with mpmath.workdps(dps + 10):
-                lam = min(mpmath.eigsy(M, eigvals_only=True))
-            out["lambda_min"] = mpmath.nstr(lam, dps)
-            out["lambda_min_digits"] = dps if closed else None  # quadrature entries: digits not known
+                E, Q_ = mpmath.eigsy(M)
+                k = min(range(n), key=lambda i: E[i])
+                lam = E[k]
+            if closed:
+                # digits supported by an error bound: Weyl |lambda_min(A) - lambda_min(mid)| <= ||A - mid||_2 <=
+                # ||rad||_F for every member A of the ball matrix, plus the eigsy residual ||M v - lam v|| / ||v||
+                # (an eigenvalue of mid lies that close; that it is the smallest is eigsy's ordering)
+                err = _lambda_error_bound(Kb, M, lam, Q_, k, dps)
+                out["lambda_min_error_bound"] = mpmath.nstr(err, 3)
+                digits = _supported_digits(lam, err, dps)
+                out["lambda_min_digits"] = digits
+                if digits >= 1:
+                    out["lambda_min"] = mpmath.nstr(lam, digits)
+                else:
+                    out["lambda_min"] = None
+                    with mpmath.workdps(dps + 10):
+                        out["lambda_min_bracket"] = [mpmath.nstr(lam - err, 6), mpmath.nstr(lam + err, 6)]
+            else:
+                out["lambda_min"] = mpmath.nstr(lam, dps)
+                out["lambda_min_digits"] = None  # quadrature entries: digits not known
             out["precision"] = f"mpmath eigsy at {dps + 10} digits"
         else:
             lam = None
-            out["lambda_min"] = repr(est)
-            out["lambda_min_digits"] = 15
+            # float64 eigvalsh: backward error ~ n eps ||K|| (taken 16x), plus the ball radii (Weyl)
+            rad_f = 0.0
+            if Kb is not None:
+                rad_f = math.sqrt(sum(float(Kb[i, j].rad()) ** 2 for i in range(n) for j in range(n)))
+            err_f = 16 * n * 2.0 ** -52 * float(np.max(np.abs(Kf))) + rad_f
+            dig = _supported_digits(mpmath.mpf(est), mpmath.mpf(err_f), 15) if closed else None
+            out["lambda_min"] = repr(est) if dig is None else (mpmath.nstr(mpmath.mpf(est), dig) if dig else None)
+            out["lambda_min_digits"] = dig
+            out["lambda_min_error_bound"] = f"{err_f:.3g}"
+            if dig == 0:
+                out["lambda_min_bracket"] = [f"{est - err_f:.6g}", f"{est + err_f:.6g}"]
             out["precision"] = f"float64 eigvalsh (n={n} > {MP_EIG_MAX_N}: mpmath eigsy skipped)"
         out["method"] = "estimate"
         if wit is not None:
@@ -326,17 +389,42 @@ def ntk_lambda_min(X, *, arch: str = "two-layer", depth=None, activation="relu",
                                witness={"kind": "negative-rayleigh-quotient", "vector": vec},
                                message="certified Rayleigh quotient < 0 at an exact vector")
                 else:
-                    out.update(margin=out["lambda_min"], numerical=not closed,
+                    out.update(margin=out["lambda_min"] or repr(est), numerical=not closed,
                                message="no certified positive lower bound (the Cholesky of K - tI failed for every "
                                        "shift tried): raise --dps (ball radii), or the Gram is (nearly) singular")
         elif wit is None:
-            out.update(numerical=not closed, margin=out["lambda_min"],
+            out.update(numerical=not closed, margin=out["lambda_min"] or repr(est),
                        message="estimate only: add --certify for a ball-Cholesky certificate")
     out["seconds"] = round(time.perf_counter() - t0, 3)
     return out
 
 
 # ------------------------------------------------------------------------------------------------- calculators
+def check_requirement_hypotheses(X, out) -> None:
+    """InvalidArgument (one line) unless the theorems behind :func:`ntk_requirements` apply to this instance:
+    ``out`` (from :func:`ntk_lambda_min` with ``certify=True``) must have ``positive_definite == "proved"`` (a
+    certified lower bound of the exact Gram, not of a quadrature matrix); every input must have |x_i|^2 = 1
+    exactly (Du et al. 2018 Theorem 3.2 / Lemma 3.1: Hoeffding on [-1, 1] and E||y - u(0)||^2 = sum(y_i^2 + 1/2);
+    Du et al. 2019 assume unit inputs too); two-layer needs sigma = ReLU (the widths are those of the ReLU proof);
+    fc / resnet need a smooth analytic activation (Du et al. 2019, Conditions 3.1 / 3.2; among the closed forms:
+    erf)."""
+    if out.get("positive_definite") != "proved":
+        raise InvalidArgument("--requirements needs a certified positive lower bound of lambda_min of the exact Gram; "
+                              f"got {out.get('positive_definite')} ({out.get('message', '')})")
+    for i, q in enumerate(_fractions(X)):
+        nsq = sum(v * v for v in q)
+        if nsq != 1:
+            raise InvalidArgument(f"--requirements: the theorems assume unit inputs, but |x_{i}|^2 = {nsq} != 1 "
+                                  "(exact); normalise the data first")
+    act, arch = out.get("activation"), out.get("arch")
+    if arch == "two-layer" and act != "relu":
+        raise InvalidArgument(f"--requirements for --arch two-layer: the Du et al. 2018 widths are derived for "
+                              f"ReLU, got activation {act}")
+    if arch in ("fc", "resnet") and act == "relu":
+        raise InvalidArgument(f"--requirements for --arch {arch}: Du et al. 2019 assume a smooth (Lipschitz, "
+                              "smooth, analytic) activation; ReLU is not; use e.g. --activation erf")
+
+
 def ntk_requirements(*, n: int, lambda0, delta: float = 0.1, arch: str = "two-layer", depth=None,
                      y_sq_sum=None, y_bound: float = 1.0, c_res: float = 0.5) -> dict:
     r"""Width and step requirements of the convergence theorems for a given least eigenvalue ``lambda0`` (pass a
@@ -385,12 +473,14 @@ def ntk_requirements(*, n: int, lambda0, delta: float = 0.1, arch: str = "two-la
             {"name": "initial residual bound ||y-u(0)||^2 <= S/delta_3", "value": res, "provenance": "[D]",
              "kind": "explicit"},
             {"name": "Theorem 3.2 (gradient flow): R' < R", "m": m_flow, "provenance": "[D]", "kind": "explicit"},
-            {"name": "Theorem 4.1 (gradient descent): R' < R", "m": m_gd, "provenance": "[D]/[S]",
-             "kind": "explicit"},
+            {"name": "Theorem 4.1 (gradient descent): R' < R only", "m": m_gd, "provenance": "[D]/[S]",
+             "kind": "necessary part (R' < R) only: Lemma 4.1's constant and the step constant are hidden in the "
+                     "paper, so this is not a sufficient width for GD"},
             {"name": "Theorem 4.1 step eta = O(lambda0/n^2)", "eta": L / n ** 2, "provenance": "[V]",
              "kind": "order of magnitude (constant hidden in the paper)"},
         ]
         out["m_flow"], out["m_gd"] = max(m31, m_flow), max(m31, m_gd)
+        out["m_gd_note"] = "necessary part (R' < R) only; not a sufficient width for gradient descent"
         out["eta_order"] = L / n ** 2
         out["note"] = ("delta split in three (Lemma 3.1, Lemma 3.2, Markov on the residual); the rate bounds are "
                        "exp(-lambda0 t) (flow) and (1 - eta lambda0/2)^k (GD)")

@@ -13,8 +13,9 @@ searches the largest such ``t`` below a floating-point estimate (a certified low
 :func:`lambda_min_mpmath` (mpmath ``eigsy`` at high precision) is the independent cross-check for small ``n``; it is
 not an enclosure.
 
-:func:`relu_gram_ball` builds the two-layer ReLU Gram :math:`H^\infty` of MATH.md §4.2 in balls with the angle
-formula :math:`H^\infty_{ij}=x_i^\top x_j(\pi-\varphi_{ij})/(2\pi)`, :math:`\varphi_{ij}=\operatorname{atan2}
+:func:`relu_gram_ball` builds the two-layer ReLU Gram :math:`H^\infty` (Du et al. 2018, Section 3; angle form
+derived [D]) in balls with the angle formula :math:`H^\infty_{ij}=x_i^\top x_j(\pi-\varphi_{ij})/(2\pi)`,
+:math:`\varphi_{ij}=\operatorname{atan2}
 (\sqrt{|x_i|^2|x_j|^2-(x_i^\top x_j)^2},\,x_i^\top x_j)` (exact rational radicand for rational inputs), which is valid
 for inputs of any non-zero norm.
 """
@@ -254,7 +255,8 @@ def _check_inputs(X):
 
 
 def relu_gram_ball(X):
-    """H^infty of MATH.md §4.2 as an ``arb_mat`` (angle formula, any non-zero norms; exact inputs read exactly).
+    """H^infty (Du et al. 2018, Section 3; angle form derived [D]) as an ``arb_mat`` (angle formula, any non-zero
+    norms; exact inputs read exactly).
 
     The inputs are scaled to integers by a common denominator D (the formula is invariant under x -> D x up to
     the factor D^2 on x_i.x_j, divided out exactly), so Gram entries and the Lagrange radicand are exact integers

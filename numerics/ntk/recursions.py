@@ -36,6 +36,8 @@ Recursions, with :math:`A^{(h)}_{ij}` the 2x2 block of :math:`K^{(h-1)}` on :mat
 """
 from __future__ import annotations
 
+from fractions import Fraction
+
 import mpmath
 import numpy as np
 
@@ -130,14 +132,31 @@ class _Backend:
             return float(np.sqrt(x))
         return mpmath.sqrt(x) if self.method == "mp" else x.sqrt()
 
-    def const(self, x: float):
+    def const(self, x):
+        """``x`` (a float, int or Fraction) in the backend's number type; a Fraction stays exact in balls."""
         if self.method == "gh":
             return float(x)
         if self.method == "mp":
+            if isinstance(x, Fraction):
+                return mpmath.mpf(x.numerator) / x.denominator
             return mpmath.mpf(x)
         from numerics.certified.bnb import point_ball
 
         return point_ball(x)
+
+
+def _c_res_fraction(c_res) -> Fraction:
+    """c_res as an exact Fraction: decimal strings and Fractions exactly, a float by its shortest decimal repr
+    (so ``0.1`` means 1/10, not the binary float 0.1000000000000000055...)."""
+    if isinstance(c_res, bool):
+        raise InvalidArgument(f"got c_res {c_res!r}; valid is a number in (0, 1)")
+    try:
+        q = Fraction(repr(c_res)) if isinstance(c_res, float) else Fraction(str(c_res).strip())
+    except (ValueError, ZeroDivisionError, TypeError):
+        raise InvalidArgument(f"got c_res {c_res!r}; valid is a number in (0, 1)") from None
+    if not 0 < q < 1:
+        raise InvalidArgument(f"got c_res {c_res!r}; valid is a number in (0, 1)")
+    return q
 
 
 def _input_gram(X, method):
@@ -201,8 +220,7 @@ def gram(X, *, arch: str, depth: int, activation, c_res: float = 0.5, method: st
     if H < lo or (arch == "two-layer" and H != 1) or H > 1000:
         raise InvalidArgument(f"got depth {H} for arch {arch!r}; valid is "
                               + ("1" if arch == "two-layer" else f"an integer in [{lo}, 1000]"))
-    if not (isinstance(c_res, (int, float)) and 0 < float(c_res) < 1):
-        raise InvalidArgument(f"got c_res {c_res!r}; valid is a number in (0, 1)")
+    c_res = _c_res_fraction(c_res)
     if not isinstance(dps, int) or not 5 <= dps <= 2000:
         raise InvalidArgument(f"got dps {dps!r}; valid is an integer in [5, 2000]")
     act = resolve_activation(activation)

@@ -40,15 +40,21 @@ def ntk_cmd(
     out = ntk_lambda_min(ds.X, arch=arch, depth=depth, activation=act, c_res=c_res, certify=certify or requirements,
                          dps=dps, nodes=nodes, quadrature=quadrature)
     if requirements:
+        from proofs.ntk import check_requirement_hypotheses
+
+        check_requirement_hypotheses(ds.X, out)  # InvalidArgument -> exit 2, one line
         lam = out.get("certified_lower_bound_exact")
-        if lam is None or out["positive_definite"] == "refuted" or not float(out["certified_lower_bound"]) > 0:
-            fail("--requirements needs a certified positive lower bound of lambda_min; got "
-                 f"{out['positive_definite']} ({out['message']})")
         Y = getattr(ds, "Y", None)
         ysq = None
         if Y:
             from fractions import Fraction
-            ysq = float(sum(Fraction(v) ** 2 for row in Y for v in (row if isinstance(row, (list, tuple)) else [row])))
+
+            from numerics.certified.bnb import as_fraction
+            q = sum(as_fraction(v) ** 2 for row in Y for v in (row if isinstance(row, (list, tuple)) else [row]))
+            if q > Fraction(10) ** 300:
+                fail(f"sum of y_i^2 = {float(q) if q < Fraction(10) ** 308 else 'above 1e308'} is too large for the "
+                     "float width formulas; valid is sum y_i^2 <= 1e300")
+            ysq = float(q)
         out["requirements"] = ntk_requirements(n=out["n"], lambda0=lam, delta=delta, arch=arch, depth=out["depth"],
                                                y_sq_sum=ysq, c_res=c_res)
         if ysq is None:
@@ -60,7 +66,14 @@ def ntk_cmd(
 
     c = Console()
     c.print(f"{out['statement']}")
-    c.print(f"lambda_min ~ {out['lambda_min']} ({out['precision']}); entries: {out.get('entries', '')}")
+    if out.get("lambda_min") is None and out.get("lambda_min_bracket"):
+        lo, hi = out["lambda_min_bracket"]
+        c.print(f"lambda_min in [{lo}, {hi}] (no digit is supported by the error bound {out['lambda_min_error_bound']}"
+                f"; raise --dps) ({out['precision']}); entries: {out.get('entries', '')}")
+    else:
+        dig = out.get("lambda_min_digits")
+        c.print(f"lambda_min ~ {out['lambda_min']}" + (f" ({dig} digits supported by the error bound)" if dig else "")
+                + f" ({out['precision']}); entries: {out.get('entries', '')}")
     c.print(f"positive definite: [bold]{out['positive_definite']}[/]"
             + ("  (numerical evidence only)" if out.get("numerical") else "")
             + f"  certified lower bound: {out['certified_lower_bound']}"

@@ -1,4 +1,5 @@
-"""Ball Cholesky and certified lambda_min (numerics/certified/linalg.py); the ReLU Gram H^infty of MATH.md §4.2."""
+"""Ball Cholesky and certified lambda_min (numerics/certified/linalg.py); the ReLU Gram H^infty (Du et al. 2018,
+Section 3)."""
 import json
 from fractions import Fraction
 
@@ -64,8 +65,8 @@ def test_cross_check_against_mpmath_eigsy_small_random():
 
 
 def test_two_point_gram_closed_form():
-    # MATH.md §4.2 two-point case: lambda_0 = 1/2 - |H12| with H12 = rho (pi - arccos rho) / (2 pi)
-    with mpmath.workdps(40):  # the formula reproduces the MATH.md constant for rho = 0.9
+    # two-point case (Du et al. 2018, Section 3): lambda_0 = 1/2 - |H12| with H12 = rho (pi - arccos rho) / (2 pi)
+    with mpmath.workdps(40):  # the formula reproduces the catalogue constant for rho = 0.9
         h = mpmath.mpf("0.9") * (mpmath.pi - mpmath.acos(mpmath.mpf("0.9"))) / (2 * mpmath.pi)
         assert abs(mpmath.mpf("0.5") - h - mpmath.mpf("0.114604831907917821837923848149")) < mpmath.mpf("1e-29")
         lam = mpmath.mpf("0.5") - mpmath.mpf("0.6") * (mpmath.pi - mpmath.acos(mpmath.mpf("0.6"))) / (2 * mpmath.pi)
@@ -148,3 +149,29 @@ def test_benchmark_relu_gram_certified_lambda_min(n):
     print(f"\nn={n}: gram {t1 - t0:.2f} s, ball Cholesky {t2 - t1:.2f} s, lambda_min ~ {est:.6g}, "
           f"certified > {float(cert.lower):.6g}")
     assert cert.positive_definite == "proved"
+
+
+def test_singular_and_undecided_pivots_never_certify():
+    """An exactly singular matrix (pivot exactly 0) and a pivot ball containing 0 must not certify lambda_min > t
+    (an undecided pivot taken as positive would certify a singular matrix)."""
+    with arb_prec(128):
+        assert not certify_lambda_min_gt(arb_mat([[1, 1], [1, 1]]), 0)
+        assert not certify_lambda_min_gt(arb_mat([[1, 1], [1, arb(1, 1e-10)]]), 0)  # pivot ball [-1e-10, 1e-10]
+        assert not certify_lambda_min_gt(arb_mat([[2, 0], [0, 2]]), 2)  # K - 2I = 0
+        # the recursive (blocked) path: rank-one 40 x 40 matrix v v^T, and one inside the Schur complement
+        v = [arb(i % 3 + 1) for i in range(40)]
+        R1 = arb_mat([[v[i] * v[j] for j in range(40)] for i in range(40)])
+        assert not certify_lambda_min_gt(R1, 0)
+        assert lambda_min_lower(arb_mat([[1, 1], [1, 1]]), estimate=0.0).positive_definite != "proved"
+
+
+def test_rayleigh_upper_bound_covers_every_member_of_the_ball():
+    """lambda_min_upper bounds lambda_min of *every* member: [[2 +- r, 1], [1, 2 +- r]] at v = (1, -1) has members
+    with lambda_min = 1 + r, so the bound must be >= 1 + r (the midpoint Rayleigh quotient 1 is not enough)."""
+    r = Fraction(1, 100)
+    with arb_prec(64):
+        K = arb_mat([[arb(2, float(r)), 1], [1, arb(2, float(r))]])
+        ub = lambda_min_upper(K, [1, -1])
+        assert ub >= arb(1) + arb(r.numerator) / r.denominator
+        # and still an upper bound for the exact midpoint matrix
+        assert ub >= 1

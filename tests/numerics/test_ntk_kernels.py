@@ -227,3 +227,40 @@ def test_float_mehler_series_matches_tensor_gauss_hermite():
             B = gram(X, arch=arch, depth=H, activation=tensor)
             assert any("Mehler" in line for line in info)
             assert np.max(np.abs(A - B)) < 1e-10 * np.max(np.abs(B))
+
+
+def test_resnet_cross_term_pairs_b_i_with_m_j_on_non_unit_inputs():
+    """Independent scalar mpmath recursion (ReLU closed forms, entry by entry) for the ResNet Gram on inputs of
+    *different* norms, where b_i m_j + m_i b_j differs from b_i m_i + b_j m_j (unit inputs cannot tell)."""
+    import mpmath
+
+    from proofs.ntk import ntk_gram
+
+    X = [[2.0, 0.0], [0.3, 0.4], [0.0, 1.5]]
+    H, c_res = 4, 0.5
+    pi = mpmath.pi
+
+    def ang(a, b, c):
+        return mpmath.acos(max(-1, min(1, c / mpmath.sqrt(a * b))))
+
+    def ff(a, b, c):
+        p = ang(a, b, c)
+        return mpmath.sqrt(a * b) * (mpmath.sin(p) + (pi - p) * mpmath.cos(p)) / (2 * pi)
+
+    def dd(a, b, c):
+        return (pi - ang(a, b, c)) / (2 * pi)
+
+    n = len(X)
+    with mpmath.workdps(30):
+        K = [[mpmath.mpf(sum(p * q for p, q in zip(X[i], X[j]))) for j in range(n)] for i in range(n)]
+        cs, r = mpmath.mpf(2), mpmath.mpf(c_res) / H
+        b = [mpmath.sqrt(cs) * mpmath.sqrt(K[i][i] / (2 * pi)) for i in range(n)]
+        K = [[cs * ff(K[i][i], K[j][j], K[i][j]) for j in range(n)] for i in range(n)]
+        for _ in range(2, H):
+            m = [mpmath.sqrt(K[i][i] / (2 * pi)) for i in range(n)]
+            F = [[ff(K[i][i], K[j][j], K[i][j]) for j in range(n)] for i in range(n)]
+            K = [[K[i][j] + r * (b[i] * m[j] + m[i] * b[j]) + r * r * F[i][j] for j in range(n)] for i in range(n)]
+            b = [b[i] + r * m[i] for i in range(n)]
+        ref = [[r * r * K[i][j] * dd(K[i][i], K[j][j], K[i][j]) for j in range(n)] for i in range(n)]
+    G = ntk_gram(X, arch="resnet", depth=H, activation="relu", c_res=c_res, method="gh")
+    assert np.max(np.abs(G - np.array(ref, dtype=float))) < 1e-10

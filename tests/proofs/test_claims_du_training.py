@@ -285,3 +285,47 @@ def test_default_instances_give_the_expected_verdict(cid):
     for inst in c.instances:
         r = run_check(c, inst)
         assert classify(c, r)[0], (inst["name"], r.verdict, r.margin, r.message)
+
+
+def test_f12_needs_the_two_precisions_to_agree(monkeypatch):
+    """If the mpmath GD residuals at dps and 2 dps disagree, the witness is not confirmed: never refuted."""
+    import proofs.claims.du_2018.training as t18
+
+    real = t18._mp_gd_residuals
+
+    def skewed(X, y, W, a, eta, steps, dps):
+        r = real(X, y, W, a, eta, steps, dps)
+        return r if dps > 30 else [r[0]] + [2 * v for v in r[1:]]
+
+    monkeypatch.setattr(t18, "_mp_gd_residuals", skewed)
+    _, r = _run("du2018-any-constant-step-converges")
+    assert r.verdict is not Verdict.REFUTED
+
+
+def test_f17_overlapping_balls_are_not_a_refutation(monkeypatch):
+    """A wide (but valid) upper bound of lambda_0 makes the two sides' balls overlap: inconclusive."""
+    from flint import arb
+
+    import numerics.certified.linalg as la
+
+    real = la.lambda_min_upper
+    monkeypatch.setattr(la, "lambda_min_upper", lambda K, v=None: arb(real(K, v).mid(), 5))
+    _, r = _run("du2018-only-least-eigenvalue-matters")
+    assert r.verdict is Verdict.INCONCLUSIVE
+
+
+def test_f13_overlapping_balls_are_not_a_refutation(monkeypatch):
+    """An amplification ball that reaches below the bound (radius = its midpoint): inconclusive."""
+    from flint import arb
+
+    import proofs.claims.du_2019.training as t19
+
+    real = t19._ball_amplification
+
+    def wide(*a, **k):
+        dH, d1 = real(*a, **k)
+        return arb(dH.mid(), dH.mid()), d1
+
+    monkeypatch.setattr(t19, "_ball_amplification", wide)
+    _, r = _run("du2019-resnet-amplification-bounded-without-1-over-H")
+    assert r.verdict is Verdict.INCONCLUSIVE

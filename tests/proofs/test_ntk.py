@@ -119,3 +119,71 @@ def test_cli_deep_json_and_requirements(tmp_path, capsys):
     assert r["m_gd"] > 1e6 and r["terms"][0]["provenance"] == "[D]"
     code, out, err = run("--arch", "resnet", "--depth", "1")
     assert code == 2 and "depth" in err
+
+
+def test_bracket_cross_check_catches_an_inconsistent_certificate(monkeypatch):
+    """A lower 'certificate' above the mpmath eigenvalue must raise (the internal bracket check), not pass."""
+    import numerics.certified.linalg as la
+
+    real = la.lambda_min_lower
+
+    def bad(K, **kw):
+        c = real(K, **kw)
+        return la.LambdaMinCertificate(lower=c.lower + 1, estimate=c.estimate, tries=c.tries, seconds=c.seconds,
+                                       positive_definite=c.positive_definite)
+
+    monkeypatch.setattr(la, "lambda_min_lower", bad)
+    with pytest.raises(RuntimeError, match="bracket"):
+        ntk_lambda_min([["1", "0"], ["0.6", "0.8"]], certify=True, dps=20)
+
+
+def test_lambda_min_digits_supported_by_the_error_bound():
+    """Near-parallel inputs at depth 3: the midpoint eigenvalue is meaningless at 30 digits (ball radii above
+    lambda); only digits within the Weyl bound are printed (the audit's near3 instance; the true value
+    3.183098861841843721e-13 comes from an 80-digit closed-form recursion)."""
+    X = [["1", "0", "0"], ["1", "1e-12", "0"], ["0", "1", "0"], ["0", "0", "1"]]
+    out = ntk_lambda_min(X, arch="fc", depth=3, dps=30)
+    assert out["lambda_min_digits"] == 0 and out["lambda_min"] is None and out["lambda_min_bracket"]
+    out = ntk_lambda_min(X, arch="fc", depth=3, dps=60)
+    d = out["lambda_min_digits"]
+    assert 5 <= d < 60
+    true = mpmath.mpf("3.183098861841843721e-13")
+    with mpmath.workdps(30):
+        assert abs(mpmath.mpf(out["lambda_min"]) - true) <= true * mpmath.mpf(10) ** (1 - d)
+    out = ntk_lambda_min([["1", "0"], ["0.6", "0.8"]], dps=30)
+    assert out["lambda_min_digits"] >= 25  # well-conditioned: nearly all digits supported
+
+
+def test_requirements_refused_where_the_theorems_do_not_apply(tmp_path, capsys):
+    from proofs.cli import main
+
+    def run(X, *args, Y=None):
+        f = tmp_path / "d.json"
+        f.write_text(json.dumps({"X": X, **({"Y": Y} if Y else {})}))
+        with pytest.raises(SystemExit) as e:
+            main(["ntk", "--data", str(f), "--requirements", *args])
+        cap = capsys.readouterr()
+        return e.value.code, cap.out, cap.err
+
+    unit = [["1", "0", "0"], ["0.6", "0.8", "0"], ["0", "0.6", "0.8"], ["0.8", "0", "0.6"]]
+    code, _, err = run(unit, "--arch", "fc", "--depth", "2", "--activation", "softplus")
+    assert code == 2 and "certified" in err  # quadrature Gram: no certified bound of the exact matrix
+    code, _, err = run(unit, "--activation", "erf")
+    assert code == 2 and "ReLU" in err  # Du 2018 widths are ReLU widths
+    code, _, err = run([["10", "0", "0"]] + unit[1:])
+    assert code == 2 and "unit" in err  # Lemma 3.1 needs |x_i| = 1
+    code, _, err = run(unit, "--arch", "fc", "--depth", "2")
+    assert code == 2 and "smooth" in err  # Du 2019 assume a smooth activation
+    code, _, err = run(unit, Y=["1e308", "1e308", "0", "0"])
+    assert code == 2 and "too large" in err
+    code, out, err = run(unit, "--json")
+    assert code == 0, err
+    r = json.loads(out)["requirements"]
+    gd = [t for t in r["terms"] if "4.1 (gradient descent)" in t["name"]][0]
+    assert "necessary part" in gd["kind"] and "necessary part" in r["m_gd_note"]
+
+
+def test_constant_activation_rejected():
+    for a in ("0*z", "3"):
+        with pytest.raises(InvalidArgument, match="constant"):
+            ntk_lambda_min([["1", "0"], ["0", "1"]], arch="fc", depth=2, activation=a)

@@ -407,6 +407,28 @@ ROWS += [
     R("ntk-quadrature", NTK + ["d.json", "--quadrature", "simpson"], "quadrature"),
     R("ntk-nodes", NTK + ["d.json", "--nodes", "1"], "nodes"),
 ]
+_NTK_UNIT = {"u.json": {"X": [["1", "0", "0"], ["0.6", "0.8", "0"], ["0", "0.6", "0.8"]], "Y": [1, -1, 0.5]}}
+ROWS += [  # audit a2 (issue #14): theorems applied outside their hypotheses, zero activation, huge labels
+    R("ntk-activation-zero", NTK + ["u.json", "--activation", "0*z", "--arch", "fc", "--depth", "2"], "constant",
+      _NTK_UNIT),
+    R("ntk-requirements-huge-y", NTK + ["b.json", "--requirements"], "too large",
+      {"b.json": '{"X": [[1, 0], [0, 1]], "Y": [1e308, 1e308]}'}),
+    R("ntk-requirements-non-unit", NTK + ["n.json", "--requirements"], "unit",
+      {"n.json": {"X": [[10, 0, 0], ["0.6", "0.8", 0], [0, "0.6", "0.8"]], "Y": [1, -1, 0.5]}}),
+    R("ntk-requirements-erf-two-layer", NTK + ["u.json", "--requirements", "--activation", "erf"], "ReLU", _NTK_UNIT),
+    R("ntk-requirements-quadrature", NTK + ["u.json", "--requirements", "--arch", "fc", "--depth", "2",
+                                            "--activation", "softplus"], "certified", _NTK_UNIT),
+    R("ntk-claim-unknown-key", ["check", "du2018-lazy-movement", "--instance", '{"name": "x", "m": -5}'], "unknown"),
+    R("ntk-claim-samples-zero", ["check", "du2018-hinf-closed-form", "--instance", '{"name": "x", "samples": 0}'],
+      "samples"),
+    R("ntk-claim-n-negative", ["check", "du2018-hinf-positive-nonparallel", "--instance", '{"name": "x", "n": -1}'],
+      "'n'"),
+    R("ntk-claim-rho-missing", ["check", "du2018-two-point-eigenvalue", "--instance", '{"name": "x"}'], "rho"),
+    R("ntk-claim-value-text", ["check", "du2019-c-sigma-constants", "--instance",
+                               '{"name": "x", "activation": "tanh", "value": "abc"}'], "value"),
+    R("ntk-claim-f2-scale-zero", ["check", "du2018-false-unit-norm-free", "--instance",
+                                  '{"name": "x", "scale": "0"}'], "scale"),
+]
 
 # --- number options (causes 3, 9, 10) -----------------------------------------------------------------------------
 A0 = AN + ["--data", "d.json", "--measure", "mu.json"]

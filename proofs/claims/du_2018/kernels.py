@@ -13,17 +13,22 @@ What each check certifies:
   (seeded), agreement within ``6/sqrt(samples)`` per entry (entries are bounded by max|x|^2) -> numerical evidence.
 * B3: sympy proves that the eigenvalues of ``[[1/2, h], [h, 1/2]]`` are ``1/2 +- h`` (so lambda_0 = 1/2 - |h|),
   the limit ``lambda_0 / (phi / (2 pi)) -> 1`` as ``phi -> 0``, and ``h(-1) = 0``; the value at ``rho`` is
-  enclosed in arb balls and must contain the catalogue decimal (``proved``, universal for the formula).
+  enclosed in arb balls; a stated decimal with k decimals is ``proved`` (scope instance) only when the whole ball
+  lies inside its half-unit rounding interval ``[v - 10^-k/2, v + 10^-k/2]``, ``refuted`` when the ball misses
+  it, ``inconclusive`` otherwise.
 * B4: a certified lower bound > 0 of lambda_min(H^infty) (ball Cholesky of the enclosed matrix) -> ``proved`` for
-  these inputs; a parallel pair is refuted exactly (proportional rows).
-* B6: sympy: ``E relu(|x| z)^2 = |x|^2 / 2`` for ``z ~ N(0, 1)``; with ``E f = 0`` (symmetric ``a``) this gives
-  ``E ||y - u(0)||^2 = sum_i (y_i^2 + |x_i|^2 / 2)``, equal to the stated ``sum_i (y_i^2 + 1/2)`` iff all
-  ``|x_i| = 1``; a non-unit input is an exact counterexample.
+  these inputs. Inputs that violate the hypothesis (two parallel, antiparallel or equal inputs, exact test) give
+  ``inconclusive`` "hypothesis fails", never ``refuted``; generated inputs are resampled to meet it.
+* B6: sympy: ``E relu(|x| z)^2 = |x|^2 / 2`` for ``z ~ N(0, 1)``, ``E a = 0``, ``E a^2 = 1``; with the cross terms
+  vanishing by independence (argued) this gives ``E ||y - u(0)||^2 = sum_i (y_i^2 + 1/2)`` for unit inputs
+  (scope instance). A non-unit input violates the hypothesis: ``inconclusive``.
 * F1 (false): "any parallel pair makes lambda_0 = 0" — the antiparallel pair ``{x, -x}`` has certified
   lambda_0 > 0.49 (``H^infty = diag(|x|^2/2, |x|^2/2)``).
 * F2 (false): "the unit-norm assumption can be dropped for free (lambda_0 is unchanged by normalising)" —
-  scaling one input by ``scale`` gives the exact upper bound ``H_ii = |x_i|^2/2`` below the certified lower
-  bound of lambda_0 of the normalised inputs.
+  scaling one input of exactly unit inputs (stereographic rationals) by ``scale`` (``scale != 0``, ``|scale| != 1``)
+  gives the exact upper bound ``H_00 = |x_0|^2/2`` below the certified lower bound of lambda_0 of the unit inputs.
+
+Every check rejects unknown instance keys (InvalidArgument listing the valid ones).
 """
 from __future__ import annotations
 
@@ -34,21 +39,47 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from proofs.claims._common import inconclusive, proved, refuted
+from proofs.claims.du_2018._hyp import as_fraction_key, as_int, check_keys, hypothesis_fails, non_unit, parallel_pair
 from proofs.registry import claim
 
 PAPER = "Du et al. 2018"
 
 
+GEN_KEYS = ("X", "n", "d", "seed", "unit")
+
+
 def _inputs(inst):
     """Exact decimal-string inputs: given, or seeded random (unit norm approximated by 4-digit rationals when
-    ``unit``: the kernels use the angle form, valid for any non-zero norm)."""
+    ``unit``: the kernels use the angle form, valid for any non-zero norm). Generated rows that are zero or
+    parallel / antiparallel to an earlier row are resampled, so generated instances meet "no two inputs
+    parallel"."""
+    from proofs.errors import InvalidArgument
+
     if "X" in inst:
-        return [[str(v) for v in row] for row in inst["X"]]
-    rng = np.random.default_rng(inst.get("seed", 0))
-    X = rng.standard_normal((inst.get("n", 6), inst.get("d", 5)))
-    if inst.get("unit", True):
-        X /= np.linalg.norm(X, axis=1)[:, None]
-    return [[str(Fraction(round(v * 10 ** 4), 10 ** 4)) for v in row] for row in X]
+        X = inst["X"]
+        if not isinstance(X, (list, tuple)) or not X or not all(isinstance(r, (list, tuple)) and r for r in X):
+            raise InvalidArgument("instance key 'X' must be a non-empty list of non-empty rows")
+        for r in X:
+            for v in r:
+                try:
+                    Fraction(str(v))
+                except (ValueError, ZeroDivisionError):
+                    raise InvalidArgument(f"an entry of 'X' is not a finite number: {v!r}") from None
+        return [[str(v) for v in row] for row in X]
+    n, d, seed = as_int(inst, "n", 6, 1, 400), as_int(inst, "d", 5, 1, 100), as_int(inst, "seed", 0, 0, 2 ** 63)
+    rng = np.random.default_rng(seed)
+    unit = bool(inst.get("unit", True))
+    rows = []
+    while len(rows) < n:
+        v = rng.standard_normal(d)
+        if unit:
+            v = v / np.linalg.norm(v)
+        row = [str(Fraction(round(t * 10 ** 4), 10 ** 4)) for t in v]
+        if parallel_pair(rows + [row]) is None:
+            rows.append(row)
+        elif d == 1 and len(rows) >= 1:
+            raise InvalidArgument(f"got n={n}, d=1: two inputs in dimension 1 are always parallel")
+    return rows
 
 
 def _mc(X, samples, seed, which):
@@ -66,8 +97,12 @@ def _mc(X, samples, seed, which):
 def _mc_check(cid, inst, which, assumptions, formula):
     from numerics.ntk.kernels import g_infinity, h_infinity
 
+    check_keys(inst, GEN_KEYS + ("samples", "formula"))
     X = _inputs(inst)
-    N, seed = int(inst.get("samples", 200_000)), int(inst.get("seed", 0))
+    N, seed = as_int(inst, "samples", 200_000, 100, 10 ** 7), as_int(inst, "seed", 0, 0, 2 ** 63)
+    if inst.get("formula", "angle") not in ("angle", "unit"):
+        from proofs.errors import InvalidArgument
+        raise InvalidArgument(f"got formula={inst.get('formula')!r}; valid are angle, unit")
     Xf = np.array([[float(Fraction(v)) for v in row] for row in X])
     if inst.get("formula", "angle") == "unit":  # the unit-norm closed form applied as is (dropped assumption)
         G = Xf @ Xf.T
@@ -134,6 +169,20 @@ B3_ASSUME = ("two unit inputs with x_1.x_2 = rho, |rho| <= 1",)
 B3_VALUES = {"9/10": "0.114604831907917821837923848149"}
 
 
+def _decimals(value: str) -> int:
+    """Number of decimals of a decimal string (InvalidArgument otherwise)."""
+    from proofs.errors import InvalidArgument
+
+    v = str(value).strip()
+    try:
+        Fraction(v)
+    except (ValueError, ZeroDivisionError):
+        raise InvalidArgument(f"got value={value!r}; valid is a decimal string such as '0.1146'") from None
+    if not all(c in "+-.0123456789" for c in v):
+        raise InvalidArgument(f"got value={value!r}; valid is a plain decimal string such as '0.1146'")
+    return len(v.split(".")[1]) if "." in v else 0
+
+
 def _h_sym(r):
     return r * (sp.pi - sp.acos(r)) / (2 * sp.pi)
 
@@ -164,7 +213,8 @@ def check_b3(inst, *, dps=30):
 
     from numerics.certified.precision import arb_prec, dps_to_bits
 
-    rho = Fraction(inst["rho"])
+    check_keys(inst, ("rho", "value"))
+    rho = as_fraction_key(inst, "rho")
     if not -1 <= rho <= 1:
         from proofs.errors import InvalidArgument
         raise InvalidArgument(f"got rho={inst['rho']}; valid is a number in [-1, 1]")
@@ -172,6 +222,9 @@ def check_b3(inst, *, dps=30):
                 "and h(-1) = 0"
     ok_ev, ok_lim, ok_m1 = _b3_symbolic()
     value = inst.get("value", B3_VALUES.get(str(rho)))
+    if value is not None:
+        value = str(value).strip()
+        statement += f"; lambda_0 = {value} to the {_decimals(value)} decimals given (half-unit rounding)"
     with arb_prec(dps_to_bits(dps + 20)):
         r = arb(rho.numerator) / rho.denominator
         h = r * (arb.pi() - r.acos()) / (2 * arb.pi())
@@ -183,25 +236,34 @@ def check_b3(inst, *, dps=30):
             E = M.eig(multiple=True)
         lo = min(E, key=lambda e: e.real.mid()).real
         agree = lo.overlaps(lam)
-        in_value = True
+        in_value = out_value = None  # None: no value to compare
         if value is not None:
-            in_value = (lam - arb(value)).abs_upper() <= arb(10) ** (-(len(value.split(".")[-1]) - 1))
+            # the stated decimal with k decimals is correct iff lambda_0 lies in its half-unit rounding interval
+            # [v - 10^-k / 2, v + 10^-k / 2]: proved when the whole ball does, refuted when the ball misses it
+            half = arb(5) * arb(10) ** (-(_decimals(value) + 1))
+            diff = lam - arb(value)
+            in_value = bool(diff.abs_upper() < half)
+            out_value = bool(diff.abs_lower() > half)
         lam_s = lam.str(dps)
-    ok = ok_ev and ok_lim and ok_m1 and agree and in_value
+    ok = ok_ev and ok_lim and ok_m1 and agree and in_value is not False
     stats = {"lambda0": lam_s, "eigenvalue_identity": ok_ev, "small_angle_limit": ok_lim, "h(-1)=0": ok_m1,
              "ball_eig_overlaps": agree, "catalogue_value": value}
-    if ok:
+    if ok and (in_value or value is None):
+        # the identities are universal (sympy); a compared decimal is a fact about this rho: scope instance
         return proved(B3, inst, margin=lam_s, precision=f"sympy + arb {dps_to_bits(dps + 20)} bits",
                       method="sympy eigenvalues and limit; arb enclosure of 1/2 - |h(rho)|", assumptions=B3_ASSUME,
-                      scope="universal", statement=statement, stats=stats,
-                      message=f"lambda_0 = 1/2 - |h| = {lam_s}" + (f" contains the catalogue {value}" if value else ""))
-    if not in_value and ok_ev:
+                      scope="instance" if value is not None else "universal", statement=statement, stats=stats,
+                      message=f"lambda_0 = 1/2 - |h| = {lam_s}" + (
+                          f" lies within half a unit of the last digit of the catalogue {value}" if value else ""))
+    if out_value and ok_ev:
         return refuted(B3, inst, margin=lam_s, precision=f"arb {dps_to_bits(dps + 20)} bits", method="arb enclosure",
                        witness={"rho": str(rho), "lambda0": lam_s, "stated": value}, assumptions=B3_ASSUME,
                        scope="instance", statement=statement, stats=stats,
                        message=f"the enclosure {lam_s} excludes the stated value {value} (certified)")
-    return inconclusive(B3, inst, method="sympy + arb", assumptions=B3_ASSUME, scope="instance",
-                        statement=statement, stats=stats, message="a symbolic step was not decided by sympy")
+    why = ("the enclosure overlaps the boundary of the rounding interval of the stated value: raise --dps"
+           if ok_ev and ok_lim and ok_m1 and agree else "a symbolic step was not decided by sympy")
+    return inconclusive(B3, inst, margin=lam_s, method="sympy + arb", assumptions=B3_ASSUME, scope="instance",
+                        statement=statement, stats=stats, message=why)
 
 
 # ----------------------------------------------------------------------------------------------------------- B4
@@ -221,7 +283,14 @@ def check_b4(inst, *, dps=30):
     """Certified positivity of H^infty (ball Cholesky) for the instance's inputs."""
     from proofs.ntk import ntk_lambda_min
 
+    check_keys(inst, GEN_KEYS)
     X = _inputs(inst)
+    pp = parallel_pair(X)
+    if pp is not None:
+        return hypothesis_fails(inconclusive, B4, inst, B4_ASSUME[0],
+                                f"inputs {pp[0]} and {pp[1]} are parallel, antiparallel or zero",
+                                assumptions=B4_ASSUME, statement=f"lambda_min(H^infty) > 0 for these n={len(X)} "
+                                                                 "inputs")
     out = ntk_lambda_min(X, certify=True, dps=dps)
     return _from_ntk(B4, inst, out, B4_ASSUME)
 
@@ -238,6 +307,12 @@ def _from_ntk(cid, inst, out, assumptions):
 
 
 # ----------------------------------------------------------------------------------------------------------- B6
+def _stereo(t):
+    """The exact unit vector (2t/(1+t^2), (1-t^2)/(1+t^2)) as decimal / fraction strings."""
+    t = Fraction(t)
+    return [str(2 * t / (1 + t * t)), str((1 - t * t) / (1 + t * t))]
+
+
 B6 = "du2018-initial-residual"
 B6_ASSUME = ("|x_i| = 1", "w_r ~ N(0, I), a_r ~ unif{-1, 1} independent")
 
@@ -247,17 +322,21 @@ B6_ASSUME = ("|x_i| = 1", "w_r ~ N(0, I), a_r ~ unif{-1, 1} independent")
        assumptions=B6_ASSUME, description="second moment of the network at initialisation (sympy)",
        instances=[{"name": "unit inputs (3, 4)/5, (1, 0)", "X": [["0.6", "0.8"], ["1", "0"]]}],
        strategy=lambda: st.fixed_dictionaries({"name": st.just("hypothesis"),
-                                               "X": st.lists(st.lists(st.fractions(-3, 3, max_denominator=50)
-                                                                      .map(str), min_size=2, max_size=2)
-                                                             .filter(lambda r: any(Fraction(v) for v in r)),
-                                                             min_size=1, max_size=4)}))
+                                               "X": st.lists(st.fractions(-3, 3, max_denominator=50)
+                                                             .map(_stereo), min_size=1, max_size=4)}))
 def check_b6(inst, *, dps=30):
     """E f^2 = |x|^2/2 by sympy; the stated value needs |x_i| = 1 (exact check per input)."""
     z = sp.Symbol("z", real=True)
     s = sp.Symbol("s", positive=True)  # s = |x|
     e2 = sp.integrate((s * z) ** 2 * sp.exp(-z ** 2 / 2) / sp.sqrt(2 * sp.pi), (z, 0, sp.oo))
     ok = sp.simplify(e2 - s ** 2 / 2) == 0
-    X = [[Fraction(v) for v in row] for row in inst["X"]]
+    # the sign moments of a ~ unif{-1, 1}, computed: E a = 0, E a^2 = 1 (so the cross terms r != s vanish by
+    # independence of a_r, a_s, w_r, w_s -- that step is argued, not computed)
+    ea = sp.Rational(1, 2) * (1 + (-1))
+    ea2 = sp.Rational(1, 2) * (1 ** 2 + (-1) ** 2)
+    ok = ok and ea == 0 and ea2 == 1
+    check_keys(inst, ("X",))
+    X = [[Fraction(v) for v in row] for row in _inputs(inst)]
     norms = [sum(v * v for v in row) for row in X]
     statement = ("E f(W(0),a,x_i)^2 = |x_i|^2/2 (sympy), so E||y-u(0)||^2 = sum_i (y_i^2 + 1/2) for these inputs "
                  f"(|x_i|^2 = {[str(q) for q in norms]})")
@@ -267,13 +346,14 @@ def check_b6(inst, *, dps=30):
     bad = [i for i, q in enumerate(norms) if q != 1]
     if bad:
         i = bad[0]
-        return refuted(B6, inst, margin=str(Fraction(norms[i], 2) - Fraction(1, 2)), precision="exact",
-                       method="sympy integral + exact norms", witness={"input": i, "norm_sq": str(norms[i])},
-                       assumptions=B6_ASSUME, scope="instance", statement=statement,
-                       message=f"|x_{i}|^2 = {norms[i]} != 1: E f^2 = {Fraction(norms[i], 2)} != 1/2 (exact)")
+        return hypothesis_fails(inconclusive, B6, inst, B6_ASSUME[0],
+                                f"|x_{i}|^2 = {norms[i]}, so E f^2 = {Fraction(norms[i], 2)} (exact) instead of 1/2",
+                                assumptions=B6_ASSUME, statement=statement)
     return proved(B6, inst, margin="0", precision="exact (sympy)", method="sympy integral of the ReLU second moment",
-                  assumptions=B6_ASSUME, scope="universal", statement=statement,
-                  message="E relu(|x| z)^2 = |x|^2/2 = 1/2 for unit inputs, and E f = 0 since E a_r = 0")
+                  assumptions=B6_ASSUME, scope="instance", statement=statement,
+                  message="computed: E relu(|x| z)^2 = |x|^2/2 = 1/2 for these unit inputs (sympy), E a = 0 and "
+                          "E a^2 = 1; argued: the cross terms r != s vanish by independence, so E f^2 = 1/2 and "
+                          "E ||y - u(0)||^2 = sum_i (y_i^2 + 1/2)")
 
 
 # ----------------------------------------------------------------------------------------------------------- F1
@@ -297,7 +377,11 @@ def check_f1(inst, *, dps=30):
     """Refuted when the certified lower bound of lambda_0 is > 0 for a parallel pair."""
     from proofs.ntk import ntk_lambda_min
 
-    X = inst["X"]
+    check_keys(inst, ("X",))
+    X = _inputs(inst)
+    if len(X) != 2 or parallel_pair(X) != (0, 1):
+        from proofs.errors import InvalidArgument
+        raise InvalidArgument("F1 needs 'X' = two non-zero parallel inputs [x, c x] with c != 0")
     out = ntk_lambda_min(X, certify=True, dps=dps)
     statement = f"lambda_min(H^infty) = 0 for the parallel pair {X}"
     kw = dict(precision=out["precision"], method=out["method"], assumptions=F1_ASSUME, scope="instance",
@@ -328,8 +412,16 @@ def check_f2(inst, *, dps=30):
     """Refuted by the exact bound lambda_0 <= H_00 = |x_0|^2/2 below the certified lambda_0 of the unit inputs."""
     from proofs.ntk import ntk_lambda_min
 
-    U = _inputs(dict(inst, unit=True))
-    sc = Fraction(inst.get("scale", "0.001"))
+    from proofs.claims.du_2019.kernels import _unit_inputs
+    from proofs.errors import InvalidArgument
+
+    check_keys(inst, ("n", "d", "seed", "scale"))
+    # exact unit inputs (|x_i|^2 = 1 exactly), so x_0 scaled by `scale` normalises back to exactly U
+    U = _unit_inputs(as_int(inst, "n", 4, 1, 200), as_int(inst, "d", 3, 2, 50), as_int(inst, "seed", 0, 0, 2 ** 63))
+    sc = as_fraction_key(inst, "scale", "0.001")
+    if sc == 0 or abs(sc) == 1:
+        raise InvalidArgument(f"got scale={inst.get('scale')!r}; valid is a number with scale != 0 (inputs are "
+                              "non-zero) and |scale| != 1 (otherwise nothing is scaled)")
     Xs = [[str(Fraction(v) * sc) for v in U[0]]] + U[1:]
     upper = sum(Fraction(v) ** 2 for v in Xs[0]) / 2  # Rayleigh quotient at e_0: exact
     out = ntk_lambda_min(U, certify=True, dps=dps)

@@ -121,6 +121,9 @@ B5_ASSUMPTIONS = COMMON + ("m >= 32 n^2 log(2 n^2 / delta) / lambda_0^2 for the 
        strategy=_strategy, description="initial Gram concentration: m^{-1/2} slope and the explicit width of Lemma 3.1")
 def check_concentration(inst, *, dps=30):
     """||H(0) - H^infty||_2 decays like m^{-1/2}, and at the explicit width the lambda_0/4 event is frequent."""
+    from proofs.claims.du_2018._hyp import check_keys
+
+    check_keys(inst, ('d', 'delta', 'm', 'n', 'seed', 'slope_tol', 'trials', 'widths'))
     from numerics.ntk.networks import two_layer_gram, two_layer_init
 
     X, _, Hinf, lam0, _ = data(inst)
@@ -189,6 +192,9 @@ def adversarial_move(X, W, R):
        strategy=_strategy, description="Gram stability under adversarial moves of radius R (Lemma 3.2)")
 def check_stability(inst, *, dps=30):
     """Adversarial perturbations of size R keep ||H(W) - H(0)||_2 < lambda_0/4 in >= 1 - delta of initialisations."""
+    from proofs.claims.du_2018._hyp import check_keys
+
+    check_keys(inst, ('d', 'delta', 'm', 'n', 'radius_factor', 'seed', 'trials'))
     from numerics.ntk.networks import two_layer_gram, two_layer_init
 
     X, _, _, lam0, _ = data(inst)
@@ -240,6 +246,9 @@ def _net(inst, X, m):
        strategy=_strategy, description="lazy training: per-neuron movement within the bound of Lemma 3.3, ~ m^{-1/2}")
 def check_lazy(inst, *, dps=30):
     """The maximal neuron movement stays below 2 sqrt(n) ||y - u(0)|| / (sqrt(m) lambda_0) and scales as m^{-1/2}."""
+    from proofs.claims.du_2018._hyp import check_keys
+
+    check_keys(inst, ('bound_factor', 'd', 'dt', 'gd_steps', 'n', 'seed', 'slope_tol', 'time', 'widths'))
     from numerics.ntk.training import train_two_layer
 
     X, y, _, lam0, _ = data(inst)
@@ -293,6 +302,9 @@ B9_ASSUMPTIONS = COMMON + ("m large (here: m = 4000, lambda_min(H(t)) >= lambda_
        strategy=_strategy, description="linear convergence of gradient flow and GD at the lambda_0 rate")
 def check_rate(inst, *, dps=30):
     """Gradient flow decays at least like e^{-lambda_0 t}; GD with eta = lambda_0/n^2 like (1 - eta lambda_0/2)^k."""
+    from proofs.claims.du_2018._hyp import check_keys
+
+    check_keys(inst, ('d', 'dt', 'eta', 'gd_steps', 'm', 'n', 'seed', 'time'))
     from numerics.ntk.training import train_two_layer
 
     X, y, _, lam0, lmax = data(inst)
@@ -336,6 +348,9 @@ B10_ASSUMPTIONS = COMMON + ("same step and number of GD iterations for every wid
        strategy=_strategy, description="fraction of activation-pattern changes after k GD steps decreases with m")
 def check_patterns(inst, *, dps=30):
     """After the same number of GD steps, wider networks change fewer activation patterns."""
+    from proofs.claims.du_2018._hyp import check_keys
+
+    check_keys(inst, ('d', 'eta', 'n', 'scaling', 'seed', 'seeds', 'slope_max', 'steps', 'widths'))
     from numerics.ntk.training import train_two_layer
 
     X, y, _, lam0, _ = data(inst)
@@ -379,6 +394,9 @@ B11_ASSUMPTIONS = COMMON + ("both layers trained by gradient flow (small-step Eu
        strategy=_strategy, description="joint training: du/dt = (H + G)(y - u) with G PSD, same lambda_0 rate")
 def check_joint(inst, *, dps=30):
     """Along joint training, G(t) is PSD, the prediction dynamics is (H + G)(y - u), and the rate e^{-lambda_0 t} holds."""
+    from proofs.claims.du_2018._hyp import check_keys
+
+    check_keys(inst, ('d', 'dt', 'identity_tol', 'm', 'n', 'omit_G', 'seed', 'steps'))
     from numerics.ntk.networks import two_layer_gram, two_layer_output, two_layer_output_gram
     from numerics.ntk.training import train_two_layer
 
@@ -497,6 +515,9 @@ def check_any_step(inst, *, dps=30):
     (exact :math:`H(0)`, ball Rayleigh quotient). What is refuted is the rate for this step, not eventual
     convergence: at these widths the float run typically grows for a few steps and converges again once the
     activation patterns have changed (``stats``: 40 float steps)."""
+    from proofs.claims.du_2018._hyp import check_keys
+
+    check_keys(inst, ('d', 'eta_factor', 'm', 'n', 'seed', 'steps'))
     from flint import arb_mat
 
     from numerics.certified.bnb import point_ball
@@ -589,6 +610,9 @@ F17_ASSUMPTIONS = ("linearised gradient flow u' = H^infty (y - u) (the infinite-
        strategy=_strategy, description="false variant: labels along top eigenvectors converge faster than lambda_0")
 def check_only_lambda0(inst, *, dps=30):
     """Refuted by r = top eigenvector of H^infty: certified ||e^{-tH} r||^2 < e^{-2 lambda_0 t} ||r||^2 / 2."""
+    from proofs.claims.du_2018._hyp import check_keys
+
+    check_keys(inst, ('d', 'direction', 'm', 'n', 'seed', 't'))
     from flint import arb, arb_mat
 
     from numerics.certified.bnb import point_ball

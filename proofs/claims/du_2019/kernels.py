@@ -11,20 +11,23 @@ The recursions (re-derived from the architectures [D], intended to coincide with
   bounded ones by 1, softplus by :math:`\log2+|z|`); the catalogue decimal must lie within half a unit of its
   last digit of the enclosure (``proved``) or outside it (``refuted``).
 * C2: :math:`K^{(h)}_{ii}=c_\sigma E_{u\sim\mathcal N(0,K^{(h-1)}_{ii})}\sigma(u)^2=1` by induction when
-  :math:`|x_i|=1` (the definition of :math:`c_\sigma`): ``proved`` (universal) with the ball recursion of the
-  instance (closed-form activations relu / erf) as a consistency check; a non-unit input is refuted by a ball
-  diagonal that excludes 1.
+  :math:`|x_i|=1` (the definition of :math:`c_\sigma`; argued): ``proved`` with scope instance — the unit norms are
+  checked exactly and the ball recursion's diagonals (relu / erf) must contain 1. A non-unit input violates the
+  hypothesis: ``inconclusive`` "hypothesis fails".
 * C4: certified :math:`\lambda_{\min}(K^{(H)})>0` (ball Cholesky of the ball recursion) for erf — analytic and not
   a polynomial, with a closed-form kernel, so the enclosure is rigorous; activations without a closed form give
-  numerical evidence only (not used by the default instances). A polynomial activation is refuted by the exact
-  rank bound.
-* C6: for :math:`H=1` the FC recursion is :math:`K^{(1)}=c_\sigma\,[x_i^\top x_j E\sigma'(u)\sigma'(v)]`, literally
-  :math:`c_\sigma H^\infty` for ReLU; with :math:`c_{\rm relu}=2` (sympy) this is :math:`2H^\infty` (``proved``); the
-  ball matrices of both sides must overlap entrywise. Another activation (erf) against :math:`2H^\infty` is refuted
-  by disjoint balls.
+  numerical evidence only. The hypotheses are tested first (polynomial or non-analytic sigma, parallel inputs,
+  non-unit inputs): ``inconclusive`` "hypothesis fails", never ``refuted``.
+* C6: ``c_relu = 1/E relu(z)^2 = 2`` by sympy (and the recursion's constant is exactly 2); for :math:`H=1` the FC
+  recursion is :math:`K^{(1)}=c_\sigma\,[x_i^\top x_j E\sigma'(u)\sigma'(v)]`, literally :math:`c_\sigma H^\infty`
+  (argued); the ball matrices of both sides must overlap entrywise (``proved``, scope instance). Another activation
+  violates the hypothesis sigma = ReLU: ``inconclusive``.
 * F3 (false): "a polynomial activation also gives a positive-definite limiting Gram for any n" — refuted by the
   rank bound (:math:`\sigma=z^2`, :math:`d=3`, :math:`n=12`: every entry is a polynomial of degree :math:`\le2^H` in
-  the input Gram, rank :math:`\le\binom{d+D}{D}<n`, exact).
+  the input Gram, rank :math:`\le\binom{d+D}{D}<n`, exact). Only polynomial activations are accepted, and only the
+  rank-bound witness refutes (inputs violating "no two inputs parallel" give ``inconclusive``).
+
+Generated inputs are resampled so that no two are parallel; unknown instance keys are rejected.
 """
 from __future__ import annotations
 
@@ -35,29 +38,58 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from proofs.claims._common import inconclusive, proved, refuted
+from proofs.claims.du_2018._hyp import as_int, check_keys, hypothesis_fails, non_unit, parallel_pair
 from proofs.registry import claim
 
 PAPER = "Du et al. 2019"
 
 
 def _unit_inputs(n, d, seed, unit=True):
+    """Seeded inputs: exact rational points on the unit sphere (stereographic projection of rationals with
+    denominator 100: |x|^2 = 1 exactly) when ``unit``, else 4-digit rationals. A row parallel or antiparallel to an
+    earlier one (or zero) is resampled, so the generated inputs meet "no two inputs parallel"."""
+    from proofs.errors import InvalidArgument
+
+    if d < 2 and n > 1:
+        raise InvalidArgument(f"got n={n}, d={d}: two inputs in dimension 1 are always parallel; valid is d >= 2")
     rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d))
-    if unit:
-        # exact rational points on the unit sphere (stereographic projection of rationals): |x|^2 = 1 exactly
-        out = []
-        for row in X:
+    out = []
+    tries = 0
+    while len(out) < n:
+        tries += 1
+        if tries > 100 * n + 1000:
+            raise InvalidArgument(f"could not draw n={n} non-parallel inputs in d={d}; use a larger d")
+        row = rng.standard_normal(d)
+        if unit:
             t = [Fraction(round(v * 100), 100) for v in row[:-1]]
             s = sum(v * v for v in t)
-            out.append([str(2 * v / (1 + s)) for v in t] + [str((1 - s) / (1 + s))])
-        return out
-    return [[str(Fraction(round(v * 10 ** 4), 10 ** 4)) for v in row] for row in X]
+            cand = [str(2 * v / (1 + s)) for v in t] + [str((1 - s) / (1 + s))]
+        else:
+            cand = [str(Fraction(round(v * 10 ** 4), 10 ** 4)) for v in row]
+        if parallel_pair(out + [cand]) is None:
+            out.append(cand)
+    return out
+
+
+GEN_KEYS = ("X", "n", "d", "seed", "unit")
 
 
 def _inputs(inst):
+    from proofs.claims.du_2018.kernels import _inputs as _given
+
     if "X" in inst:
-        return [[str(v) for v in row] for row in inst["X"]]
-    return _unit_inputs(inst.get("n", 6), inst.get("d", 3), inst.get("seed", 0), inst.get("unit", True))
+        return _given({"X": inst["X"]})
+    return _unit_inputs(as_int(inst, "n", 6, 1, 400), as_int(inst, "d", 3, 1, 100),
+                        as_int(inst, "seed", 0, 0, 2 ** 63), bool(inst.get("unit", True)))
+
+
+def _activation_name(inst, default):
+    from proofs.errors import InvalidArgument
+
+    a = inst.get("activation", default)
+    if not isinstance(a, str) or not a.strip():
+        raise InvalidArgument(f"got activation={a!r}; valid is a built-in name or an expression in z")
+    return a.strip()
 
 
 # ----------------------------------------------------------------------------------------------------------- C1
@@ -95,8 +127,15 @@ def check_c1(inst, *, dps=30):
 
     from numerics.certified.precision import arb_prec, dps_to_bits
 
-    name = inst["activation"]
-    value = inst.get("value", C1_VALUES.get(name))
+    from proofs.claims.du_2018.kernels import _decimals
+    from proofs.errors import InvalidArgument
+
+    check_keys(inst, ("activation", "value"))
+    name = inst.get("activation")
+    if name not in C1_VALUES:
+        raise InvalidArgument(f"got activation {name!r}; valid here are {', '.join(C1_VALUES)}")
+    value = str(inst.get("value", C1_VALUES.get(name))).strip()
+    _decimals(value)
     statement = f"c_sigma({name}) = {value} (to the digits given)"
     if name == "relu":
         z = sp.Symbol("z", real=True)
@@ -118,15 +157,18 @@ def check_c1(inst, *, dps=30):
         half = arb(5) * arb(10) ** (-(decimals + 1))
         diff = c - arb(value)
         cs = c.str(25)
+        # margin: a certified lower bound of (half unit) - |c_sigma - value| (> 0: inside the rounding interval)
+        mg = float((half - arb(diff.abs_upper())).lower())
         kw = dict(precision=f"arb {bits} bits (acb.integral + tail bound)", method="rigorous integration",
                   assumptions=C1_ASSUME, scope="universal", statement=statement, stats={"c_sigma": cs})
-        if diff.abs_upper() <= half:
-            return proved(C1, inst, margin=cs, message=f"c_sigma({name}) in {cs}: {value} is correctly rounded "
+        if diff.abs_upper() < half:  # strictly inside the rounding interval
+            return proved(C1, inst, margin=mg, message=f"c_sigma({name}) in {cs}: {value} is correctly rounded "
                                                        f"to {decimals} decimals", **kw)
         if diff.abs_lower() > half:
-            return refuted(C1, inst, margin=cs, witness={"enclosure": cs, "stated": value},
+            return refuted(C1, inst, margin=float((half - arb(diff.abs_lower())).upper()),
+                           witness={"enclosure": cs, "stated": value},
                            message=f"c_sigma({name}) in {cs} excludes {value} +- {half.str(3)} (certified)", **kw)
-    return inconclusive(C1, inst, margin=cs, message="the enclosure is too wide: raise --dps", **kw)
+    return inconclusive(C1, inst, margin=mg, message="the enclosure is too wide: raise --dps", **kw)
 
 
 # ----------------------------------------------------------------------------------------------------------- C2
@@ -142,17 +184,26 @@ C2_ASSUME = ("|x_i| = 1", "fully connected recursion with the c_sigma normaliser
        strategy=lambda: st.fixed_dictionaries({"name": st.just("hypothesis"),
                                                "activation": st.sampled_from(["relu", "erf"]),
                                                "depth": st.integers(2, 5), "n": st.integers(1, 5),
-                                               "d": st.integers(2, 4), "seed": st.integers(0, 10 ** 6),
-                                               "unit": st.booleans()}))
+                                               "d": st.integers(2, 4), "seed": st.integers(0, 10 ** 6)}))
 def check_c2(inst, *, dps=30):
     """Induction on h (the definition of c_sigma), with the instance's ball recursion as a consistency check."""
     from flint import arb
 
     from numerics.certified.precision import arb_prec, dps_to_bits
 
+    from proofs.errors import InvalidArgument
+
+    check_keys(inst, GEN_KEYS + ("activation", "depth"))
     X = _inputs(inst)
-    H, act = int(inst.get("depth", 3)), inst.get("activation", "relu")
-    statement = f"K^(h)_ii = 1 for h = 1..{H - 1} (FC, activation {act}, n={len(X)} inputs)"
+    H, act = as_int(inst, "depth", 3, 2, 200), _activation_name(inst, "relu")
+    if act not in ("relu", "erf"):
+        raise InvalidArgument(f"got activation {act!r}; valid here are relu, erf (closed-form ball recursions)")
+    statement = f"K^(h)_ii = 1 for h = 1..{H - 1} (FC, activation {act}, these n={len(X)} inputs)"
+    i0 = non_unit(X)
+    if i0 is not None:
+        return hypothesis_fails(inconclusive, C2, inst, C2_ASSUME[0],
+                                f"|x_{i0}|^2 = {sum(Fraction(v) ** 2 for v in X[i0])}", assumptions=C2_ASSUME,
+                                statement=statement)
     bits = dps_to_bits(dps + 10)
     bad = None
     with arb_prec(bits):
@@ -166,17 +217,13 @@ def check_c2(inst, *, dps=30):
                 break
     kw = dict(precision=f"arb {bits} bits", assumptions=C2_ASSUME, statement=statement)
     if bad:
-        return refuted(C2, inst, margin=bad[2], method="ball recursion", scope="instance",
-                       witness={"layer": bad[0], "input": bad[1], "K_ii": bad[2], "X": X}, **kw,
-                       message=f"K^({bad[0]})_{bad[1]}{bad[1]} in {bad[2]} excludes 1 (certified): an input is not "
-                               "of unit norm")
-    norms = [sum(Fraction(v) ** 2 for v in row) for row in X]
-    if any(q != 1 for q in norms):
-        return inconclusive(C2, inst, method="ball recursion", scope="instance", **kw,
-                            message="a non-unit input whose diagonal ball still contains 1: raise --dps")
-    return proved(C2, inst, margin="0", method="induction on h (K^(h)_ii = c_sigma E sigma(z)^2 = 1 when "
-                  "K^(h-1)_ii = 1) + ball recursion", scope="universal", **kw,
-                  message=f"unit diagonal through layer {H - 1}; the ball recursion agrees on these inputs")
+        # unit inputs and a ball diagonal excluding 1: the recursion code contradicts the induction
+        raise RuntimeError(f"internal error: K^({bad[0]})_{bad[1]}{bad[1]} in {bad[2]} excludes 1 for unit inputs; "
+                           "please report")
+    return proved(C2, inst, margin="0", method="induction on h + ball recursion", scope="instance", **kw,
+                  message=f"argued (induction on h, the definition of c_sigma): K^(h-1)_ii = 1 gives K^(h)_ii = "
+                          f"c_sigma E sigma(z)^2 = 1; computed: |x_i|^2 = 1 exactly and the ball recursion's "
+                          f"diagonals through layer {H - 1} contain 1 for these inputs")
 
 
 def _fc_layers_ball(X, H, act):
@@ -216,10 +263,30 @@ def check_c4(inst, *, dps=30):
     from proofs.claims.du_2018.kernels import _from_ntk
     from proofs.ntk import ntk_lambda_min
 
+    from proofs.ntk import ntk_activation
+
+    check_keys(inst, GEN_KEYS + ("activation", "arch", "depth", "c_res"))
     X = _inputs(inst)
-    out = ntk_lambda_min(X, arch=inst.get("arch", "fc"), depth=int(inst.get("depth", 2)),
-                         activation=inst.get("activation", "erf"), c_res=float(inst.get("c_res", 0.5)),
-                         certify=True, dps=dps)
+    act = ntk_activation(_activation_name(inst, "erf"))
+    arch = inst.get("arch", "fc")
+    statement = f"lambda_min(K^(H)) > 0 ({arch}, activation {act.name}) for these n={len(X)} inputs"
+    fail = None
+    if act.poly_degree is not None:
+        fail = (C4_ASSUME[0], f"sigma = {act.name} is a polynomial of degree {act.poly_degree}")
+    elif act.closed == "relu" or not act.smooth:
+        fail = (C4_ASSUME[0], f"sigma = {act.name} is not analytic")
+    elif parallel_pair(X) is not None:
+        i, j = parallel_pair(X)
+        fail = (C4_ASSUME[1], f"inputs {i} and {j} are parallel, antiparallel or zero")
+    elif non_unit(X) is not None:
+        i = non_unit(X)
+        fail = (C4_ASSUME[2], f"|x_{i}|^2 = {sum(Fraction(v) ** 2 for v in X[i])}")
+    if fail:
+        return hypothesis_fails(inconclusive, C4, inst, fail[0], fail[1], assumptions=C4_ASSUME, statement=statement)
+    out = ntk_lambda_min(X, arch=arch, depth=as_int(inst, "depth", 2, 1, 100), activation=act,
+                         c_res=inst.get("c_res", "0.5"), certify=True, dps=dps)
+    if out["positive_definite"] == "refuted":  # impossible under the hypotheses (checked above)
+        raise RuntimeError(f"internal error: singularity witness {out['witness']} under the hypotheses of C4")
     return _from_ntk(C4, inst, out, C4_ASSUME)
 
 
@@ -244,9 +311,21 @@ def check_c6(inst, *, dps=30):
     from numerics.ntk.kernels import h_infinity_ball
     from proofs.ntk import ntk_gram
 
+    check_keys(inst, GEN_KEYS + ("activation",))
     X = _inputs(inst)
-    act = inst.get("activation", "relu")
+    act = _activation_name(inst, "relu")
     statement = f"K^(1) (FC, activation {act}) = 2 H^infty entrywise for these n={len(X)} inputs"
+    if act != "relu":
+        return hypothesis_fails(inconclusive, C6, inst, C6_ASSUME[1], f"sigma = {act}", assumptions=C6_ASSUME,
+                                statement=statement)
+    z = sp.Symbol("z", real=True)
+    c_relu = 1 / sp.integrate(z ** 2 * sp.exp(-z ** 2 / 2) / sp.sqrt(2 * sp.pi), (z, 0, sp.oo))
+    from numerics.ntk.kernels import resolve_activation
+    from numerics.ntk.recursions import _Backend
+
+    be_c = _Backend(resolve_activation("relu"), "ball", 30, 80, True).csig()
+    if sp.simplify(c_relu - 2) != 0 or not be_c.contains(2) or not be_c.is_exact():
+        raise RuntimeError(f"internal error: c_relu = {c_relu} by sympy, the recursion uses {be_c}; please report")
     bits = dps_to_bits(dps + 10)
     with arb_prec(bits):
         K = ntk_gram(X, arch="fc", depth=1, activation=act, method="ball")
@@ -262,16 +341,13 @@ def check_c6(inst, *, dps=30):
             if worst:
                 break
     kw = dict(precision=f"arb {bits} bits", assumptions=C6_ASSUME, statement=statement)
-    if worst:
-        return refuted(C6, inst, margin=worst[2], method="ball recursion vs ball closed form", scope="instance",
-                       witness={"entry": [worst[0], worst[1]], "difference": worst[2], "X": X}, **kw,
-                       message=f"K^(1)_{worst[0]}{worst[1]} - 2 H^infty = {worst[2]} != 0 (certified)")
-    if act != "relu":
-        return inconclusive(C6, inst, method="ball recursion vs ball closed form", scope="instance", **kw,
-                            message="the balls overlap but the identity is only derived for ReLU")
-    return proved(C6, inst, margin="0", method="identity of the recursions (K^(1) = c_relu H^infty, c_relu = 2 by "
-                  "sympy) + ball agreement", scope="universal", **kw,
-                  message="K^(1) = c_sigma x_i.x_j E sigma'(u) sigma'(v) = 2 H^infty; the balls agree entrywise")
+    if worst:  # ReLU: the identity is a theorem, so disjoint balls are a bug of the code
+        raise RuntimeError(f"internal error: K^(1)_{worst[0]}{worst[1]} - 2 H^infty = {worst[2]} != 0 (certified) "
+                           "for ReLU; please report")
+    return proved(C6, inst, margin="0", method="sympy c_relu + ball agreement", scope="instance", **kw,
+                  message="computed: c_relu = 1/E relu(z)^2 = 2 (sympy; the recursion uses exactly 2) and the ball "
+                          "matrices K^(1) and 2 H^infty overlap entrywise for these inputs; argued: at H = 1 the "
+                          "recursion is c_sigma [x_i.x_j E sigma'(u) sigma'(v)], literally c_relu H^infty")
 
 
 # ----------------------------------------------------------------------------------------------------------- F3
@@ -297,7 +373,30 @@ def check_f3(inst, *, dps=30):
     from proofs.claims.du_2018.kernels import _from_ntk
     from proofs.ntk import ntk_lambda_min
 
+    from proofs.errors import InvalidArgument
+    from proofs.ntk import ntk_activation
+
+    check_keys(inst, GEN_KEYS + ("activation", "arch", "depth"))
     X = _inputs(inst)
-    out = ntk_lambda_min(X, arch=inst.get("arch", "two-layer"), depth=int(inst.get("depth", 1)),
-                         activation=inst.get("activation", "square"), certify=False, dps=dps)
-    return _from_ntk(F3, inst, out, F3_ASSUME)
+    act = ntk_activation(_activation_name(inst, "square"))
+    arch = inst.get("arch", "two-layer")
+    depth = as_int(inst, "depth", 1, 1, 50)
+    statement = f"lambda_min(K^({depth})) > 0 ({arch}, sigma = {act.name}) for these n={len(X)} inputs"
+    if act.poly_degree is None or act.poly_degree < 1:
+        raise InvalidArgument(f"got activation {act.name!r}; F3 is about polynomial activations of degree >= 1 "
+                              "(e.g. square, identity, z**3)")
+    pp = parallel_pair(X)
+    if pp is not None:
+        return hypothesis_fails(inconclusive, F3, inst, F3_ASSUME[1],
+                                f"inputs {pp[0]} and {pp[1]} are parallel, antiparallel or zero",
+                                assumptions=F3_ASSUME, statement=statement)
+    out = ntk_lambda_min(X, arch=arch, depth=depth, activation=act, certify=False, dps=dps)
+    wit = out.get("witness") or {}
+    kw = dict(precision="exact (rank bound)", assumptions=F3_ASSUME, scope="instance", statement=statement,
+              stats={"lambda_min_float_evidence": out["lambda_min"]})
+    if wit.get("kind") == "rank-bound":
+        return refuted(F3, inst, margin="0", method="rank bound of polynomial kernels", witness=wit,
+                       message=wit["reason"], **kw)
+    return inconclusive(F3, inst, margin=out.get("margin"), method="rank bound of polynomial kernels",
+                        message=f"n={len(X)} does not exceed the rank bound of this polynomial kernel: take more "
+                                "inputs (n) or a smaller d", **kw)

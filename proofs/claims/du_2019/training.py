@@ -87,6 +87,9 @@ C3_ASSUMPTIONS = COMMON + ("width m -> infinity (finite widths here, error ~ m^{
        strategy=_strategy, description="finite-width layer-H Gram converges to the recursion K^(H) like m^{-1/2}")
 def check_recursion(inst, *, dps=30):
     """The finite-width G^(H)(0) matches the recursion K^(H); the relative error decays like m^{-1/2}."""
+    from proofs.claims.du_2018._hyp import check_keys
+
+    check_keys(inst, ('activation', 'arch', 'c_res', 'd', 'depth', 'n', 'nets', 'seed', 'slope_tol', 'tol', 'widths'))
     from numerics.ntk.networks import deep_init, layer_grams
     from numerics.ntk.recursions import gram
 
@@ -139,6 +142,9 @@ C5_ASSUMPTIONS = COMMON + ("ResNet with the c_res / (H sqrt m) residual scaling"
        description="ResNet lambda_min(K^(H)) H^2 / c_res^2 stays bounded in depth (FC degrades)")
 def check_depth_scaling(inst, *, dps=30):
     """lambda_min(K^(H)) H^2 / c_res^2 varies by at most a factor kappa over the depths (ResNet); FC for contrast."""
+    from proofs.claims.du_2018._hyp import check_keys
+
+    check_keys(inst, ('activation', 'arch', 'c_res', 'd', 'depths', 'kappa', 'n', 'seed'))
     from numerics.ntk.recursions import gram
     from numerics.ntk.training import lambda_min
 
@@ -180,6 +186,9 @@ C7_ASSUMPTIONS = COMMON + ("m large (here m = 400)", "eta small: eta = eta_facto
        strategy=_strategy, description="deep GD: per-step loss ratio below 1 - eta lambda_min(K^(H)) / 2")
 def check_deep_rate(inst, *, dps=30):
     """Every GD step of a wide deep net contracts the loss by at least 1 - eta lambda_min(K^(H)) / 2."""
+    from proofs.claims.du_2018._hyp import check_keys
+
+    check_keys(inst, ('activation', 'arch', 'c_res', 'd', 'depth', 'eta_factor', 'm', 'n', 'seed', 'steps'))
     from numerics.ntk.networks import deep_init, layer_grams
     from numerics.ntk.recursions import gram
     from numerics.ntk.training import lambda_min, train_deep
@@ -268,6 +277,9 @@ def _ball_amplification(Ws, x, scale, xi, eps):
        description="false variant: without the 1/H residual factor, perturbations grow exponentially with depth")
 def check_amplification(inst, *, dps=30):
     """Refuted by a certified amplification above the depth-free bound that the 1/H scaling guarantees."""
+    from proofs.claims.du_2018._hyp import check_keys
+
+    check_keys(inst, ('c_res', 'depth', 'm', 'seed', 'with_1_over_H'))
     from flint import arb
 
     from numerics.certified.precision import arb_prec, outward_decimal
