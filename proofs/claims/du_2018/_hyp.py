@@ -78,3 +78,32 @@ def hypothesis_fails(inconclusive, cid, inst, hypothesis: str, detail: str, *, a
                         stats={"hypothesis_failed": hypothesis},
                         message=f"hypothesis {hypothesis!r} fails on this instance ({detail}): the claim says "
                                 "nothing here (not a counterexample)")
+
+
+def unit_inputs(n, d, seed, unit=True):
+    """Seeded inputs: exact rational points on the unit sphere (stereographic projection of rationals with
+    denominator 100: |x|^2 = 1 exactly) when ``unit``, else 4-digit rationals. A row parallel or antiparallel to an
+    earlier one (or zero) is resampled, so the generated inputs meet "no two inputs parallel"."""
+    from proofs.errors import InvalidArgument
+
+    if d < 2 and n > 1:
+        raise InvalidArgument(f"got n={n}, d={d}: two inputs in dimension 1 are always parallel; valid is d >= 2")
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    out = []
+    tries = 0
+    while len(out) < n:
+        tries += 1
+        if tries > 100 * n + 1000:
+            raise InvalidArgument(f"could not draw n={n} non-parallel inputs in d={d}; use a larger d")
+        row = rng.standard_normal(d)
+        if unit:
+            t = [Fraction(round(v * 100), 100) for v in row[:-1]]
+            s = sum(v * v for v in t)
+            cand = [str(2 * v / (1 + s)) for v in t] + [str((1 - s) / (1 + s))]
+        else:
+            cand = [str(Fraction(round(v * 10 ** 4), 10 ** 4)) for v in row]
+        if parallel_pair(out + [cand]) is None:
+            out.append(cand)
+    return out

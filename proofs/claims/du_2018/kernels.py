@@ -412,7 +412,7 @@ def check_f2(inst, *, dps=30):
     """Refuted by the exact bound lambda_0 <= H_00 = |x_0|^2/2 below the certified lambda_0 of the unit inputs."""
     from proofs.ntk import ntk_lambda_min
 
-    from proofs.claims.du_2019.kernels import _unit_inputs
+    from proofs.claims.du_2018._hyp import unit_inputs as _unit_inputs
     from proofs.errors import InvalidArgument
 
     check_keys(inst, ("n", "d", "seed", "scale"))

@@ -39,36 +39,10 @@ from hypothesis import strategies as st
 
 from proofs.claims._common import inconclusive, proved, refuted
 from proofs.claims.du_2018._hyp import as_int, check_keys, hypothesis_fails, non_unit, parallel_pair
+from proofs.claims.du_2018._hyp import unit_inputs as _unit_inputs
 from proofs.registry import claim
 
 PAPER = "Du et al. 2019"
-
-
-def _unit_inputs(n, d, seed, unit=True):
-    """Seeded inputs: exact rational points on the unit sphere (stereographic projection of rationals with
-    denominator 100: |x|^2 = 1 exactly) when ``unit``, else 4-digit rationals. A row parallel or antiparallel to an
-    earlier one (or zero) is resampled, so the generated inputs meet "no two inputs parallel"."""
-    from proofs.errors import InvalidArgument
-
-    if d < 2 and n > 1:
-        raise InvalidArgument(f"got n={n}, d={d}: two inputs in dimension 1 are always parallel; valid is d >= 2")
-    rng = np.random.default_rng(seed)
-    out = []
-    tries = 0
-    while len(out) < n:
-        tries += 1
-        if tries > 100 * n + 1000:
-            raise InvalidArgument(f"could not draw n={n} non-parallel inputs in d={d}; use a larger d")
-        row = rng.standard_normal(d)
-        if unit:
-            t = [Fraction(round(v * 100), 100) for v in row[:-1]]
-            s = sum(v * v for v in t)
-            cand = [str(2 * v / (1 + s)) for v in t] + [str((1 - s) / (1 + s))]
-        else:
-            cand = [str(Fraction(round(v * 10 ** 4), 10 ** 4)) for v in row]
-        if parallel_pair(out + [cand]) is None:
-            out.append(cand)
-    return out
 
 
 GEN_KEYS = ("X", "n", "d", "seed", "unit")
