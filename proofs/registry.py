@@ -423,14 +423,10 @@ def _call(c: Claim, instance, dps: int):
 
 def run_check(c: Claim, instance, dps: int = 30) -> CheckResult:
     """Run ``c``'s check on ``instance`` at ``dps`` digits and coerce its value (:func:`coerce_result`); a negative
-    float/mpmath margin is recomputed at 2x and 4x ``dps`` before it may count as a refutation. A replayed
-    particle-problem instance (a JSON dictionary with its keys) is handed over as a
-    :class:`proofs.search.strategies.ParticleProblem`, as the search gives it."""
+    float/mpmath margin is recomputed at 2x and 4x ``dps`` before it may count as a refutation. (A particle
+    problem read back from JSON becomes a :class:`proofs.search.strategies.ParticleProblem` with
+    ``as_particle_problem`` first; ``escset check --instance`` does that.)"""
     t0 = time.perf_counter()
-    if isinstance(instance, dict) and {"model", "X", "Y", "a", "u", "mass", "dt"} <= set(instance):
-        from proofs.search.strategies import as_particle_problem
-
-        instance = as_particle_problem(instance)
     value = _call(c, instance, dps)
     res = coerce_result(c, value, instance, rerun=lambda d: _call(c, instance, d), dps=dps)
     res.stats.setdefault("seconds", round(time.perf_counter() - t0, 4))

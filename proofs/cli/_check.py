@@ -168,6 +168,10 @@ def _run_one(c, inst, dps, given, modules):
     from proofs.errors import EscsetError, describe_exception
     from proofs.registry import is_builtin, run_check
 
+    if given:  # a replayed particle problem (JSON) gets loss() / euler_step() back, as the search gave it
+        from proofs.search.strategies import as_particle_problem
+
+        inst = as_particle_problem(inst)
     try:
         return run_check(c, inst, dps=dps)
     except (KeyboardInterrupt, EscsetError):

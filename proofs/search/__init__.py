@@ -35,6 +35,13 @@ from dataclasses import dataclass, field
 from proofs.errors import InvalidArgument
 from proofs.result import CheckResult, Verdict, to_jsonable
 from proofs.registry import get_claim, is_builtin, load_module, run_check
+from proofs.search.strategies import as_particle_problem
+
+
+def _run_check(c, inst, dps):
+    """run_check on an instance as the strategy made it: a particle problem that went through JSON (the database,
+    shrinking, refinement) gets its loss() / euler_step() back."""
+    return run_check(c, as_particle_problem(inst), dps=dps)
 
 __all__ = ["SearchResult", "search", "replay_command"]
 
@@ -208,7 +215,7 @@ def _reverified(c, inst, dps, r):
     """A refutation counts only when it is again refuted at twice the precision (the claim's own check, or the
     margin confirmation of run_check at 2x the digits)."""
     try:
-        again = run_check(c, inst, dps=2 * dps)
+        again = _run_check(c, inst, dps=2 * dps)
     except (KeyboardInterrupt, InvalidArgument):
         raise
     except Exception:  # noqa: BLE001 - the recomputation failed: the hit is not confirmed
@@ -260,7 +267,7 @@ def _one_search(claim_id, max_examples, seed, db, module, progress=None, dps=30,
             raise _OutOfTime()
         state["n"] += 1
         try:
-            r = run_check(c, inst, dps=dps)
+            r = _run_check(c, inst, dps=dps)
             hit = _reverified(c, inst, dps, r) if r.verdict is Verdict.REFUTED else None
         except (KeyboardInterrupt, InvalidArgument):
             raise
@@ -412,7 +419,7 @@ def _refine(c, best, dps, budget, state, t_end=None):
             left[0] -= 1
             trial = _with(inst, leaves, xs)
             try:
-                val = c.check(trial, dps=dps)
+                val = c.check(as_particle_problem(trial), dps=dps)
             except KeyboardInterrupt:
                 raise
             except Exception:  # noqa: BLE001 - the trial left the claim's domain: a wall, not a witness
@@ -422,7 +429,7 @@ def _refine(c, best, dps, budget, state, t_end=None):
             if (r is not None and r.verdict is Verdict.REFUTED) or (m is not None and m < 0):
                 state["n"] += 1
                 try:
-                    res = run_check(c, trial, dps=dps)
+                    res = _run_check(c, trial, dps=dps)
                     ok = res.verdict is Verdict.REFUTED and _reverified(c, trial, dps, res) is not None
                 except KeyboardInterrupt:
                     raise
@@ -452,7 +459,7 @@ def _simplify(c, found, leaves, dps):
     for digits in (1, 2, 3, 4, 6, 8):
         cand = _with(trial, leaves, xs, digits)
         try:
-            r = run_check(c, cand, dps=dps)
+            r = _run_check(c, cand, dps=dps)
         except Exception:  # noqa: BLE001
             continue
         if r.verdict is Verdict.REFUTED and _reverified(c, cand, dps, r) is not None:

@@ -55,7 +55,7 @@ def test_strategy_given_as_instances_registers_a_searchable_claim(tmp_path):
     load_module(str(f))
     c = get_claim("user-euler-step-increases-loss")
     assert c.instances == () and c.get_strategy() is not None
-    r = run_check(c, dict(ONE))  # a replayed plain dictionary becomes a ParticleProblem
+    r = run_check(c, as_particle_problem(dict(ONE)))  # a replayed plain dictionary, as escset check reads it
     assert r.verdict is Verdict.REFUTED, r.message
     assert "confirmed at 60 and 120 digits" in r.message
     w = r.witness
@@ -70,7 +70,7 @@ def test_a_float_margin_of_the_same_conjecture_is_never_confirmed(tmp_path):
                  .replace("return problem.euler_step().loss() - problem.loss()",
                           "return float(problem.euler_step().loss(dps=15)) - float(problem.loss(dps=15))"))
     load_module(str(f))
-    r = run_check(get_claim("user-euler-float"), dict(ONE))
+    r = run_check(get_claim("user-euler-float"), ParticleProblem(ONE))
     assert r.verdict is Verdict.INCONCLUSIVE and "not confirmed" in r.message
 
 
@@ -101,6 +101,8 @@ def test_search_refutes_the_readme_conjecture_and_check_names_the_strategy(tmp_p
     assert out["verdict"] == "refuted", out
     p = run("check", "user-euler-step-increases-loss", "--module", "conj.py")
     assert "no default instances" in p.stderr and "escset search user-euler-step-increases-loss" in p.stderr
+    p = run("check", "user-euler-step-increases-loss", "--module", "conj.py", "--instance", json.dumps(ONE), "--json")
+    assert json.loads(p.stdout)["results"][0]["verdict"] == "refuted", p.stderr  # the replay from JSON works
 
 
 def test_euler_step_dissipates_the_loss_at_the_rate_of_the_flow():
