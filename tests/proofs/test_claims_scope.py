@@ -49,15 +49,19 @@ INSTANCE_ONLY = {"attention-feature-bounded-linear", "euler-step-decreases-energ
                  "single-timescale-finds-global-optimum", "sharp-limit-any-layout",
                  # escaping-set diagnostics (issue #12)
                  "escaping-set-regular-level", "lifted-sigmoid-optimality-certificate",
-                 "sigmoid-boundary-condition-finite-data", "vector-output-nonzero-first-variation"}
+                 "sigmoid-boundary-condition-finite-data", "vector-output-nonzero-first-variation",
+                 # value checks and identities checked on given inputs (the induction / independence steps are
+                 # argued, so the scope is the instance)
+                 "du2018-two-point-eigenvalue", "du2018-initial-residual", "du2019-fc-unit-diagonal",
+                 "du2019-depth-one-reduction"}
 
 #: proved symbolically for every data set (fixed model sizes)
 UNIVERSAL = {"first-variation-directional-derivative", "particle-velocity-identity", "euler-homogeneity-identities",
              "escape-inequality-frozen-flow", "multihead-concat-identity", "relu-balancedness-invariant",
              "cubic-smooth-step-facts", "cubic-smooth-step-is-C2",
              "two-homogeneous-angular-decoupling", "lemma-c15-counterexample",
-             "du2018-two-point-eigenvalue", "du2018-initial-residual", "du2019-c-sigma-constants",
-             "du2019-fc-unit-diagonal", "du2019-depth-one-reduction", "soft-threshold-at-zero-weight"}
+             "du2019-c-sigma-constants",
+             "soft-threshold-at-zero-weight"}
 
 #: universal on some default instances (a symbolic proof), instance-scoped on others (an explicit witness)
 MIXED = {"separation-hypotheses", "slow-flow-flanking-derivatives", "sharp-loss-general-gradient",
