@@ -26,6 +26,10 @@ experiment_app = typer.Typer(add_completion=False, no_args_is_help=True,
 app.add_typer(experiment_app, name="experiment")
 
 
+#: figure formats of ``--plot`` (the extension decides; proofs.style.save writes them)
+PLOT_FORMATS = (".png", ".pdf", ".svg")
+
+
 def _finite_positive(name, v):
     import math
 
@@ -65,8 +69,13 @@ def escape_cmd(
     if instance == "designed" and d > 3:
         fail(f"--d {d}: the designed instance's certified diagnostics enumerate half-spaces; valid is d <= 3")
     if plot is not None:
+        import os
+
         from proofs.cli import _inputs
 
+        ext = os.path.splitext(plot)[1].lower()
+        if ext not in PLOT_FORMATS:
+            fail(f"--plot {plot!r}: the format comes from the extension; valid are {', '.join(PLOT_FORMATS)}")
         _inputs.check_outputs(None, plot)
     try:
         if instance == "designed":
@@ -127,6 +136,8 @@ def full_support_cmd(
     """Final excess loss against the student width over seeds, for three models; resumable sweep."""
     from proofs.experiments.full_support import make_cells, run_full_support
 
+    if not out.strip():
+        fail("--out is empty; give a directory for the cell files, table.json and the figure")
     if workers < 0:
         fail(f"--workers must be >= 0, got {workers}")
     if scheduler is not None and not scheduler.strip():
@@ -137,7 +148,9 @@ def full_support_cmd(
     def progress(done, total, cell, result):
         if json_out:
             return
-        what = "kept" if result is None else f"excess {result['excess_loss']:.3e} ({result['seconds']:.1f} s)"
+        what = "kept" if result is None else ("DIVERGED (non-finite loss; not used as data)" if
+                                              result.get("diverged") else
+                                              f"excess {result['excess_loss']:.3e} ({result['seconds']:.1f} s)")
         print(f"full-support [{done}/{total}] {cell['key']}: {what}", file=sys.stderr, flush=True)
 
     try:
@@ -155,4 +168,9 @@ def full_support_cmd(
           f"{sw.get('seconds', 0):.1f} s on {sw['executor']}; table {res['table_path']}"
           + (f", figure {res['figure']}" if res.get("figure") else ""))
     for mname, rows in res["table"].items():
-        print(f"  {mname:15s} " + "  ".join(f"m={r['m']}: {r['median']:.2e}" for r in rows))
+        print(f"  {mname:15s} " + "  ".join(
+            f"m={r['m']}: " + ("diverged" if r["median"] is None else f"{r['median']:.2e}")
+            + (f" ({r['diverged']} diverged)" if r.get("diverged") else "") for r in rows))
+    if res.get("diverged_cells"):
+        print(f"  {len(res['diverged_cells'])} cell(s) diverged (non-finite loss): excluded from the medians; "
+              "lower --dt", file=sys.stderr)

@@ -107,12 +107,40 @@ def run_cell(cell: dict) -> dict:
     flow = ParticleFlow(fld, dt=float(cell["dt"]))
     losses = []
     every = max(1, cell["steps"] // 10)
-    final = flow.run(State(a0, u0), int(cell["steps"]), every=every,
-                     callback=lambda s, st, _l: losses.append(fld.loss(st[0], st[1])))
+    from numerics.dynamics.integrators import Diverged
+
+    try:
+        final = flow.run(State(a0, u0), int(cell["steps"]), every=every,
+                         callback=lambda s, st, _l: losses.append(fld.loss(st[0], st[1])))
+    except Diverged as exc:  # the engine stopped at a non-finite loss or parameter: a diverged cell, not data
+        return mark_diverged({"initial_loss": fld.loss(a0, u0), "final_loss": None, "excess_loss": None,
+                              "loss_curve": losses, "stationarity_residual": None, "divergence": str(exc),
+                              "seconds": time.perf_counter() - t0, "precision": "float64"})
     diag = flow.diagnostics(final)
-    return {"initial_loss": fld.loss(a0, u0), "final_loss": diag["loss"], "excess_loss": diag["loss"],
-            "loss_curve": losses, "stationarity_residual": diag["stationarity_residual"],
-            "seconds": time.perf_counter() - t0, "precision": "float64"}
+    res = {"initial_loss": fld.loss(a0, u0), "final_loss": diag["loss"], "excess_loss": diag["loss"],
+           "loss_curve": losses, "stationarity_residual": diag["stationarity_residual"],
+           "seconds": time.perf_counter() - t0, "precision": "float64"}
+    return mark_diverged(res)
+
+
+def _finite(v) -> bool:
+    try:
+        return math.isfinite(float(v))
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def mark_diverged(res: dict) -> dict:
+    """A cell result whose losses or residual are not all finite is a diverged run: every number is replaced by
+    None (strict JSON; never a plausible value next to an overflow) and ``diverged`` is True. Else
+    ``diverged`` is False and the result is unchanged."""
+    keys = ("initial_loss", "final_loss", "excess_loss", "stationarity_residual")
+    ok = all(_finite(res.get(k_)) for k_ in keys) and all(_finite(v) for v in res.get("loss_curve", []))
+    if ok:
+        return {**res, "diverged": False}
+    return {**res, **{k_: None for k_ in keys}, "loss_curve": [float(v) if _finite(v) else None
+                                                               for v in res.get("loss_curve", [])],
+            "diverged": True}
 
 
 def table(rows) -> dict:
@@ -120,14 +148,19 @@ def table(rows) -> dict:
     out = {}
     for row in rows:
         c, r = row["cell"], row["result"]
-        out.setdefault(c["model"], {}).setdefault(str(c["m"]), {})[str(c["seed"])] = r["excess_loss"]
+        v = r.get("excess_loss")
+        out.setdefault(c["model"], {}).setdefault(str(c["m"]), {})[str(c["seed"])] = \
+            None if r.get("diverged") or not _finite(v) else v
     summary = {}
     for mname, byw in out.items():
         summary[mname] = []
         for w in sorted(byw, key=int):
-            vals = np.asarray(list(byw[w].values()), dtype=float)
-            summary[mname].append({"m": int(w), "seeds": len(vals), "median": float(np.median(vals)),
-                                   "min": float(vals.min()), "max": float(vals.max()),
+            vals = np.asarray([v for v in byw[w].values() if v is not None], dtype=float)
+            div = sum(v is None for v in byw[w].values())
+            summary[mname].append({"m": int(w), "seeds": len(vals), "diverged": div,
+                                   "median": float(np.median(vals)) if len(vals) else None,
+                                   "min": float(vals.min()) if len(vals) else None,
+                                   "max": float(vals.max()) if len(vals) else None,
                                    "values": {s: byw[w][s] for s in sorted(byw[w], key=int)}})
     return summary
 
@@ -139,6 +172,9 @@ def plot_table(tab: dict, path: str, m0: int) -> str:
     fig, ax = style.figure(1)
     labels = {"sigmoid": "sigmoid, $k=1$", "sigmoid-vector": "sigmoid, $k=3$", "attention": "attention heads"}
     for mname, rows in tab.items():
+        rows = [r for r in rows if r["median"] is not None]  # widths where every seed diverged: no point
+        if not rows:
+            continue
         ms = np.asarray([r["m"] for r in rows], dtype=float)
         med = np.asarray([max(r["median"], 1e-300) for r in rows])
         lo = np.asarray([max(r["min"], 1e-300) for r in rows])
@@ -170,11 +206,13 @@ def run_full_support(out: str, *, workers: int = 2, scheduler=None, progress=Non
     rows = [r for r in load_results(out) if r["cell"]["key"] in keys]
     tab = table(rows)
     cell_seconds = float(sum(r["result"]["seconds"] for r in rows))
+    diverged = sorted(r["cell"]["key"] for r in rows if r["result"].get("diverged"))
     res = {"table": tab, "cells": len(rows), "sweep": stats, "cell_seconds_total": cell_seconds,
            "protocol": {k_: cells[0][k_] for k_ in ("m0", "n", "steps", "dt", "data_seed")},
            "widths": sorted({c["m"] for c in cells}), "models": sorted({c["model"] for c in cells}),
-           "table_path": f"{out}/table.json"}
+           "table_path": f"{out}/table.json", "diverged_cells": diverged}
     if plot:
         res["figure"] = plot_table(tab, f"{out}/excess_loss.png", cells[0]["m0"])
-    _atomic.atomic_write(f"{out}/table.json", json.dumps(res, indent=1, sort_keys=True).encode(), tag="table")
+    _atomic.atomic_write(f"{out}/table.json", json.dumps(res, indent=1, sort_keys=True, allow_nan=False).encode(),
+                         tag="table")
     return res

@@ -314,6 +314,18 @@ def escape_run(inst: StationaryInstance, u0, *, a_norm: float = 1e-3, mass: floa
     return out
 
 
+def check_finite_run(run: dict, label: str) -> None:
+    """A run whose loss or norms are not all finite diverged: raise (one line, InvalidArgument: exit 2) instead of
+    returning its numbers as data."""
+    for key in ("loss", "a_norm", "u_norm"):
+        vals = np.asarray(run[key], dtype=np.float64)
+        bad = ~np.isfinite(vals)
+        if bad.any():
+            t_bad = float(np.asarray(run["t"])[int(np.argmax(bad))])
+            raise InvalidArgument(f"the escape run '{label}' diverged: non-finite {key} from t = {t_bad:.4g} (dt = "
+                                  f"{run['dt']}); nothing was written; lower --dt")
+
+
 def escape_experiment(inst: StationaryInstance, *, near: float = 3.0, compact: float = 0.5, T: float = 40.0,
                       dt: float = 0.05, mass: float = 1e-2, a_norm: float = 1e-3, certify: bool | None = None,
                       fit_window: float = 1.0) -> dict:
@@ -330,8 +342,15 @@ def escape_experiment(inst: StationaryInstance, *, near: float = 3.0, compact: f
         t0 = sat / diag["margin"]
         for frozen in (True, False):
             label = f"{where}, {'frozen' if frozen else 'feedback'}"
-            run = escape_run(inst, t0 * direction, a_norm=a_norm, mass=mass, frozen=frozen, T=T, dt=dt,
-                             fit_window=fit_window)
+            from numerics.dynamics.integrators import Diverged
+
+            try:
+                run = escape_run(inst, t0 * direction, a_norm=a_norm, mass=mass, frozen=frozen, T=T, dt=dt,
+                                 fit_window=fit_window)
+            except Diverged as exc:
+                raise InvalidArgument(f"the escape run '{label}' diverged ({exc}; dt = {dt}); nothing was written; "
+                                      "lower --dt") from None
+            check_finite_run(run, label)
             series[label] = run
             runs[label] = _summary(run, t0)
     return {"instance": inst.name, "diagnostics": diag, "runs": runs, "series": series}

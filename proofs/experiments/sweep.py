@@ -58,7 +58,7 @@ def load_results(out: str) -> list[dict]:
 
 def _write(out, cell, result):
     path = cell_path(out, cell["key"])
-    data = json.dumps({"cell": cell, "result": result}, sort_keys=True).encode()
+    data = json.dumps({"cell": cell, "result": result}, sort_keys=True, allow_nan=False).encode()  # strict JSON
     _atomic.atomic_write(path, data, tag="cell")
 
 

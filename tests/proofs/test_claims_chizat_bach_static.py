@@ -165,9 +165,18 @@ def test_f7_refuted_and_the_path_independently_avoids_w_zero(k, p):
     assert all(_min_norm_on_segment(P, Q, range(k)) > 0 for P, Q in zip(path, path[1:]))
 
 
-def test_f7_with_scalar_w_is_not_refuted():
-    r = _run(SEP.ID_F7, {"name": "t", "law": "slab", "sets": "slabs", "k": 1, "p": 2})
-    assert r.verdict is Verdict.PROVED
+@pytest.mark.parametrize("inst", [
+    {"law": "slab", "sets": "slabs", "k": 1, "p": 2},             # scalar w: not F7's "w in R^k, k >= 2"
+    {"law": "sphere", "sets": "spheres", "k": 2, "p": 2},         # a sphere statement filed under F7's id
+    {"law": "dirac0", "sets": "slabs", "k": 2, "p": 2},
+    {"law": "slab", "sets": "spheres", "k": 2, "p": 2},
+    {"k": "1.5"},
+])
+def test_f7_rejects_instances_outside_its_statement(inst):
+    from proofs.errors import InvalidArgument
+
+    with pytest.raises(InvalidArgument):
+        _run(SEP.ID_F7, {"name": "t", **inst})
 
 
 @settings(max_examples=40, deadline=None)
@@ -255,3 +264,144 @@ def test_catalogue_entries_and_expected_verdicts_of_the_fast_defaults():
         for inst in get_claim(cid).instances:
             r = _run(cid, inst)
             assert r.verdict is (Verdict.PROVED if expect[cid] == "holds" else Verdict.REFUTED), (cid, inst)
+
+
+# ------------------------------------------------------------------------------------ referee findings (a1 audit)
+def test_exact_velocity_does_not_round_a_tiny_rational_offset_to_zero():
+    """nsimplify would turn 1/10**40 into 0 and 50000000000000001/10**17 into 1/2: the velocity must stay exact."""
+    import sympy as sp
+    from proofs.symbolic.models import get_model
+
+    X = [[Fraction(1)], [Fraction(-2)]]
+    y = [Fraction(3), Fraction(1)]
+    model = get_model("sigmoid", k=1, d=1, activation="1/(1+exp(-z)) - 1/2 + 1/10**40")
+    a_dot, _ = SP.exact_velocity_at_origin(model, X, y)
+    assert a_dot == sp.Rational(2, 10 ** 40)  # (1/n) sum y_i g(0) = (4/2) 10^-40, not 0
+    model = get_model("sigmoid", k=1, d=1, activation="1/(1+exp(-z)) + 1/10**17")
+    a_dot, _ = SP.exact_velocity_at_origin(model, X, y)
+    assert a_dot == 2 * (sp.Rational(1, 2) + sp.Rational(1, 10 ** 17)) != 1
+
+
+@pytest.mark.parametrize("extra", [
+    {"activation": "1/(1+exp(-z)) - 1/2 + 1e-40", "centre": False}, {"activation": "relu", "centre": False},
+    {"activation": "tanh"}, {"n": 0}, {"n": 2.5}, {"d": "abc"}, {"m": 0}, {"centre": "false"}, {"centre": 1},
+])
+def test_a7_and_f4_reject_instances_outside_the_sigmoid_statement(extra):
+    from proofs.errors import InvalidArgument
+
+    for cid in (SP.ID_A7, SP.ID_F4):
+        with pytest.raises(InvalidArgument):
+            _run(cid, {"name": "t", "n": 8, "d": 2, "m": 2, "seed": 3, **extra})
+
+
+def test_a7_statement_names_the_labels_actually_used():
+    r = _run(SP.ID_A7, {"name": "t", "n": 8, "d": 2, "m": 2, "seed": 3})
+    assert "x2 x3" not in r.statement.split("(d < 3")[0] and "d < 3" in r.statement
+    assert "x2 x3/2" in _run(SP.ID_A7, SMALL).statement
+
+
+def _patched_analyze(monkeypatch, edit):
+    import proofs.analyze as PA
+
+    real = PA.analyze
+
+    def fake(*a, **kw):
+        out = real(*a, **kw)
+        edit(out["global_optimality"])
+        return out
+
+    monkeypatch.setattr(PA, "analyze", fake)
+    monkeypatch.setattr(SP, "_CACHE", {})
+
+
+def test_a7_needs_analyze_to_refute_optimality(monkeypatch):
+    _patched_analyze(monkeypatch, lambda g: g.update(verdict="inconclusive"))
+    assert _run(SP.ID_A7, SMALL).verdict is Verdict.INCONCLUSIVE
+    assert _run(SP.ID_F4, SMALL).verdict is Verdict.INCONCLUSIVE
+
+
+def test_a7_needs_the_lower_end_of_S_positive(monkeypatch):
+    def straddle(g):
+        g["sup_psi_enclosure"] = ["-0.001", g["sup_psi_enclosure"][1]]
+
+    _patched_analyze(monkeypatch, straddle)
+    assert _run(SP.ID_A7, SMALL).verdict is Verdict.INCONCLUSIVE
+
+
+def test_a7_needs_the_certified_descent_measure(monkeypatch):
+    from flint import arb
+
+    monkeypatch.setattr(SP, "_CACHE", {})
+    monkeypatch.setattr(SP, "descent_measure", lambda *a, **kw: (Fraction(0), arb(-1)))
+    assert _run(SP.ID_A7, SMALL).verdict is Verdict.INCONCLUSIVE
+    assert _run(SP.ID_F4, SMALL).verdict is Verdict.INCONCLUSIVE
+
+
+def test_a13_sphere_through_the_outer_sphere_is_not_refuted():
+    """r = r_b: the support r S contains B, so the radial path ends on C (meets it at its end point)."""
+    r = _run(SEP.ID_A13, {"name": "t", "law": "sphere", "sets": "spheres", "k": 1, "p": 2, "r": "2", "rb": "2",
+                          "separates": True})
+    assert r.verdict is not Verdict.REFUTED
+    assert SEP.segment_meets_sphere([Fraction(1, 2), Fraction(0)], [Fraction(2), Fraction(0)], Fraction(2))
+
+
+def test_a13_assumptions_and_statement_restrict_the_point_support_to_p_at_least_1():
+    c = get_claim(SEP.ID_A13)
+    assert any("p >= 1" in a for a in c.assumptions) and r"p\ge1" in c.statement
+
+
+@pytest.mark.parametrize("extra", [{"r0": "nan"}, {"r0": "inf"}, {"r0": "abc"}, {"r0": "-1"}, {"ra": 0},
+                                   {"k": "1.5"}, {"p": "x"}, {"k": True}])
+def test_separation_rejects_malformed_values(extra):
+    from proofs.errors import InvalidArgument
+
+    with pytest.raises(InvalidArgument):
+        _run(SEP.ID_A13, {"name": "t", "law": "slab", "sets": "slabs", **extra})
+
+
+@pytest.mark.parametrize("D", ["abc", 2.7, True, 0])
+def test_a10_rejects_a_non_integral_dimension(D):
+    from proofs.errors import InvalidArgument
+
+    with pytest.raises(InvalidArgument):
+        _run(A10.ID, {"name": "t", "D": D})
+
+
+def test_a15_large_targets_are_fast_and_agree_with_the_simulation():
+    import time
+
+    for target in ("50", "1e9"):
+        t0 = time.perf_counter()
+        r = _run(C15.ID_A15, {"name": "t", "target": target, "m": 10})
+        assert r.verdict is Verdict.PROVED and "nan" not in r.message and time.perf_counter() - t0 < 5
+        assert r.stats["trajectory"]["max_abs_error_u2"] <= 1e-6 * float(target)
+
+
+@pytest.mark.parametrize("err", [float("nan"), 1e-3])
+def test_a15_a_disagreeing_or_overflowing_simulation_makes_it_inconclusive(monkeypatch, err):
+    real = C15.trajectory_check
+    monkeypatch.setattr(C15, "trajectory_check", lambda c, m: {**real(c, m), "max_abs_error_u2": err})
+    r = _run(C15.ID_A15, C15._INSTANCES[0])
+    assert r.verdict is Verdict.INCONCLUSIVE and "disagree" in r.message
+
+
+def test_a15_rejects_a_malformed_particle_count():
+    from proofs.errors import InvalidArgument
+
+    for m in ("x", 0, 2.5):
+        with pytest.raises(InvalidArgument):
+            _run(C15.ID_A15, {"name": "t", "m": m})
+
+
+def test_f10_refutation_states_its_assumptions():
+    r = _run(C15.ID_F10, C15._INSTANCES[0])
+    assert r.verdict is Verdict.REFUTED and r.assumptions == get_claim(C15.ID_F10).assumptions != ()
+
+
+def test_no_user_visible_text_refers_to_a_catalogue():
+    for cid in (SP.ID_A7, SP.ID_F4, A10.ID, SEP.ID_A13, SEP.ID_F7, C15.ID_A15, C15.ID_F5, C15.ID_F10):
+        c = get_claim(cid)
+        text = " ".join([c.label, c.source, c.statement, c.description, *c.assumptions])
+        assert "catalog" not in text.lower(), cid
+    for mod in (SP, SEP, C15, A10):
+        assert "catalog" not in (mod.__doc__ or "").lower(), mod.__name__

@@ -157,3 +157,42 @@ def test_cli_full_support_json_and_resume(tmp_path):
     bad = subprocess.run(ESCSET + ["experiment", "full-support", "--out", out, "--models", "relu"],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and bad.stderr.count("\n") == 1
+
+
+# ------------------------------------------------------------------------------------ referee findings (a1 audit)
+def test_mark_diverged_replaces_every_number_and_keeps_finite_results():
+    ok = {"initial_loss": 1.0, "final_loss": 0.1, "excess_loss": 0.1, "stationarity_residual": 1e-3,
+          "loss_curve": [1.0, 0.1]}
+    assert FS.mark_diverged(ok) == {**ok, "diverged": False}
+    bad = FS.mark_diverged({**ok, "stationarity_residual": float("inf")})
+    assert bad["diverged"] and bad["excess_loss"] is None and bad["stationarity_residual"] is None
+    bad = FS.mark_diverged({**ok, "loss_curve": [1.0, float("nan")]})
+    assert bad["diverged"] and bad["loss_curve"] == [1.0, None] and bad["final_loss"] is None
+    json.dumps(bad, allow_nan=False)  # strict JSON
+
+
+def test_a_diverged_cell_is_marked_excluded_from_the_table_and_written_as_strict_json(tmp_path):
+    out = str(tmp_path / "div")
+    res = FS.run_full_support(out, workers=0, models=["sigmoid"], widths=[2], seeds=2, steps=2, n=16, dt=1e300,
+                              plot=False)
+    assert len(res["diverged_cells"]) == 2
+    row = res["table"]["sigmoid"][0]
+    assert row["diverged"] == 2 and row["seeds"] == 0 and row["median"] is None
+    for r in load_results(out):
+        assert r["result"]["diverged"] and r["result"]["excess_loss"] is None
+    with open(f"{out}/table.json") as fh:
+        json.loads(fh.read(), parse_constant=lambda c: pytest.fail(f"non-strict JSON constant {c}"))
+    # a mix: finite cells keep their numbers, the table's median is over them only
+    tab = FS.table([{"cell": {"model": "sigmoid", "m": 2, "seed": 0}, "result": {"excess_loss": 0.5}},
+                    {"cell": {"model": "sigmoid", "m": 2, "seed": 1},
+                     "result": {"excess_loss": None, "diverged": True}}])
+    assert tab["sigmoid"][0]["median"] == 0.5 and tab["sigmoid"][0]["diverged"] == 1
+
+
+@pytest.mark.parametrize("out", ["", "   "])
+def test_cli_full_support_rejects_an_empty_out(tmp_path, out):
+    p = subprocess.run(ESCSET + ["experiment", "full-support", "--out", out, "--workers", "0", "--seeds", "1",
+                                 "--widths", "2", "--models", "sigmoid", "--steps", "2", "--n", "16"],
+                       capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert p.returncode == 2 and p.stderr.count("\n") == 1 and "--out" in p.stderr
+    assert os.listdir(tmp_path) == []

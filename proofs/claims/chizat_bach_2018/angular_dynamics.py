@@ -98,11 +98,18 @@ def exact_witness(D: int, homogeneity: str):
        description="2-homogeneous flow: theta' = -grad_S g(theta) independent of r, r' = -2 r g(theta)")
 def check(inst, *, dps=30):
     """A10: angular dynamics decouple from the radius for 2-homogeneous G (sympy, every differentiable g)."""
-    D = int(inst.get("D", 3))
-    if not 1 <= D <= 6:
-        from proofs.errors import InvalidArgument
+    from fractions import Fraction
 
-        raise InvalidArgument(f"D={D}; valid is 1 <= D <= 6")
+    from proofs.errors import InvalidArgument
+
+    raw = inst.get("D", 3)
+    try:
+        q = None if isinstance(raw, bool) else Fraction(str(raw))
+    except (ValueError, ZeroDivisionError):
+        q = None
+    if q is None or q.denominator != 1 or not 1 <= q <= 6:
+        raise InvalidArgument(f"D={raw!r}; valid is an integer 1 <= D <= 6")
+    D = int(q)
     hom = str(inst.get("homogeneity", "2"))
     rdot, thdot, cr, cth, _, _ = flow_in_polar(D, hom)
     if any(e.has(sp.Function("g")) or e.has(sp.Derivative) or e.has(sp.Subs) for e in [rdot, *thdot]):

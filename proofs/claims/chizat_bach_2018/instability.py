@@ -1,5 +1,5 @@
 r"""Chizat-Bach 2018: stationarity on the support, and the instability of non-global stationary points, simulated
-(catalogue items A5, A8, A9 (iii)-(iv)).
+(claims A5, A8, A9 (iii)-(iv)).
 
 Numerical by nature: the evidence is a float64 particle flow of the engine, so every verdict here is
 ``inconclusive`` with ``numerical=True`` (margin > 0: the claim held on the instance), except one certified
@@ -201,6 +201,42 @@ def _check_a9_iii(inst):
                             "w > 0 on the boundary probes",), stats=res, message=msg)
 
 
+def _certify_K_nonempty(z, eta):
+    r"""Exact certificate that :math:`K=\{g_\infty\le-\eta\}\ne\emptyset` for an inverse-design instance, or None.
+
+    From analyze's witness direction :math:`(w,b)` (rational): the set :math:`H=\{i:w\cdot x_i+b>0\}` is recomputed
+    exactly (no ties allowed); along the ray :math:`t(w,b)`, :math:`t\to\infty`, the sigmoid feature tends to
+    :math:`1_H`, so :math:`\Psi\to\psi_H=\frac1n\sum_{i\in H}r_i`, and along the opposite ray to
+    :math:`\psi_{H^c}=-\psi_H` when :math:`\sum_ir_i=0` (checked exactly). So one of the two rays has
+    :math:`g_\infty\to-|\psi_H|` and, if :math:`|\psi_H|>\eta` (exact comparison with the float :math:`\eta`),
+    points far along it lie in :math:`K`. Residuals :math:`r_i=f(x_i)-y_i` exactly (particles at :math:`u=0`,
+    :math:`\sigma(0)=1/2`)."""
+    from fractions import Fraction
+
+    from proofs.analyze import analyze
+
+    p = z.problem
+    if p is None or any(Fraction(v) != 0 for row in p.mu.u for v in row):
+        return None
+    X = [[Fraction(v) for v in row] for row in p.data.X]
+    f = sum(Fraction(mj) * Fraction(aj[0][0]) for mj, aj in zip(p.mu.mass, p.mu.a)) / 2
+    r = [f - Fraction(row[0]) for row in p.data.Y]
+    if sum(r) != 0:
+        return None
+    wit = analyze(p.model, p.mu, p.data, dps=30)["global_optimality"].get("witness") or {}
+    if wit.get("kind") != "direction":
+        return None
+    w, b = [Fraction(v) for v in wit["w"]], Fraction(wit["b"])
+    z_i = [sum(wc * xc for wc, xc in zip(w, x)) + b for x in X]
+    if any(v == 0 for v in z_i):
+        return None
+    psi_H = sum(ri for ri, v in zip(r, z_i) if v > 0) / len(r)
+    if not abs(psi_H) > Fraction(eta):
+        return None
+    return {"ray": {"w": [str(v) for v in w], "b": str(b)}, "H": [i for i, v in enumerate(z_i) if v > 0],
+            "abs_psi_H": str(abs(psi_H)), "eta": repr(eta), "sum_r": "0"}
+
+
 def _check_a9_iv(inst):
     from proofs.experiments.instability import best_direction, boundary_experiment
 
@@ -220,16 +256,26 @@ def _check_a9_iv(inst):
         enc = diag.get("sup_psi_enclosure")
         up = Fraction(enc[1]) if enc else None  # the certified upper end of S, read exactly
         lam = Fraction(str(inst.get("l1")))
+        nonempty = _certify_K_nonempty(z, eta)
+        if up is not None and up < lam and nonempty is None:
+            return inconclusive(ID_A9_IV, inst, margin=str(up - lam), precision="arb (python-flint, escset analyze)",
+                                method="certified S(mu_inf) < lambda", numerical=True, scope="instance",
+                                statement=statement, assumptions=A9_ASSUMPTIONS, stats=res,
+                                message=f"lambda = {lam} > S (certified), so w' < 0 everywhere, but K = {{g_inf <= "
+                                        f"-eta}} (eta = {eta:.6g}) was not certified non-empty, so this is no "
+                                        "counterexample yet")
         if up is not None and up < lam:
             return refuted(ID_A9_IV, inst, margin=str(up - lam), precision="arb (python-flint, escset analyze)",
                            method="certified S(mu_inf) < lambda", scope="instance", statement=statement,
                            assumptions=A9_ASSUMPTIONS,
                            witness={"S_upper": enc[1], "lambda": str(lam), "instance": z.name,
-                                    "simulated_min_wdot": worst},
+                                    "K_nonempty": nonempty, "simulated_min_wdot": worst},
                            stats=res,
                            message=f"with V = lambda |w|, lambda = {lam} > S <= {enc[1]} (certified): "
                                    "w' = -g_inf(theta) - lambda <= S - lambda < 0 for every theta and w > 0, so no "
-                                   f"weight grows (simulated min w' = {worst:.3g})")
+                                   f"weight grows (simulated min w' = {worst:.3g}); K is non-empty (exact: "
+                                   f"g_inf -> -{nonempty['abs_psi_H']} < -eta along the ray {nonempty['ray']} "
+                                   "of the certified threshold set, or its opposite, since sum_i r_i = 0 exactly)")
     margin = worst - eta / 2
     msg = (f"min w' over the probes in K = {worst:.4g} (w > 0: {res['min_wdot_in_K']['w>0']:.4g}, w < 0: "
            f"{res['min_wdot_in_K']['w<0']:.4g}) " + (f">= eta/2 = {eta / 2:.4g} (float evidence)" if margin >= 0 else

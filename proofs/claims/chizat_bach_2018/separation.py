@@ -21,12 +21,15 @@ How each verdict is obtained (nothing below is only argued):
   :math:`A`, ending in :math:`B`, each segment checked exactly (rational arithmetic; sympy's exact ``solveset`` for
   a sphere) to miss :math:`C`. One path is a complete proof of non-separation. Scope ``instance`` (these r's, k, p).
 
-The claim ``separation-hypotheses`` (A13) asserts, per instance, the catalogue's answer: the slab law separates the
-slabs for scalar :math:`w`; the sphere law separates the spheres; :math:`\delta_{(0,0)}` separates neither pair (the
-catalogue's "separates nothing", checked on these two pairs); for :math:`k\ge2` the slab law does not separate the
-slabs. The false variant F7 ``separation-covers-vector-output``
-asserts the slab law separates the slabs for every :math:`k`; it is refuted for :math:`k\ge2` by the detour path
-:math:`-r_0e_1\to-r_0e_1+r_0e_2\to r_0e_1+r_0e_2\to r_0e_1` (at fixed :math:`\theta`).
+The claim ``separation-hypotheses`` (A13) asserts, per instance, the answer recalled from Chizat–Bach's discussion
+of the separation hypotheses: the slab law separates the slabs for scalar :math:`w`; the sphere law separates the
+spheres; :math:`\delta_{(0,0)}` separates neither pair ("separates nothing", checked on these two pairs, for
+:math:`p\ge1`: for :math:`p=0` the point :math:`\{0\}` does separate :math:`\{-r_0\}` and :math:`\{r_0\}` in
+:math:`\mathbb R`); for :math:`k\ge2` the slab law does not separate the slabs. The false variant F7
+``separation-covers-vector-output`` asserts the slab law separates the slabs for vector output weights
+(:math:`k\ge2`; it accepts only ``law="slab"``, ``sets="slabs"`` and :math:`k\ge2`, the other cases being instances of
+A13); it is refuted by the detour path :math:`-r_0e_1\to-r_0e_1+r_0e_2\to r_0e_1+r_0e_2\to r_0e_1` (at fixed
+:math:`\theta`).
 """
 from __future__ import annotations
 
@@ -49,14 +52,36 @@ def _params(inst):
     law, sets = inst.get("law", "slab"), inst.get("sets", "slabs")
     if law not in LAWS or sets not in SETS:
         raise InvalidArgument(f"law={law!r}, sets={sets!r}; valid laws {LAWS}, sets {SETS}")
-    k, p = int(inst.get("k", 1)), int(inst.get("p", 2))
+    k, p = _integer(inst, "k", 1), _integer(inst, "p", 2)
     if k < 1 or p < 0 or k + p > 12:
         raise InvalidArgument(f"k={k}, p={p}; valid are k >= 1, p >= 0, k + p <= 12")
-    q = {key: Fraction(str(inst.get(key, dflt))) for key, dflt in
+    q = {key: _positive_rational(inst, key, dflt) for key, dflt in
          (("r0", 1), ("ra", "1/2"), ("r", 1), ("rb", 2))}
-    if min(q.values()) <= 0:
-        raise InvalidArgument("r0, ra, r, rb must be positive")
     return law, sets, k, p, q
+
+
+def _integer(inst, key, default):
+    """An integral instance value (int, integral float or string such as "2"); InvalidArgument otherwise."""
+    v = inst.get(key, default)
+    try:
+        q = None if isinstance(v, bool) else Fraction(str(v))
+    except (ValueError, ZeroDivisionError):
+        q = None
+    if q is None or q.denominator != 1:
+        raise InvalidArgument(f"{key}={v!r}; valid is an integer")
+    return int(q)
+
+
+def _positive_rational(inst, key, default):
+    """A finite positive rational instance value (int, decimal or "p/q" string); InvalidArgument otherwise."""
+    v = inst.get(key, default)
+    try:
+        q = None if isinstance(v, bool) else Fraction(str(v))
+    except (ValueError, ZeroDivisionError):
+        q = None
+    if q is None or q <= 0:
+        raise InvalidArgument(f"{key}={v!r}; valid is a finite positive rational such as 1, 0.5 or \"3/7\"")
+    return q
 
 
 def _e(D, i, scale=Fraction(1)):
@@ -198,7 +223,7 @@ def _path_text(path):
     return [[str(v) for v in P] for P in path]
 
 
-#: what the catalogue (A13) says for each instance: True = separates, False = separates nothing
+#: what claim A13 asserts for each instance: True = separates, False = separates nothing
 _A13_INSTANCES = [
     {"name": "delta_0 x nu, scalar w: separates the slabs", "law": "slab", "sets": "slabs", "k": 1, "p": 2,
      "separates": True},
@@ -248,14 +273,15 @@ def _verdict(cid, inst, asserted: bool, assumptions):
 
 ASSUMPTIONS_A13 = ("separation: every continuous path from A to B meets C = support of the initial law",
                    "delta_0 x nu: supp nu = Theta (full support)", "Theta = R^p", "scalar output weight w (k = 1) "
-                   "for the slab statement", "0 < r_a < r < r_b for the sphere statement")
+                   "for the slab statement", "0 < r_a < r < r_b for the sphere statement",
+                   "p >= 1 for the delta_(0,0) statement on the slabs (for p = 0, {0} separates {-r0} and {r0} in R)")
 
 
 @claim(ID_A13, label="§8 A13", provenance="[D]", paper="Chizat-Bach 2018",
-       source="separation hypotheses of Theorems 3.3 and 3.5 (as catalogued; definition of separation as recalled)",
+       source="separation hypotheses of Theorems 3.3 and 3.5 (reconstructed; definition of separation as recalled)",
        statement=r"\{0\}\times\Theta\ \text{separates}\ \{\mp r_0\}\times\Theta\ (w\in\mathbb R);\ r\mathbb S\ "
                  r"\text{separates}\ r_a\mathbb S,\,r_b\mathbb S\ (r_a<r<r_b);\ \{(0,0)\}\ \text{separates neither "
-                 r"pair};\ w\in\mathbb R^k,k\ge2:\ \{0\}\times\Theta\ \text{does not separate}\ "
+                 r"pair}\ (p\ge1);\ w\in\mathbb R^k,k\ge2:\ \{0\}\times\Theta\ \text{does not separate}\ "
                  r"\{\mp r_0e_1\}\times\Theta",
        assumptions=ASSUMPTIONS_A13, instances=_A13_INSTANCES,
        strategy=lambda: st.fixed_dictionaries({
@@ -271,7 +297,8 @@ ASSUMPTIONS_F7 = ("vector output weights w in R^k", "initial law delta_0 x nu wi
 
 
 @claim(ID_F7, label="§9 F7", provenance="[D]", paper="Chizat-Bach 2018",
-       source="false variant (catalogue §9 F7): the topological step of the escaping-set argument for vector outputs",
+       source="false variant (claim F7), reconstructed: the topological step of the escaping-set argument for "
+              "vector outputs",
        statement=r"w\in\mathbb R^k:\ \{0\}\times\Theta\ \text{separates}\ \{-r_0e_1\}\times\Theta\ \text{and}\ "
                  r"\{r_0e_1\}\times\Theta",
        assumptions=ASSUMPTIONS_F7, expected="fails",
@@ -283,4 +310,12 @@ ASSUMPTIONS_F7 = ("vector output weights w in R^k", "initial law delta_0 x nu wi
        description="false variant: the separation argument covers vector output weights (a path goes around w = 0)")
 def check_f7(inst, *, dps=30):
     """F7 (false): the support {0} x Theta separates the slabs also for vector output weights."""
-    return _verdict(ID_F7, inst, True, ASSUMPTIONS_F7)
+    if inst.get("law", "slab") != "slab" or inst.get("sets", "slabs") != "slabs":
+        raise InvalidArgument(f"law={inst.get('law')!r}, sets={inst.get('sets')!r}: this claim is about the slab law "
+                              "delta_0 x nu and the slabs only (law='slab', sets='slabs'); the sphere and "
+                              "delta_(0,0) cases are instances of separation-hypotheses")
+    k = _integer(inst, "k", 2)
+    if k < 2:
+        raise InvalidArgument(f"k={inst.get('k')!r}: this claim is about vector output weights w in R^k, k >= 2; the "
+                              "scalar case k = 1 is an instance of separation-hypotheses")
+    return _verdict(ID_F7, {"law": "slab", "sets": "slabs", **inst, "k": k}, True, ASSUMPTIONS_F7)

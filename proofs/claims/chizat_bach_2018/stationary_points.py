@@ -1,6 +1,6 @@
 r"""Stationary points that are not global minimisers (Chizat–Bach 2018, §8 A7) and the false variant F4.
 
-The instance (catalogue item A7): scalar-output sigmoid network with bias, :math:`n` inputs
+The instance (claim A7): scalar-output sigmoid network with bias, :math:`n` inputs
 :math:`x_i\sim\mathcal N(0,I_d)` rounded to 4 decimals, labels :math:`y_i=\sin(2x_{i1})+\frac12x_{i2}x_{i3}`
 rounded to 6 decimals and then centred exactly (rational arithmetic, so :math:`\sum_iy_i=0` exactly), no
 regulariser, all :math:`m` particles at :math:`(a,u)=(0,0)` (output weight 0, inner parameters 0).
@@ -39,6 +39,7 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from proofs.claims._common import inconclusive, proved, refuted
+from proofs.errors import InvalidArgument
 from proofs.registry import claim
 
 ID_A7 = "stationary-not-global-minimiser"
@@ -87,17 +88,53 @@ def _decimal(q: Fraction) -> str:
     return ("-" if q < 0 else "") + body
 
 
+def _int_param(inst, key, default, lo, hi):
+    """The integer instance value ``key`` (an int, or an integral float / string), in [lo, hi]; else
+    InvalidArgument with the valid range."""
+    v = inst.get(key, default)
+    try:
+        q = Fraction(str(v)) if not isinstance(v, bool) else None
+    except (ValueError, ZeroDivisionError):
+        q = None
+    if q is None or q.denominator != 1 or not lo <= q <= hi:
+        raise InvalidArgument(f"{key}={v!r}; valid is an integer in [{lo}, {hi}]")
+    return int(q)
+
+
+def instance_params(inst):
+    """(n, d, m, seed, centre) of an A7-type instance, validated (InvalidArgument with the valid values)."""
+    act = inst.get("activation")
+    if act is not None and act != "sigmoid":
+        raise InvalidArgument(f"activation={act!r}: this claim is stated for the sigmoid network only (its "
+                              "stationarity uses sigma(0) = 1/2 != 0 and its smoothness); drop 'activation'")
+    centre = inst.get("centre", True)
+    if not isinstance(centre, bool):
+        raise InvalidArgument(f"centre={centre!r}; valid is true or false (a JSON boolean)")
+    return (_int_param(inst, "n", 40, 1, 2000), _int_param(inst, "d", 3, 1, 8), _int_param(inst, "m", 50, 1, 10000),
+            _int_param(inst, "seed", 0, 0, 2 ** 63 - 1), centre)
+
+
+def _label_text(d: int) -> str:
+    return "sin(2x1) + x2 x3/2" if d >= 3 else "sin(2x1) (d < 3: no x2 x3 term)"
+
+
 def _instance_problem(inst):
     """(model, Dataset, Measure, X, y) of an A7-type instance."""
     from proofs.problem.measure import Dataset, Measure
     from proofs.symbolic.models import get_model
 
-    n, d, m = int(inst.get("n", 40)), int(inst.get("d", 3)), int(inst.get("m", 50))
-    X, y = a7_data(n, d, int(inst.get("seed", 0)), bool(inst.get("centre", True)))
-    model = get_model("sigmoid", k=1, d=d, activation=inst.get("activation"))
+    n, d, m, seed, centre = instance_params(inst)
+    X, y = a7_data(n, d, seed, centre)
+    model = get_model("sigmoid", k=1, d=d)
     data = Dataset(X=[[_decimal(v) for v in row] for row in X], Y=[[_decimal(v)] for v in y])
     mu = Measure(a=[[["0"]]] * m, u=[["0"] * model.p_u] * m, mass=[Fraction(1, m)] * m)
     return model, data, mu, X, y
+
+
+def _exact(v):
+    """``v`` as it is when sympy already evaluated it to a Rational, else after ``sp.simplify`` (exact rewriting,
+    never a numerical rationalisation); the caller rejects anything that is not a Rational."""
+    return v if v.is_Rational else sp.simplify(v)
 
 
 def exact_velocity_at_origin(model, X, y):
@@ -117,8 +154,8 @@ def exact_velocity_at_origin(model, X, y):
     for xi, yi in zip(X, y):
         sub = {**zero_u, **{s: sp.Rational(v.numerator, v.denominator) for s, v in zip(model.x_syms, xi)}}
         ri = -sp.Rational(yi.numerator, yi.denominator)
-        gi = sp.nsimplify(g.subs(sub))
-        dgi = [sp.nsimplify(e.subs(sub)) for e in grads]
+        # no nsimplify: it rationalises with a tolerance (1e-40 -> 0), which would fake an exact 0
+        gi, dgi = _exact(g.subs(sub)), [_exact(e.subs(sub)) for e in grads]
         if not gi.is_Rational or not all(e.is_Rational for e in dgi):
             raise ValueError(f"the feature at u = 0 is not an exact rational ({gi}); exact stationarity needs it")
         a_dot -= ri * gi / n
@@ -186,7 +223,7 @@ def _certify_instance(inst, dps, time_limit):
 
     model, data, mu, X, y = _instance_problem(inst)
     n = len(X)
-    info = {"n": n, "d": len(X[0]), "m": mu.m, "seed": int(inst.get("seed", 0))}
+    info = {"n": n, "d": len(X[0]), "m": mu.m, "seed": instance_params(inst)[3]}
     a_dot, u_dot = exact_velocity_at_origin(model, X, y)
     info["a_dot"] = str(a_dot)
     info["u_dot"] = [str(v) for v in u_dot]
@@ -219,7 +256,8 @@ def _certify_instance(inst, dps, time_limit):
 
 def _statement(inst, info):
     return (f"for the sigmoid network with bias on the A7 data (n={info['n']}, d={info['d']}, seed={info['seed']}, "
-            f"labels sin(2x1) + x2 x3/2 rounded and {'centred exactly' if inst.get('centre', True) else 'NOT centred'}"
+            f"labels {_label_text(info['d'])} rounded and "
+            f"{'centred exactly' if inst.get('centre', True) else 'NOT centred'}"
             f"), all m={info['m']} particles at (a, u) = (0, 0): the mean-field velocity is exactly 0 and the measure "
             f"is not a global minimiser (S(mu) > 0), with F(mu) = {info['loss']} "
             f"(~{float(info['loss']):.6f})")
@@ -242,8 +280,9 @@ def _small_instances():
 
 
 @claim(ID_A7, label="§8 A7", provenance="[D]", paper="Chizat-Bach 2018",
-       source="optimality conditions (Section 3.6 of the catalogue; Chizat-Bach's optimality-condition "
-              "proposition) applied to the configuration a = 0, u = 0; instance reconstructed",
+       source="optimality conditions (Chizat-Bach's optimality-condition proposition: a global minimiser "
+              "over nonnegative measures iff Psi_mu = 0) applied to the configuration a = 0, u = 0; instance "
+              "reconstructed",
        statement=r"\mu=\delta_{(0,0)},\ \textstyle\sum_iy_i=0:\quad \nabla F'(\mu)=0\ \mu\text{-a.e.}\ "
                  r"\text{ and }\ S(\mu)=\sup_u|\Psi_\mu(u)|>0",
        assumptions=ASSUMPTIONS_A7, instances=_A7_INSTANCES, strategy=_small_instances,
@@ -278,7 +317,7 @@ def check_a7(inst, *, dps=30):
 
 
 @claim(ID_F4, label="§9 F4", provenance="[D]", paper="Chizat-Bach 2018",
-       source="false variant (catalogue §9 F4); witness: the A7 configuration",
+       source="false variant (claim F4), reconstructed; witness: the A7 configuration",
        statement=r"\nabla F'(\mu)=0\ \mu\text{-a.e.}\ \Longrightarrow\ F(\mu)=\min F",
        assumptions=ASSUMPTIONS_F4, expected="fails",
        instances=[{"name": "A7 witness: n=40, d=3, m=50 (seed 0)", "n": 40, "d": 3, "m": 50, "seed": 0}],

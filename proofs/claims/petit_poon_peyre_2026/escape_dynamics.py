@@ -1,4 +1,4 @@
-r"""Petit-Poon-Peyré 2026 (reconstructed setting [I]): the vector-output escape, simulated (catalogue item G5,
+r"""Petit-Poon-Peyré 2026 (reconstructed setting [I]): the vector-output escape, simulated (claim G5,
 dynamic part).
 
 Statement: at a stationary but not globally optimal measure :math:`\mu` of a vector-output network
@@ -32,18 +32,40 @@ ASSUMPTIONS = ("vector output weights w in R^k, k >= 2, feature w s(theta . x~) 
                "mass")
 
 
+def _integer(inst, key, default, lo, hi):
+    v = inst.get(key, default)
+    try:
+        ok = not isinstance(v, bool) and float(v) == int(float(v)) and lo <= int(float(v)) <= hi
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise InvalidArgument(f"{key}={v!r}; valid is an integer in [{lo}, {hi}]"
+                              + (" (the claim is about vector outputs, k >= 2)" if key == "k" else ""))
+    return int(float(v))
+
+
+def _positive(inst, key, default):
+    v = inst.get(key, default)
+    try:
+        x = None if isinstance(v, bool) else float(v)
+    except (TypeError, ValueError):
+        x = None
+    if x is None or not np.isfinite(x) or x <= 0:
+        raise InvalidArgument(f"{key}={v!r}; valid is a finite positive number")
+    return x
+
+
 def _check(inst):
     from proofs.experiments.instability import best_direction, designed_stationary, escape_run, psi_points
 
-    k = int(inst.get("k", 2))
-    if k < 1:
-        raise InvalidArgument(f"k must be >= 1, got {k}")
-    z = designed_stationary(k=k, d=int(inst.get("d", 2)), n=int(inst.get("n", 12)), seed=int(inst.get("seed", 0)))
+    k = _integer(inst, "k", 2, 2, 8)
+    z = designed_stationary(k=k, d=_integer(inst, "d", 2, 1, 8), n=_integer(inst, "n", 12, 2, 200),
+                            seed=_integer(inst, "seed", 0, 0, 2 ** 63 - 1))
     orient = inst.get("orientation", "against")
     if orient not in ("against", "aligned"):
         raise InvalidArgument(f"orientation must be 'against' or 'aligned', got {orient!r}")
-    sat, eps, mass = float(inst.get("saturation", 2.0)), float(inst.get("eps", 0.05)), float(inst.get("mass", 1e-3))
-    window, rtol = float(inst.get("window", 0.1)), float(inst.get("rtol", 0.05))
+    sat, eps, mass = _positive(inst, "saturation", 2.0), _positive(inst, "eps", 0.05), _positive(inst, "mass", 1e-3)
+    window, rtol = _positive(inst, "window", 0.1), _positive(inst, "rtol", 0.05)
     diag = best_direction(z, certify=True)
     theta0 = sat / diag["margin"] * np.asarray(diag["direction"])
     G = psi_points(z, theta0)[0]
@@ -76,8 +98,9 @@ def _check(inst):
                         scope="instance", statement=statement, assumptions=ASSUMPTIONS, stats=stats, message=msg)
 
 
-@claim(ID, label="§8 G5", paper="Petit-Poon-Peyre 2026 (reconstructed setting [I])",
-       source="reconstructed: vector-output optimality condition and escape", provenance="[D]/[I]", numerical=True,
+@claim(ID, label="§8 G5", paper="Petit-Poon-Peyre 2026",
+       source="[I] reconstructed setting: vector-output optimality condition and escape", provenance="[D]/[I]",
+       numerical=True,
        assumptions=ASSUMPTIONS,
        statement=r"G_\mu(\theta_0)\neq0,\ w(0)=-\epsilon\,\frac{G_\mu(\theta_0)}{|G_\mu(\theta_0)|}\ \Rightarrow\ "
                  r"\frac{d}{dt}|w|\big|_{t=0}\approx|G_\mu(\theta_0)|",
