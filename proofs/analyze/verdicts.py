@@ -55,7 +55,8 @@ def _decide(problem, info, *, dps, certify, box_radius, tol, max_boxes, time_lim
     if exact_zero:
         return {"verdict": "proved", "sup_psi": "0", "attained": "interior", "witness": {"kind": "identically-zero"},
                 "sup_psi_enclosure": ["0", "0"], "location_certified": True,
-                "message": "the residual f_mu(x_i) - y_i is exactly zero, so Psi_mu = 0 everywhere (MATH.md §1b A.1)",
+                "message": ("the residual f_mu(x_i) - y_i is exactly zero, so Psi_mu = 0 everywhere: mu is a global "
+                            "minimiser (no regulariser: optimal iff Psi_mu = 0)"),
                 "escaping_set": {"nonempty": False}, "stats": stats}
     enc = PsiEnclosure(model, mu, data, r=r)
     inf = None
@@ -150,7 +151,7 @@ def _decide(problem, info, *, dps, certify, box_radius, tol, max_boxes, time_lim
     if lower > 0:
         verdict = "refuted"
         msg = (f"S(mu) >= {_lo(lower, 12)} > 0 (certified ball): mu is not a global minimiser; the witness "
-               f"({attained}) gives Psi != 0 (MATH.md §1b A.1)")
+               f"({attained}) gives Psi != 0, and without a regulariser mu is optimal iff Psi_mu = 0")
     else:
         verdict = "inconclusive"
         msg = (f"every enclosure of S(mu) contains 0 at {dps} dps (best value {value_decimal(best_val, 5)}); "
@@ -176,8 +177,9 @@ def _decide(problem, info, *, dps, certify, box_radius, tol, max_boxes, time_lim
         a_hat = [_bstr(-v / nrm, 15) for v in psi_at] if nrm > 0 else None
     esc = {"nonempty": bool(lower > 0), "epsilon_sup": sup_str if lower > 0 else "0",
            "a_hat": a_hat,
-           "note": "E_eps = {h(a/|a|, u) < -eps} is non-empty exactly for eps < S(mu) (MATH.md §1b A.2); a_hat = "
-                   "-Psi/|Psi| at the witness is the steepest escaping output direction"}
+           "note": "E_eps = {h(a/|a|, u) < -eps} is non-empty exactly for eps < S(mu) (a particle in E_eps with a "
+                   "along a_hat grows |a| at rate > eps); a_hat = -Psi/|Psi| at the witness is the steepest escaping "
+                   "output direction"}
     if certify and a_hat is not None and lower > 0 and not homogeneous and not unbounded:
         esc["regular_level"] = _regular_level(enc, a_hat, lower, box_radius, max_boxes, problem=problem, r=r,
                                               time_limit=max(left(), 30.0))

@@ -448,7 +448,7 @@ BUILTINS: dict[str, Activation] = {
         Activation("relu", relu(Z), "max(0, z) (unbounded, 1-homogeneous)"),
         Activation("identity", Z, "z (polynomial)"),
         Activation("square", Z ** 2, "z^2 (polynomial)"),
-        Activation("cubic-step", _cubic_step(), "Marion-Berthier cubic smooth step, MATH.md §6.2"),
+        Activation("cubic-step", _cubic_step(), "Marion-Berthier cubic smooth step (their code's activation: C^1, not C^2)"),
     ]
 }
 
