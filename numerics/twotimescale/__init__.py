@@ -3,8 +3,8 @@ a*(u), the reduced loss and its sharp-step limit L0, the joint flow for any time
 SGD, the slow flow of L0, and the additive multivariate extension."""
 from numerics.twotimescale.model import (EMB1_TARGET, Target, a_star, coverage, dsigma, floor, gram, loss_and_grads,
                                          reduced_loss, sharp_grad, sharp_loss, sigma, step_init)
-from numerics.twotimescale.flows import FlowResult, joint_flow, limit_flow, piece_counts, sgd, sharp_flow, summarize_run
+from numerics.twotimescale.flows import FlowResult, accurate_joint_flow, joint_flow, limit_flow, piece_counts, sgd, sharp_flow, summarize_run
 
 __all__ = ["EMB1_TARGET", "Target", "a_star", "coverage", "dsigma", "floor", "gram", "loss_and_grads", "reduced_loss",
-           "sharp_grad", "sharp_loss", "sigma", "step_init", "FlowResult", "joint_flow", "limit_flow", "piece_counts",
+           "sharp_grad", "sharp_loss", "sigma", "step_init", "FlowResult", "accurate_joint_flow", "joint_flow", "limit_flow", "piece_counts",
            "sgd", "sharp_flow", "summarize_run"]

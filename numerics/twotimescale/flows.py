@@ -4,6 +4,8 @@ limit (a = a*(u), u follows the reduced loss), online SGD, and the sharp-step (e
 * :func:`joint_flow`: explicit Euler on :math:`\dot a=-\nabla_aL`, :math:`\dot u=-\varepsilon\nabla_uL` (eps = 1 is the
   single-timescale flow). Step ``h`` fixed; a run whose numbers leave the finite floats stops with
   ``status="diverged"``.
+* :func:`accurate_joint_flow`: the same flow by scipy ``solve_ivp`` (LSODA, tight tolerances), an independent
+  integrator to confirm a fixed-step Euler trajectory.
 * :func:`limit_flow`: the eps -> 0 limit: :math:`a=a^*(u)` at every step and :math:`du/d\tau=-\nabla_u\min_aL` in slow
   time, explicit Euler whose step is capped so that no neuron moves more than ``max_move`` (default eta / 10).
 * :func:`sgd`: online SGD as in the authors' experiment (x ~ U[0, 1], label noise U[-noise, noise], step h for a and
@@ -30,7 +32,11 @@ from numerics.errors import InvalidArgument
 from numerics.twotimescale.model import (Target, coverage, dsigma, floor, loss_and_grads, reduced_loss,
                                          sharp_grad, sharp_loss, sigma)
 
-__all__ = ["FlowResult", "joint_flow", "limit_flow", "sgd", "sharp_flow", "summarize_run"]
+__all__ = ["FlowResult", "joint_flow", "accurate_joint_flow", "limit_flow", "sgd", "sharp_flow", "summarize_run",
+           "MONOTONE_RTOL"]
+
+#: relative rounding allowance when checking that the recorded loss of a gradient-flow run never increases
+MONOTONE_RTOL = 1e-12
 
 
 @dataclass
@@ -70,9 +76,14 @@ def joint_flow(u0, a0, target: Target, eta: float, eps: float, t_max: float, h: 
     rec = _rec_points(n_steps, n_record)
     T, Ls, Us = [], [], []
     status, t0, k = "ok", time.perf_counter(), 0
+    prev, n_inc, worst = np.inf, 0, 0.0
     try:
         for k in range(n_steps + 1):
             L, ga, gu = loss_and_grads(a, u, eta, target)
+            if L > prev * (1.0 + MONOTONE_RTOL):  # a gradient flow never increases L: the step is too large
+                n_inc += 1
+                worst = max(worst, (L - prev) / prev)
+            prev = L
             if k in rec:
                 T.append(k * h), Ls.append(L), Us.append(u.copy())
                 if progress is not None:
@@ -86,7 +97,39 @@ def joint_flow(u0, a0, target: Target, eta: float, eps: float, t_max: float, h: 
             u = u - h * eps * gu
     except KeyboardInterrupt:
         status = "interrupted"
-    return FlowResult(np.array(T), np.array(Ls), np.array(Us), a, u, status, "t", k, time.perf_counter() - t0)
+    return FlowResult(np.array(T), np.array(Ls), np.array(Us), a, u, status, "t", k, time.perf_counter() - t0,
+                      {"loss_increases": n_inc, "max_relative_increase": worst})
+
+
+def accurate_joint_flow(u0, a0, target: Target, eta: float, eps: float, t_eval, *, rtol: float = 1e-9,
+                        atol: float = 1e-12, method: str = "LSODA") -> FlowResult:
+    """The same joint flow integrated by scipy's ``solve_ivp`` (default LSODA, which switches to a stiff method
+    where needed) with tight tolerances, reporting the state at the times ``t_eval`` (increasing, last = horizon).
+    An independent check of :func:`joint_flow`'s fixed-step Euler trajectory. Ctrl-C propagates."""
+    from scipy.integrate import solve_ivp
+
+    t_eval = np.asarray(t_eval, float)
+    for n, x in (("eta", eta), ("eps", eps), ("horizon", float(t_eval[-1]) if t_eval.size else 0.0)):
+        _positive(n, x)
+    u, a = np.array(u0, float), np.array(a0, float)
+    m = u.size
+
+    def rhs(_t, y):
+        _, ga, gu = loss_and_grads(y[:m + 1], y[m + 1:], eta, target)
+        return np.concatenate([-ga, -eps * gu])
+
+    t0 = time.perf_counter()
+    sol = solve_ivp(rhs, (0.0, float(t_eval[-1])), np.concatenate([a, u]), method=method, rtol=rtol, atol=atol,
+                    t_eval=t_eval)
+    Y = sol.y
+    Ls = np.array([loss_and_grads(Y[:m + 1, i], Y[m + 1:, i], eta, target)[0] for i in range(Y.shape[1])])
+    status = "ok" if sol.status == 0 and Y.shape[1] == t_eval.size else "diverged"
+    inc = int(np.sum(np.diff(Ls) > MONOTONE_RTOL * np.abs(Ls[:-1]) + atol)) if Ls.size > 1 else 0
+    yl = Y[:, -1] if Y.shape[1] else np.concatenate([a, u])
+    return FlowResult(np.asarray(sol.t), Ls, Y[m + 1:].T.copy(), yl[:m + 1], yl[m + 1:], status, "t", int(sol.nfev),
+                      time.perf_counter() - t0, {"loss_increases": inc, "max_relative_increase": 0.0,
+                                                 "solver": f"solve_ivp {method} rtol {rtol:g} atol {atol:g}",
+                                                 "message": sol.message})
 
 
 def limit_flow(u0, target: Target, eta: float, tau_max: float, *, max_move: float | None = None,
@@ -219,13 +262,19 @@ def sharp_flow(u0, target: Target, tau_max: float, n_steps: int = 1000, *, rule:
 
 def summarize_run(res: FlowResult, target: Target, eta: float, tol: float | None = None, floor_factor: float = 1.5):
     """Final loss, the O(eta) floor, coverage of every jump (a neuron within ``tol``, default eta) and the verdict of
-    the run: "global" (loss <= floor_factor x floor and every jump covered), "stalled" (a jump uncovered and loss
-    above floor_factor x floor), or "other"."""
+    the run: "failed" (the run did not finish - status not "ok" - or, for a deterministic flow, its loss increased
+    at some step: a gradient flow never increases L, so the Euler step was too large), "global" (loss <= floor_factor x floor and every jump
+    covered), "stalled" (a jump uncovered and loss above floor_factor x floor), or "other"."""
     tol = eta if tol is None else tol
     fl = floor(target, eta)
     cov, dist = coverage(res.u_final, target, tol)
     L = float(res.loss[-1]) if res.loss.size else float("nan")
-    if cov.all() and L <= floor_factor * fl:
+    # deterministic flows (joint_flow, accurate_joint_flow) count loss increases; SGD's loss need not decrease
+    n_inc = int(res.info.get("loss_increases", 0))
+    monotone = n_inc == 0
+    if res.status != "ok" or not monotone or not np.isfinite(L):
+        outcome = "failed"
+    elif cov.all() and L <= floor_factor * fl:
         outcome = "global"
     elif not cov.all() and L > floor_factor * fl:
         outcome = "stalled"
@@ -234,4 +283,5 @@ def summarize_run(res: FlowResult, target: Target, eta: float, tol: float | None
     return {"final_loss": L, "floor": fl, "loss_over_floor": L / fl, "covered": cov.tolist(),
             "uncovered_jumps": [float(x) for x, c in zip(target.v, cov) if not c],
             "distance_to_nearest_neuron": dist.tolist(), "outcome": outcome, "status": res.status,
+            "monotone": monotone, "loss_increases": n_inc,
             "steps": res.steps, "seconds": round(res.seconds, 3)}

@@ -5,7 +5,8 @@ eps (two-timescale) and with eps = 1 (single timescale); ``--sgd`` runs online S
 Prints final loss / floor and coverage of every jump; ``--figure`` writes neuron positions and loss vs time.
 ``sweep``: the same for seeds 0..N-1 on local processes (``--workers``) or a dask scheduler (``--scheduler``), and
 counts how often each regime ends "global" (loss <= 1.5 floor, every jump covered) or "stalled" (a jump uncovered,
-loss above 1.5 floor). Ctrl-C keeps and prints the seeds already finished. ``additive``: E-MB2 at d = 2.
+loss above 1.5 floor); a deterministic run whose loss increases at some step (a gradient flow never increases L: the
+Euler step was too large) is rerun with half the step, up to 3 times, and otherwise counted "failed". Ctrl-C keeps and prints the seeds already finished. ``additive``: E-MB2 at d = 2.
 """
 from __future__ import annotations
 
@@ -50,17 +51,49 @@ def one_seed(seed: int, p: dict, sgd: bool = False, keep_paths: bool = False) ->
             raise KeyboardInterrupt
         r1 = run_sgd(u0, a0, T, p["eta"], 1.0, p["h_one"], n1, seed=seed)
     else:
-        r2 = joint_flow(u0, a0, T, p["eta"], p["eps"], p["tau"] / p["eps"], p["h_small"])
-        if r2.status == "interrupted":
-            raise KeyboardInterrupt
-        r1 = joint_flow(u0, a0, T, p["eta"], 1.0, p["t_one"], p["h_one"])
+        r2, h2 = _stable(lambda h: joint_flow(u0, a0, T, p["eta"], p["eps"], p["tau"] / p["eps"], h), p["h_small"])
+        r1, h1 = _stable(lambda h: joint_flow(u0, a0, T, p["eta"], 1.0, p["t_one"], h), p["h_one"])
     if "interrupted" in (r2.status, r1.status):  # the flows stop cleanly on Ctrl-C; the command stops too
         raise KeyboardInterrupt
     out = {"seed": seed, "two_timescale": summarize_run(r2, T, p["eta"]),
            "single_timescale": summarize_run(r1, T, p["eta"])}
+    if not sgd:
+        out["two_timescale"]["h_used"], out["single_timescale"]["h_used"] = h2, h1
     if keep_paths:
         out["paths"] = {"two_timescale": r2, "single_timescale": r1}
     return out
+
+
+#: a deterministic run whose loss increases (a gradient flow never increases L) is rerun with half the step, at most
+#: this many times; if it still increases, the run is reported with outcome "failed"
+HALVINGS = 3
+
+
+def _stable(run, h):
+    """Run ``run(h)``; on a loss increase halve h and rerun (Ctrl-C propagates). Returns (result, step used)."""
+    for k in range(HALVINGS + 1):
+        r = run(h)
+        if r.status == "interrupted":
+            raise KeyboardInterrupt
+        if r.status == "ok" and r.info.get("loss_increases", 0) == 0 or k == HALVINGS:
+            return r, h
+        h = h / 2
+
+
+_FIG_FORMATS = ("png", "pdf", "svg")
+
+
+def _check_figure(path):
+    import os
+
+    if path is None:
+        return
+    ext = os.path.splitext(path)[1].lstrip(".").lower()
+    if ext not in _FIG_FORMATS:
+        fail(f"got --figure {path}; valid is a file name ending in {', '.join('.' + e for e in _FIG_FORMATS)}")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        fail(f"got --figure {path}; valid is a path in an existing directory ({parent} does not exist)")
 
 
 def _figure(res: dict, p: dict, path: str):
@@ -90,7 +123,7 @@ def _figure(res: dict, p: dict, path: str):
 
 @tt.command("run")
 def run_cmd(
-    seed: int = typer.Option(0, "--seed"),
+    seed: int = typer.Option(0, "--seed", min=0),
     eta: float = typer.Option(0.04, "--eta", help="width of the smooth step (E-MB1 uses 0.004; 0.04 runs in seconds)"),
     m: int = typer.Option(20, "--m", help="number of neurons"),
     eps: float = typer.Option(0.02, "--eps", help="timescale ratio of the two-timescale run"),
@@ -105,6 +138,7 @@ def run_cmd(
 ):
     """E-MB1 from one seed, both regimes."""
     p = _params(eta, m, eps, tau, h_small, h_one, t_one)
+    _check_figure(figure)
     from proofs.cli._interrupt import INTERRUPTED, stop
 
     try:
@@ -149,7 +183,12 @@ def sweep_cmd(
                 from dask.distributed import Client, as_completed
             except ImportError:
                 fail("--scheduler needs dask: pip install 'escset[dask]'")
-            with Client(scheduler) as client:
+            try:
+                client = Client(scheduler, timeout=10)
+            except (ValueError, OSError, TimeoutError) as e:
+                fail(f"got --scheduler {scheduler}; valid is the address of a running dask scheduler "
+                     f"(tcp://host:port): {type(e).__name__}: {e}")
+            with client:
                 futs = [client.submit(one_seed, s, p, sgd, pure=False) for s in range(seeds)]
                 for f in as_completed(futs):
                     done.append(f.result())
@@ -178,7 +217,8 @@ def sweep_cmd(
     for key in ("two_timescale", "single_timescale"):
         c = out["counts"][key]
         typer.echo(f"{key:17s} global {c['global']}/{len(done)}, stalled {c['stalled']}/{len(done)}, other "
-                   f"{c['other']}; final loss / floor {out['loss_over_floor'][key]}")
+                   f"{c['other']}, failed (loss increased even at step / {2 ** HALVINGS}) {c['failed']}; final loss "
+                   f"/ floor {out['loss_over_floor'][key]}")
 
 
 def _ignore_sigint():
@@ -195,7 +235,7 @@ def _tally(done, p, sgd, seeds):
     # a seed whose run was cut short by Ctrl-C (the flows return status "interrupted") is not a finished seed
     done = sorted((r for r in done if "interrupted" not in (r["two_timescale"]["status"], r["single_timescale"]["status"])),
                   key=lambda r: r["seed"])
-    counts = {k: {o: sum(r[k]["outcome"] == o for r in done) for o in ("global", "stalled", "other")}
+    counts = {k: {o: sum(r[k]["outcome"] == o for r in done) for o in ("global", "stalled", "other", "failed")}
               for k in ("two_timescale", "single_timescale")}
     ratio = {k: [round(r[k]["loss_over_floor"], 3) for r in done] for k in counts}
     return {"params": p, "sgd": sgd, "seeds_requested": seeds, "seeds_done": [r["seed"] for r in done],
@@ -204,7 +244,7 @@ def _tally(done, p, sgd, seeds):
 
 @tt.command("additive")
 def additive_cmd(
-    seed: int = typer.Option(0, "--seed"), d: int = typer.Option(2, "--d"), n: int = typer.Option(1000, "--n"),
+    seed: int = typer.Option(0, "--seed", min=0), d: int = typer.Option(2, "--d"), n: int = typer.Option(1000, "--n"),
     eta: float = typer.Option(0.01, "--eta"), lr: float = typer.Option(0.3, "--lr"),
     eps: float = typer.Option(0.01, "--eps", help="timescale ratio of the two-timescale run"),
     epochs_small: int = typer.Option(3000, "--epochs-small"), epochs_one: int = typer.Option(1000, "--epochs-one"),

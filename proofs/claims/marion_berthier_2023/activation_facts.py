@@ -26,6 +26,13 @@ ASSUMPTIONS = ("sigma = cubic smooth step: 0, 4(z+1/2)^3, 1-4(1/2-z)^3, 1 on the
                "(authors' code at bd701b3)",)
 
 
+def _assumptions(act):
+    """The assumption line names the activation actually checked (the cubic step unless the instance says else)."""
+    if act.name in ("cubic-step", "cubic_step", "cubic smooth step"):
+        return ASSUMPTIONS
+    return (f"sigma = {act.name}: {act.expr} (the activation named by the instance, not the cubic step)",)
+
+
 def facts(act):
     half = sp.S.Half
     s = act.expr
@@ -54,24 +61,25 @@ def facts(act):
 def check(inst, *, dps=30):
     """Exact facts of the cubic smooth step (§8 D1)."""
     act = get_activation(inst.get("activation", "cubic-step"))
+    assumptions = _assumptions(act)
     statement = (f"the D1 facts for sigma = {act.name}: sigma(-1/2) = 0, sigma(1/2) = 1, sigma(0) = 1/2, "
                  "sigma'(0) = 3 = sup|sigma'|, int sigma' = 1, sigma in C^1 but not C^2, sigma''(0-) = 12, "
                  "sigma''(0+) = -12 (exact; a fixed function, no free variables)")
     try:
         table = facts(act)
     except Exception as exc:  # sympy could not evaluate a fact for a user activation
-        return inconclusive(ID, inst, method="sympy", assumptions=ASSUMPTIONS, scope="universal",
+        return inconclusive(ID, inst, method="sympy", assumptions=assumptions, scope="universal",
                             statement=statement, message=f"sympy could not evaluate the facts: {type(exc).__name__}")
     bad = {k: (str(v), str(e)) for k, (v, e) in table.items() if v is None or sp.simplify(sp.sympify(v) - e) != 0}
     shown = {k: str(v) for k, (v, _) in table.items()}
     if not bad:
         return proved(ID, inst, margin=0, precision="exact (sympy)", method="sympy values, integral, one-sided limits",
-                      assumptions=ASSUMPTIONS, stats={"facts": shown}, scope="universal", statement=statement,
+                      assumptions=assumptions, stats={"facts": shown}, scope="universal", statement=statement,
                       message="all D1 facts hold exactly; C^1, not C^2")
     if any(v == "None" for v, _ in bad.values()):
-        return inconclusive(ID, inst, method="sympy", assumptions=ASSUMPTIONS, stats={"facts": shown},
+        return inconclusive(ID, inst, method="sympy", assumptions=assumptions, stats={"facts": shown},
                             scope="universal", statement=statement, message=f"undecided: {sorted(bad)}")
-    return refuted(ID, inst, margin=None, precision="exact (sympy)", method="sympy", assumptions=ASSUMPTIONS,
+    return refuted(ID, inst, margin=None, precision="exact (sympy)", method="sympy", assumptions=assumptions,
                    witness={"failed": bad}, stats={"facts": shown}, scope="universal", statement=statement,
                    message="facts that fail: " + ", ".join(f"{k} = {v} (expected {e})" for k, (v, e) in bad.items()))
 
@@ -85,6 +93,7 @@ def check(inst, *, dps=30):
 def check_c2(inst, *, dps=30):
     """The (false) claim that the cubic step is twice continuously differentiable (F14)."""
     act = get_activation(inst.get("activation", "cubic-step"))
+    assumptions = _assumptions(act)
     statement = f"sigma = {act.name} is C^2 on R (exact; a fixed function, no free variables)"
     for b in act.breakpoints:
         for order in (0, 1, 2):
@@ -92,13 +101,13 @@ def check_c2(inst, *, dps=30):
             gap = sp.simplify(left - right)
             if gap.is_zero is False:
                 return refuted(ID_C2, inst, margin=str(gap), precision="exact (sympy)", method="one-sided limits",
-                               assumptions=ASSUMPTIONS, scope="universal", statement=statement,
+                               assumptions=assumptions, scope="universal", statement=statement,
                                witness={"point": str(b), "order": order, "left": str(left), "right": str(right)},
                                message=f"sigma^({order}) jumps at z = {b}: left {left}, right {right}")
     sm = act.smoothness
     if sm is not None and sm >= 2:
         return proved(ID_C2, inst, margin=0, precision="exact (sympy)", method="one-sided limits",
-                      assumptions=ASSUMPTIONS, scope="universal", statement=statement,
+                      assumptions=assumptions, scope="universal", statement=statement,
                       message=f"sigma is C^{sm} (derivatives up to order 2 continuous)")
-    return inconclusive(ID_C2, inst, method="sympy", assumptions=ASSUMPTIONS, scope="universal", statement=statement,
+    return inconclusive(ID_C2, inst, method="sympy", assumptions=assumptions, scope="universal", statement=statement,
                         message="smoothness undecided by sympy; simplify the activation")

@@ -35,6 +35,7 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from proofs.claims._common import inconclusive, proved, refuted
+from proofs.errors import InvalidArgument
 from proofs.registry import claim
 from proofs.twotimescale import ExactTarget, exact_loss, exact_min_loss, exact_sharp_grad, exact_sharp_loss, frac
 
@@ -55,6 +56,17 @@ def _fmt(x: Fraction, digits: int = 6) -> str:
     return f"{float(x):.{digits}g}"
 
 
+def _need(cid, inst, keys):
+    """Finding the mode by the instance name only: "symbolic" is the universal proof; any other instance must carry
+    exactly these data keys (a misspelled key never falls back to the symbolic proof)."""
+    allowed = {"name", *keys}
+    missing = [k for k in keys if k not in inst]
+    unknown = sorted(set(inst) - allowed)
+    if missing or unknown:
+        raise InvalidArgument(f"{cid}: got instance keys {sorted(inst)} (missing {missing}, unknown {unknown}); valid "
+                              f"is {{'name': 'symbolic'}} or the keys {sorted(allowed)}")
+
+
 # ------------------------------------------------------------------------------------------------------ D2
 def d2_bound(m: int, eta: Fraction, target: ExactTarget) -> Fraction:
     """(1/2) m eta (osc f*)^2."""
@@ -71,11 +83,17 @@ def d2_bound(m: int, eta: Fraction, target: ExactTarget) -> Fraction:
        description="min_a L_eta(u) -> L0(u) as eta -> 0, with an exact O(eta) bound at each listed eta")
 def check_d2(inst, *, dps=30):
     """Exact reduced loss vs its sharp-step limit (D2)."""
+    cid = "sharp-step-reduced-loss-limit"
+    _need(cid, inst, ("v", "values", "u", "etas"))
+    if not isinstance(inst["etas"], list) or not inst["etas"] or not isinstance(inst["u"], list) or not inst["u"]:
+        raise InvalidArgument(f"{cid}: got u = {inst['u']!r}, etas = {inst['etas']!r}; valid is non-empty lists")
     t = _target(inst)
     u = sorted(frac(x) for x in inst["u"])
     etas = [frac(e) for e in inst["etas"]]
+    if any(e <= 0 for e in etas):
+        raise InvalidArgument(f"{cid}: got etas {inst['etas']}; valid is positive widths")
     L0 = exact_sharp_loss(u, t)
-    statement = (f"for f* with jumps {inst['v']} and values {inst['values']}, u = {inst['u']}: "
+    statement = (f"for f* with jumps {inst['v']} and values {inst['values']}, sorted u = {[str(x) for x in u]}: "
                  f"|min_a L_eta(u) - L0(u)| <= m eta osc(f*)^2 / 2 at eta in {inst['etas']} (exact rationals)")
     rows, worst = [], None
     for eta in etas:
@@ -150,7 +168,7 @@ D3_SYM = {"name": "symbolic"}
 def check_d3(inst, *, dps=30):
     """Flanking derivatives (D3)."""
     cid = "slow-flow-flanking-derivatives"
-    if inst.get("name") == "symbolic" or "u" not in inst:
+    if inst.get("name") == "symbolic" and set(inst) == {"name"}:
         st_ = ("for every Delta, v and u_l < v < u_r: the derivatives of (Delta^2/2) d_l d_r/(d_l + d_r) in u_l and "
                "u_r are the flanking formulas (sympy)")
         e1, e2 = flanking_symbolic()
@@ -160,11 +178,23 @@ def check_d3(inst, *, dps=30):
                           message="both flanking derivatives hold identically")
         return inconclusive(cid, inst, scope="universal", statement=st_, method="sympy", assumptions=ASSUMPTIONS,
                             message=f"sympy left {e1}, {e2}; simplify by hand")
+    _need(cid, {k: x for k, x in inst.items() if k != "etas"},
+          ("v", "values", "u", "eta", "h", "neurons", "tol"))
+    if not isinstance(inst["u"], list) or not inst["u"]:
+        raise InvalidArgument(f"{cid}: got u = {inst['u']!r}; valid is a non-empty list of positions")
     t = _target(inst)
     u = sorted(frac(x) for x in inst["u"])
     eta, h, tol = frac(inst["eta"]), frac(inst["h"]), frac(inst["tol"])
-    statement = (f"for f* with jumps {inst['v']}, values {inst['values']}, u = {inst['u']}, eta = {inst['eta']}: "
-                 f"|(min_a L(u + h e_j) - min_a L(u - h e_j)) / 2h - flanking formula| <= {inst['tol']} with h = "
+    if h <= 0 or tol <= 0:
+        raise InvalidArgument(f"{cid}: got h = {inst['h']}, tol = {inst['tol']}; valid is h > 0 and tol > 0")
+    nrs = inst["neurons"]
+    if not isinstance(nrs, list) or not nrs or any(isinstance(j, bool) or not isinstance(j, int) or not 0 <= j < len(u)
+                                                    for j in nrs):
+        raise InvalidArgument(f"{cid}: got neurons {nrs!r}; valid is a non-empty list of indices 0..{len(u) - 1} "
+                              "into the sorted u")
+    statement = (f"for f* with jumps {inst['v']}, values {inst['values']}, sorted u = {[str(x) for x in u]}, eta = "
+                 f"{inst['eta']}: |(min_a L(u + h e_j) - min_a L(u - h e_j)) / 2h - flanking formula| <= {inst['tol']} "
+                 f"with h = "
                  f"{inst['h']} for neurons {inst['neurons']} (exact rationals)")
     rows, worst = [], None
     for j in inst["neurons"]:
@@ -174,21 +204,33 @@ def check_d3(inst, *, dps=30):
                                 assumptions=ASSUMPTIONS,
                                 message=f"neuron {j} does not flank exactly one jump: the flanking formula does not "
                                         "apply (use the general formula, D5)")
+        near = min([abs(u[j] - x) for k, x in enumerate(u) if k != j] + [abs(u[j] - x) for x in t.v]
+                   + [u[j], 1 - u[j]])
+        if not (10 * eta <= h < near - eta) or tol > abs(f) / 2:
+            return inconclusive(cid, inst, scope="instance", statement=statement, method="exact rationals",
+                                assumptions=ASSUMPTIONS,
+                                message=f"hypothesis not met at neuron {j}: the check needs 10 eta <= h < (distance "
+                                        f"to the nearest neuron, jump or end) - eta = {_fmt(near - eta)} and tol "
+                                        f"<= |formula| / 2 = {_fmt(abs(f) / 2)}; got eta = {inst['eta']}, h = "
+                                        f"{inst['h']}, tol = {inst['tol']}")
         up = [x + h if k == j else x for k, x in enumerate(u)]
         dn = [x - h if k == j else x for k, x in enumerate(u)]
         fd = (exact_min_loss(up, eta, t)[0] - exact_min_loss(dn, eta, t)[0]) / (2 * h)
         err = abs(fd - f)
         rows.append({"neuron": j, "finite_difference": _fmt(fd), "formula": _fmt(f), "error": _fmt(err, 3)})
         worst = tol - err if worst is None else min(worst, tol - err)
+    if worst is None:
+        raise InvalidArgument(f"{cid}: got no neurons; valid is a non-empty list")
     if worst < 0:
-        return refuted(cid, inst, scope="instance", statement=statement, margin=str(worst),
+        return refuted(cid, inst, scope="instance", statement=statement, margin=_fmt(worst),
                        precision="exact rationals", method="exact central differences of min_a L",
                        assumptions=ASSUMPTIONS, witness={"rows": rows},
                        message="finite differences and flanking formulas differ by more than tol (eta not small "
                                "enough for this h, or a wrong formula)")
     return proved(cid, inst, scope="instance", statement=statement, margin=_fmt(worst), precision="exact rationals",
                   method="exact central differences of min_a L", assumptions=ASSUMPTIONS, stats={"rows": rows},
-                  message="; ".join(f"u_{r['neuron']}: FD {r['finite_difference']} vs {r['formula']}" for r in rows))
+                  message="; ".join(f"u_{r['neuron']}: FD {r['finite_difference']} vs {r['formula']}" for r in rows)
+                          + f" (tol {inst['tol']}, h {inst['h']})")
 
 
 # ------------------------------------------------------------------------------------------------------ D5
@@ -261,7 +303,7 @@ def piece_occupancy(u, t: ExactTarget):
 def check_d5(inst, *, dps=30):
     """General reduced gradient of L0 (D5)."""
     cid = "sharp-loss-general-gradient"
-    if inst.get("name") == "symbolic" or "u" not in inst:
+    if inst.get("name") == "symbolic" and set(inst) == {"name"}:
         st_ = ("for every neuron u_j not on a jump, with any integrals S, T and lengths of its two neighbouring "
                "intervals: d/du_j of L0 equals the general formula (sympy, local primitives with f* = f*(u_j))")
         d = general_symbolic()
@@ -270,9 +312,11 @@ def check_d5(inst, *, dps=30):
                           method="sympy diff + simplify", assumptions=ASSUMPTIONS, message="identity holds")
         return inconclusive(cid, inst, scope="universal", statement=st_, method="sympy", assumptions=ASSUMPTIONS,
                             message=f"sympy left {d}")
+    _need(cid, inst, ("v", "values", "u"))
     t = _target(inst)
     u = sorted(frac(x) for x in inst["u"])
-    statement = (f"for f* with jumps {inst['v']}, values {inst['values']}, u = {inst['u']}: the general formula "
+    statement = (f"for f* with jumps {inst['v']}, values {inst['values']}, sorted u = {[str(x) for x in u]}: the "
+                 "general formula "
                  "equals sympy's derivative of L0 at every neuron (exact)")
     if any(x in t.v for x in u) or any(b <= a for a, b in zip(u, u[1:])) or not all(0 < x < 1 for x in u):
         return inconclusive(cid, inst, scope="instance", statement=statement, method="exact", assumptions=ASSUMPTIONS,
@@ -314,7 +358,7 @@ D6_EMB1 = {"name": "E-MB1 target, a neuron on each jump", "v": ["0.2", "0.35", "
 def check_d6(inst, *, dps=30):
     """The O(eta) floor (D6)."""
     cid = "finite-eta-floor"
-    if inst.get("name") == "symbolic" or "v" not in inst:
+    if inst.get("name") == "symbolic" and set(inst) == {"name"}:
         st_ = ("int_{-1/2}^{1/2} (1{z>0} - sigma(z))^2 dz = 1/28, hence for every Delta and eta > 0 a neuron exactly on "
                "a jump Delta with a = Delta leaves (1/2) Delta^2 eta / 28 = Delta^2 eta / 56 (sympy, change of variable "
                "x = v + eta z)")
@@ -327,14 +371,25 @@ def check_d6(inst, *, dps=30):
         return refuted(cid, inst, scope="universal", statement=st_, margin=str(I - sp.Rational(1, 28)),
                        precision="exact (sympy)", method="sympy integrate", assumptions=ASSUMPTIONS,
                        witness={"integral": str(I)}, message=f"the integral is {I}, not 1/28")
+    _need(cid, {"offset": "0", **inst}, ("v", "values", "eta", "offset"))
     t = _target(inst)
     eta, off = frac(inst["eta"]), frac(inst.get("offset", "0"))
+    if eta <= 0:
+        raise InvalidArgument(f"{cid}: got eta = {inst['eta']}; valid is eta > 0")
     u = [x + off for x in t.v]
     a = [t.values[0]] + list(t.jumps)
     floor = sum((d * d for d in t.jumps), Fraction(0)) * eta / 56
     statement = (f"for f* with jumps {inst['v']}, values {inst['values']}, eta = {inst['eta']}, neurons at the jumps "
                  f"shifted by {inst.get('offset', '0')}, a = (f*_0, jumps): L = sum jump^2 eta / 56 = {floor} and "
                  "min_a L <= L (exact)")
+    inside = all(eta / 2 <= x <= 1 - eta / 2 for x in u)
+    disjoint = all(b - a >= eta for a, b in zip(u, u[1:]))
+    if off != 0 or not inside or not disjoint or not t.v:
+        return inconclusive(cid, inst, scope="instance", statement=statement, method="exact rationals",
+                            assumptions=ASSUMPTIONS,
+                            message=f"hypothesis not met: a neuron exactly on each jump (offset {inst.get('offset', '0')}"
+                                    f"), windows [v - eta/2, v + eta/2] inside [0, 1] ({inside}) and disjoint "
+                                    f"({disjoint}), at least one jump ({bool(t.v)}); the floor is not claimed here")
     L = exact_loss(a, u, eta, t)
     Lmin, _ = exact_min_loss(u, eta, t)
     stats = {"L": str(L), "floor": str(floor), "min_a_L": _fmt(Lmin, 10)}
