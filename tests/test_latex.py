@@ -233,3 +233,19 @@ def test_python_prove_states_every_assumption():
     assert bare.verdict is Verdict.REFUTED and r"\text{ with }" not in bare.statement
     ident = prove("x**2 - x*x == 0", over=["x in [0, 1]"], assume=["x <= 1/2"])
     assert r"x \le \frac{1}{2}" in ident.statement and "x <= 1/2" in ident.instance
+
+
+def test_every_hypothesis_is_stated_once():
+    """The CLI's over line, JSON instance and message state each --assume exactly once (the library states them,
+    the CLI must not add them again)."""
+    import json
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-c", "from proofs.cli import main; main()", "prove", "x*y <= 0.26",
+                        "--over", "x in [0, 1]", "--over", "y in [0, 1]", "--assume", "x + y <= 1", "--json"],
+                       capture_output=True, text=True, timeout=300)
+    out = json.loads(p.stdout)
+    assert out["verdict"] == "proved"
+    assert out["instance"].count("x + y <= 1") == 1, out["instance"]
+    assert out["message"].split(" LaTeX: ")[0].count("x + y <= 1") == 1, out["message"]

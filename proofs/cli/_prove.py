@@ -87,16 +87,21 @@ def _with_every_hypothesis(r, statement, over, assume):
     if not hyps:  # nothing was dropped: the prover's own line states every hypothesis
         return r, r.stats.get("latex", ""), hyps
     dom = ", ".join(str(x) for x in ranges)
-    with_hyps = f"{dom} with {', '.join(hyps)}" if dom else ", ".join(hyps)
+    joined = ", ".join(hyps)
+    with_hyps = f"{dom} with {joined}" if dom else joined
+    # the library states every constraint itself (prove() since this fix); what is patched here is only what a
+    # result still lacks, so nothing is stated twice
     msg = r.message.split(" LaTeX: ")[0]
-    if dom and f"for {dom}" in msg:
-        msg = msg.replace(f"for {dom}", f"for {with_hyps}")
-    elif "with " + ", ".join(hyps) not in msg:
-        msg = f"{msg} (assuming {', '.join(hyps)})"
+    if f"with {joined}" not in msg:
+        msg = msg.replace(f"for {dom}", f"for {with_hyps}") if dom and f"for {dom}" in msg else \
+            f"{msg} (assuming {joined})"
     if " LaTeX: " in r.message:
         msg = f"{msg} LaTeX: {latex}"
     stats = dict(r.stats)
     if "latex" in stats:
         stats["latex"] = latex
-    inst = with_hyps if r.instance == dom or not r.instance else f"{r.instance} with {', '.join(hyps)}"
+    if f"with {joined}" in (r.instance or ""):
+        inst = r.instance
+    else:
+        inst = with_hyps if r.instance == dom or not r.instance else f"{r.instance} with {joined}"
     return dataclasses.replace(r, statement=latex, message=msg, stats=stats, instance=inst), latex, hyps
