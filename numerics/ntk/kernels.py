@@ -216,7 +216,8 @@ def g_infinity(X) -> np.ndarray:
     return E
 
 
-def _mp_inputs(X, dps):
+def _exact_inputs(X):
+    """The inputs as exact Fractions; a zero input is refused (the ReLU kernels need x_i != 0)."""
     from numerics.certified.bnb import as_fraction
 
     Q = []
@@ -234,7 +235,7 @@ def _gram_exact(Q):
 
 
 def _kernel_mp(X, dps, which):
-    Q = _mp_inputs(X, dps)
+    Q = _exact_inputs(X)
     G = _gram_exact(Q)
     n = len(Q)
     with mpmath.workdps(dps + 10):
@@ -268,14 +269,7 @@ def g_infinity_ball(X):
     """G^infty as an ``arb_mat`` enclosing the exact matrix (exact rational Gram, ball closed form)."""
     from flint import arb, arb_mat
 
-    from numerics.certified.bnb import as_fraction
-
-    Q = []
-    for i, row in enumerate(X):
-        q = [as_fraction(v) for v in row]
-        if all(v == 0 for v in q):
-            raise InvalidArgument(f"input x_{i} is the zero vector; valid inputs for the ReLU kernels are non-zero")
-        Q.append(q)
+    Q = _exact_inputs(X)
     G = _gram_exact(Q)
     n = len(Q)
     M = arb_mat(n, n)

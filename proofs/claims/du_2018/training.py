@@ -42,14 +42,11 @@ NUM_MSG = "floating-point simulation: evidence, not a proof"
 
 
 def _int(inst, key, default, lo=1, hi=10 ** 7):
-    v = inst.get(key, default)
-    try:
-        v = int(v)
-    except (TypeError, ValueError):
-        raise InvalidArgument(f"instance key {key!r} must be an integer, got {v!r}") from None
-    if not lo <= v <= hi:
-        raise InvalidArgument(f"instance key {key!r} must lie in [{lo}, {hi}], got {v}")
-    return v
+    """An integer instance key in [lo, hi] (:func:`proofs.claims.du_2018._hyp.as_int`, with the training claims'
+    larger default upper end)."""
+    from proofs.claims.du_2018._hyp import as_int
+
+    return as_int(inst, key, default, lo, hi)
 
 
 def _float(inst, key, default, lo=0.0, hi=math.inf):
