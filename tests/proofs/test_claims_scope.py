@@ -69,10 +69,6 @@ MIXED = {"separation-hypotheses", "slow-flow-flanking-derivatives", "sharp-loss-
 
 
 
-def _run(cid, inst):
-    return run_check(BUILTIN[cid], inst)
-
-
 def _load(name):
     import importlib.util
     import pathlib
@@ -97,7 +93,7 @@ def test_the_lists_cover_every_builtin_claim():
 def test_default_verdicts_set_scope_and_statement(cid):
     c = BUILTIN[cid]
     for inst in c.instances:
-        r = _run(cid, inst)
+        r = run_check(c, inst)
         assert r.scope in SCOPES, (cid, inst.get("name"), r.scope)
         assert isinstance(r.statement, str) and len(r.statement) > 20, (cid, r.statement)
         if cid in INSTANCE_ONLY:
