@@ -3,9 +3,12 @@ connected nets and ResNets), and the width / step-size requirements of their the
 
 * :func:`ntk_gram` — the limiting Gram :math:`K^{(H)}` (``arch`` two-layer | fc | resnet) for any activation of the
   toolkit (a built-in name, an expression in ``z``, an :class:`~proofs.symbolic.activations.Activation`).
-* :func:`ntk_lambda_min` — :math:`\lambda_{\min}` to the requested digits (mpmath ``eigsy`` for ``n <= 60``), a
-  certified lower bound (ball Cholesky of :math:`K-tI`) and a certified upper bound (Rayleigh quotient at an
-  exact rational vector), which must bracket the mpmath value, and the verdict on positive definiteness:
+* :func:`ntk_lambda_min` — :math:`\lambda_{\min}` to the requested digits (mpmath ``eigsy`` for ``n <= 60``; above,
+  the float eigenpair refined against the ball matrix), and with ``certify`` a certified bracket
+  (:func:`numerics.certified.linalg.lambda_min_bracket`: Rayleigh quotient of an exact vector above, Temple's
+  inequality with a certified lower bound of :math:`\lambda_2` below, or a Cholesky certificate of :math:`K-tI`),
+  which must bracket the mpmath value and, for ``n > 60``, gives the printed digits; and the verdict on positive
+  definiteness:
 
   - ``refuted`` from an exact singularity witness: two identical inputs (equal rows, any architecture and
     activation); two positively parallel inputs with ReLU (positively homogeneous: proportional rows); or, for a
@@ -39,7 +42,7 @@ __all__ = ["ntk_lambda_min", "ntk_gram", "ntk_activation", "ntk_requirements", "
            "floor_decimal", "ARCHS"]
 
 ARCHS = ("two-layer", "fc", "resnet")
-MP_EIG_MAX_N = 60  # mpmath eigsy is O(n^3) in Python: above this, lambda_min is the float64 value
+MP_EIG_MAX_N = 60  # mpmath eigsy is O(n^3) in Python: above this, the float eigenpair is refined in balls
 RETRY_MAX_N = 300  # a failed certificate is retried at 2x and 4x the bits up to this size
 
 
@@ -214,6 +217,11 @@ def _ball_from_mp(M):
     return B
 
 
+def _refine_iterations(bits):
+    """Refinement steps for ``bits`` of precision (each step gains ~ 10-13 digits on well-separated spectra)."""
+    return 4 + bits // 30
+
+
 def _closed_ball(Q, arch, depth, act, c_res):
     """The enclosure of K^(H) at the current flint precision (closed-form activations)."""
     if arch == "two-layer" and act.closed == "relu":
@@ -238,7 +246,9 @@ def ntk_lambda_min(X, *, arch: str = "two-layer", depth=None, activation="relu",
 
     if quadrature not in ("gh", "mp"):
         raise InvalidArgument(f"got quadrature {quadrature!r}; valid are gh, mp")
-    from numerics.certified.linalg import eigh_float, lambda_min_lower, lambda_min_upper
+    from numerics.certified.bnb import point_ball
+    from numerics.certified.linalg import (eigh_float, lambda_min_bracket, lambda_min_upper,
+                                          refine_smallest_eigenpair)
     from numerics.certified.precision import arb_prec, dps_to_bits, outward_decimal
 
     t0 = time.perf_counter()
@@ -310,61 +320,87 @@ def ntk_lambda_min(X, *, arch: str = "two-layer", depth=None, activation="relu",
                 out["lambda_min"] = mpmath.nstr(lam, dps)
                 out["lambda_min_digits"] = None  # quadrature entries: digits not known
             out["precision"] = f"mpmath eigsy at {dps + 10} digits"
+        elif Kb is not None:
+            # n > MP_EIG_MAX_N: the float eigenpair refined against the ball matrix at its precision; an eigenvalue
+            # of every member lies within eps of the Rayleigh quotient (symmetric residual bound), plus its radius;
+            # that it is the smallest rests on the float64 ordering until --certify brackets it
+            vcol, eta, eps, its = refine_smallest_eigenpair(Kb, w, V, max_iter=_refine_iterations(bits))
+            with mpmath.workdps(dps + 10):
+                lam = mpmath.mpf(eta.mid().str(dps + 10, radius=False))
+                err = 2 * (mpmath.mpf(eps) + mpmath.mpf(eta.rad().str(5, radius=False)))
+            out["lambda_min_error_bound"] = mpmath.nstr(err, 3)
+            digits = _supported_digits(lam, err, dps)
+            out["lambda_min_digits"] = digits
+            out["lambda_min"] = mpmath.nstr(lam, digits) if digits >= 1 else None
+            if digits < 1:
+                with mpmath.workdps(dps + 10):
+                    out["lambda_min_bracket"] = [mpmath.nstr(lam - err, 6), mpmath.nstr(lam + err, 6)]
+            out["precision"] = (f"Rayleigh quotient refined in arb {bits} bits ({its} steps; n={n} > {MP_EIG_MAX_N}: "
+                                "no mpmath eigsy)")
+            lam = None  # no independent high-precision eigenvalue to cross-check the certificate against
         else:
             lam = None
-            # float64 eigvalsh: backward error ~ n eps ||K|| (taken 16x), plus the ball radii (Weyl)
-            rad_f = 0.0
-            if Kb is not None:
-                rad_f = math.sqrt(sum(float(Kb[i, j].rad()) ** 2 for i in range(n) for j in range(n)))
-            err_f = 16 * n * 2.0 ** -52 * float(np.max(np.abs(Kf))) + rad_f
-            dig = _supported_digits(mpmath.mpf(est), mpmath.mpf(err_f), 15) if closed else None
-            out["lambda_min"] = repr(est) if dig is None else (mpmath.nstr(mpmath.mpf(est), dig) if dig else None)
-            out["lambda_min_digits"] = dig
+            # computed float matrix (quadrature entries): eigvalsh backward error ~ n eps ||K|| (taken 16x); the
+            # entries themselves are estimates, so no digits are claimed
+            err_f = 16 * n * 2.0 ** -52 * float(np.max(np.abs(Kf)))
+            out["lambda_min"] = repr(est)
+            out["lambda_min_digits"] = None
             out["lambda_min_error_bound"] = f"{err_f:.3g}"
-            if dig == 0:
-                out["lambda_min_bracket"] = [f"{est - err_f:.6g}", f"{est + err_f:.6g}"]
             out["precision"] = f"float64 eigvalsh (n={n} > {MP_EIG_MAX_N}: mpmath eigsy skipped)"
         out["method"] = "estimate"
         if wit is not None:
             out.update(positive_definite="refuted", witness=wit, message=wit["reason"], margin="0")
         if certify:
-            if Kb is not None:
-                Kc = Kb
-            elif M is not None:
-                Kc = _ball_from_mp(M)
-            else:
+            def enclosure():
+                if Kb is not None:
+                    return Kb
+                if M is not None:
+                    return _ball_from_mp(M)
                 from flint import arb_mat
 
-                Kc = arb_mat(Kf.tolist())  # the computed float matrix, read exactly
-            cert = lambda_min_lower(Kc, estimate=est)
-            ub = lambda_min_upper(Kc, vec)
+                return arb_mat(Kf.tolist())  # the computed float matrix, read exactly
+
+            br = lambda_min_bracket(enclosure(), steer=Kf, eig=(w, V))
             used = bits
-            # ill-conditioned K: the ball radii of the Cholesky grow with the condition number; retry at 2x and 4x
-            # the bits (sizes where a retry is cheap) before reporting no certificate
-            while (cert.lower is None or not cert.lower > 0) and est > 0 and n <= RETRY_MAX_N and used < 4 * bits:
+            # ill-conditioned K (no certified gap, tiny lambda): retry at 2x and 4x the bits (sizes where a retry is
+            # cheap) before reporting no certificate
+            while (br.lower is None or not br.lower > 0) and est > 0 and n <= RETRY_MAX_N and used < 4 * bits:
                 used *= 2
                 with arb_prec(used):
                     if closed:
-                        Kc = _closed_ball(Q, arch, depth, act, c_res)
-                    elif M is not None:
-                        Kc = _ball_from_mp(M)
-                    else:
-                        from flint import arb_mat
-
-                        Kc = arb_mat(Kf.tolist())
-                    cert = lambda_min_lower(Kc, estimate=est)
-                    ub = lambda_min_upper(Kc, vec)
-            out["certified_upper_bound"] = outward_decimal(ub, True, 20) if ub.is_finite() else None
-            out["method"] = "ball Cholesky of K - tI (lower), Rayleigh quotient at an exact vector (upper)"
+                        Kb = _closed_ball(Q, arch, depth, act, c_res)
+                    br = lambda_min_bracket(enclosure(), steer=Kf, eig=(w, V))
+            out["certified_upper_bound"] = outward_decimal(point_ball(br.upper), True, 20)
+            out["method"] = {"temple": "Temple bracket: Rayleigh quotient of a refined exact vector (upper), Temple's "
+                                       "inequality with a certified lower bound of lambda_2 (lower)",
+                             "residual": "Rayleigh quotient (upper); Cholesky residual of K - tI in balls (lower)",
+                             "ball-cholesky": "Rayleigh quotient (upper); ball Cholesky of K - tI (lower)",
+                             "none": "Rayleigh quotient (upper); no lower bound certified"}[br.method]
             out["precision"] += f"; certificate in arb {used} bits"
-            if cert.lower is not None:
-                out["certified_lower_bound"] = outward_decimal(cert.lower, False, 20)
-                out["certified_lower_bound_exact"] = f"{cert.lower.numerator}/{cert.lower.denominator}"
-            # cross-check: the certified bounds must bracket the mpmath eigenvalue
-            if lam is not None and cert.lower is not None and ub.is_finite():
+            if br.lambda2_lower is not None:
+                out["certified_lambda2_lower_bound"] = outward_decimal(point_ball(br.lambda2_lower), False, 20)
+            if br.lower is not None:
+                out["certified_lower_bound"] = outward_decimal(point_ball(br.lower), False, 20)
+                out["certified_lower_bound_exact"] = f"{br.lower.numerator}/{br.lower.denominator}"
+                if closed and lam is None and wit is None:
+                    # no eigsy value: lambda_min from the certified bracket, with the digits its width supports
+                    with mpmath.workdps(dps + 10):
+                        lo = mpmath.mpf(br.lower.numerator) / br.lower.denominator
+                        hi = mpmath.mpf(br.upper.numerator) / br.upper.denominator
+                        mid, half = (lo + hi) / 2, (hi - lo) / 2
+                        digits = _supported_digits(mid, 2 * half, dps)
+                        out["lambda_min_digits"] = digits
+                        out["lambda_min_error_bound"] = mpmath.nstr(half, 3)
+                        out["lambda_min"] = mpmath.nstr(mid, digits) if digits >= 1 else None
+                        out.pop("lambda_min_bracket", None)
+                        if digits < 1:
+                            out["lambda_min_bracket"] = [mpmath.nstr(lo, 6), mpmath.nstr(hi, 6)]
+                    out["precision"] += " (lambda_min digits from the certified bracket)"
+            # cross-check: the certified bounds must bracket the mpmath value
+            if lam is not None and br.lower is not None:
                 with mpmath.workdps(dps + 10):
-                    lo = mpmath.mpf(cert.lower.numerator) / cert.lower.denominator
-                    hi = mpmath.mpf(ub.upper().str(dps + 10, radius=False))
+                    lo = mpmath.mpf(br.lower.numerator) / br.lower.denominator
+                    hi = mpmath.mpf(br.upper.numerator) / br.upper.denominator
                     tol = abs(lam) * mpmath.mpf(10) ** (-dps) + mpmath.mpf(10) ** (-dps - 5)
                     ok = lo <= lam + tol and lam - tol <= hi
                 out["cross_check"] = "certified bounds bracket the mpmath value" if ok else \
@@ -372,19 +408,22 @@ def ntk_lambda_min(X, *, arch: str = "two-layer", depth=None, activation="relu",
                 if not ok:
                     raise RuntimeError(f"internal error: certified bounds [{lo}, {hi}] do not bracket the mpmath "
                                        f"eigenvalue {lam}; please report")
+            cert = br
             if wit is None:
                 if cert.lower is not None and cert.lower > 0:
                     if closed:
                         out.update(positive_definite="proved", margin=out["certified_lower_bound"],
                                    message=f"certified: lambda_min >= {out['certified_lower_bound']} > 0 "
-                                           "(ball Cholesky of the enclosed matrix)")
+                                           f"({br.method} certificate of the enclosed matrix)")
                     else:
                         out.update(numerical=True, margin=out["certified_lower_bound"],
                                    message=f"the computed matrix has certified lambda_min >= "
                                            f"{out['certified_lower_bound']} > 0, but its entries come from "
                                            "quadrature whose error is not enclosed: numerical evidence, not a "
                                            "proof (no closed form for this activation)")
-                elif ub.is_finite() and ub < 0 and closed:
+                elif br.upper < 0 and closed and lambda_min_upper(enclosure(), vec) < 0:
+                    # the witness printed is the float eigenvector, read exactly: its own Rayleigh quotient is
+                    # certified negative (checked just now), so the witness replays without the refinement
                     out.update(positive_definite="refuted", margin=out["certified_upper_bound"],
                                witness={"kind": "negative-rayleigh-quotient", "vector": vec},
                                message="certified Rayleigh quotient < 0 at an exact vector")
@@ -394,7 +433,7 @@ def ntk_lambda_min(X, *, arch: str = "two-layer", depth=None, activation="relu",
                                        "shift tried): raise --dps (ball radii), or the Gram is (nearly) singular")
         elif wit is None:
             out.update(numerical=not closed, margin=out["lambda_min"] or repr(est),
-                       message="estimate only: add --certify for a ball-Cholesky certificate")
+                       message="estimate only: add --certify for a certificate")
     out["seconds"] = round(time.perf_counter() - t0, 3)
     return out
 

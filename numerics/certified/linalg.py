@@ -18,16 +18,39 @@ derived [D]) in balls with the angle formula :math:`H^\infty_{ij}=x_i^\top x_j(\
 :math:`\varphi_{ij}=\operatorname{atan2}
 (\sqrt{|x_i|^2|x_j|^2-(x_i^\top x_j)^2},\,x_i^\top x_j)` (exact rational radicand for rational inputs), which is valid
 for inputs of any non-zero norm.
+
+**The fast certificates** (used first by :func:`lambda_min_lower` and :func:`lambda_min_bracket`; the ball
+Cholesky is the fallback). Both rest only on the ball matrix ``K`` (which encloses the exact matrix) and on exact
+floating-point numbers read into balls; the floats only *steer*:
+
+* :func:`residual_cholesky_lower` (a-posteriori Cholesky residual, in the spirit of Rump's verified
+  positive-definiteness test; written by hand, no library offers it): any float matrix :math:`\tilde L` (the float64
+  Cholesky factor of a float estimate of :math:`K-tI`) gives :math:`A-tI=\tilde L\tilde L^\top+E` for every
+  symmetric member :math:`A`; the residual :math:`E` is enclosed by one ``arb_mat`` product, and Weyl's inequality
+  with :math:`\tilde L\tilde L^\top\succeq0` gives :math:`\lambda_{\min}(A)\ge t-\|E\|_F`. Nothing about how
+  :math:`\tilde L` was computed matters; the Frobenius norm is bounded from the balls' midpoints and radii with
+  IEEE-754 double operations whose rounding is covered by explicit factors (Python floats are IEEE doubles).
+* :func:`lambda_min_bracket` (Temple's inequality [D], proof in the function's docstring): the smallest eigenpair is
+  refined at the ball precision (Rayleigh quotient :math:`\eta` and residual :math:`\varepsilon` of an exact
+  vector, enclosed in balls), a lower bound :math:`b` of :math:`\lambda_2` is certified by the residual test on the
+  rank-one update :math:`A+c\,uu^\top` (Cauchy interlacing: :math:`\lambda_1(A+cuu^\top)\le\lambda_2(A)` for
+  :math:`c\ge0`), and then :math:`\eta-\varepsilon^2/(b-\eta)\le\lambda_1\le\eta`. The bracket is as narrow as
+  the ball precision allows (30 digits and more at n = 1000), so it also gives ``lambda_min`` to ``--dps`` digits
+  for every n.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
 __all__ = ["eigvalsh_float", "eigh_float",
            "cholesky_ball", "certify_lambda_min_gt", "lambda_min_lower", "lambda_min_upper", "lambda_min_mpmath",
+           "residual_cholesky_lower", "frobenius_upper", "refine_smallest_eigenpair", "lambda_min_bracket",
+           "LambdaMinBracket",
            "relu_gram_ball",
            "relu_gram_float", "LambdaMinCertificate"]
 
@@ -157,50 +180,322 @@ def certify_lambda_min_gt(K, t) -> bool:
 @dataclass(frozen=True)
 class LambdaMinCertificate:
     """``lower``: certified lower bound of lambda_min (a Fraction; None if none found); ``estimate``: float64
-    eigenvalue estimate (not certified); ``tries``: shifts attempted; ``seconds``."""
+    eigenvalue estimate (not certified); ``tries``: shifts attempted; ``seconds``; ``method``: ``"residual"``
+    (:func:`residual_cholesky_lower`: lambda_min >= lower) or ``"ball-cholesky"`` (:func:`certify_lambda_min_gt`:
+    lambda_min > lower)."""
 
     lower: object
     estimate: float
     tries: int
     seconds: float
     positive_definite: str  # "proved" | "refuted" | "inconclusive"
+    method: str = "ball-cholesky"
 
 
-def lambda_min_lower(K, *, estimate=None, max_tries: int = 10) -> LambdaMinCertificate:
-    """The largest certified ``t`` (tried below the float estimate) with lambda_min(K) > t, by ball Cholesky.
+_U53 = 2.0 ** -53
 
-    Shifts ``t = est - delta`` with ``delta`` starting at ``1e-6 |est| + n 2^-48 ||K||`` (plus the ball radii) and
-    growing by 16x per failure. ``positive_definite`` is ``proved`` when a certified ``t >= 0`` exists, otherwise
-    ``inconclusive`` (a failed Cholesky proves nothing; :func:`lambda_min_upper` gives certified upper bounds, whose
-    negativity would refute definiteness).
+
+def _abs_upper_array(M):
+    """Float upper bounds of the absolute values of the entries (``arb.abs_upper`` rounded to the nearest float: within
+    a relative 2^-53, which :func:`frobenius_upper` covers), row-major."""
+    ents = M.entries()
+    return np.fromiter((float(a.abs_upper()) for a in ents), dtype=float, count=len(ents))
+
+
+def _mid_array(M):
+    """Float midpoints (rounded to nearest) of the entries of an ``arb_mat``, row-major (steering only)."""
+    ents = M.entries()
+    return np.fromiter((float(a.mid()) for a in ents), dtype=float, count=len(ents))
+
+
+def frobenius_upper(M) -> float:
+    r"""An upper bound of :math:`\|A\|_F` for every member :math:`A` of the ball matrix ``M`` (``inf`` if an entry is
+    not finite).
+
+    Per entry the upper bound ``abs_upper`` of the ball, read as the nearest float: within a relative :math:`2^{-53}`
+    (or :math:`2^{-1075}` absolute below the normal range), covered by the factor :math:`1+2^{-50}` and the term
+    :math:`2^{-1070}`. The sum of the :math:`N` squares in any
+    order is within :math:`\gamma_N=Nu/(1-Nu)\le2Nu` of the exact sum (Higham, *Accuracy and Stability of Numerical
+    Algorithms*, §3.1; u = 2^-53, IEEE-754 round to nearest, which Python floats are), plus :math:`N2^{-1074}` for
+    underflowing squares; the square root gets one more factor.
     """
-    from fractions import Fraction
+    a = _abs_upper_array(M)
+    if a.size == 0:
+        return 0.0
+    if not np.all(np.isfinite(a)):
+        return math.inf
+    ub = a * (1 + 2.0 ** -50) + 2.0 ** -1070
+    N = ub.size
+    if N * _U53 >= 0.25:
+        raise ValueError("matrix too large for the float summation bound")
+    s = float(np.dot(ub, ub))
+    if not math.isfinite(s):
+        return math.inf
+    s = s * (1 + 2 * N * _U53) * (1 + 2 * _U53) + N * 2.0 ** -1074
+    return math.sqrt(s) * (1 + 2.0 ** -51) + 2.0 ** -1070
 
+
+def residual_cholesky_lower(K, t, steer, *, update=None):
+    r"""A certified lower bound of :math:`\lambda_{\min}(A+c\,uu^\top)` for every symmetric member :math:`A` of the
+    ball matrix ``K``, or None.
+
+    ``t`` (a float, read exactly) is the shift, ``steer`` a float64 estimate of the matrix (it only steers), and
+    ``update=(c, u)`` an optional rank-one term with a float ``c`` and float vector ``u`` (read exactly). Method: the
+    float64 Cholesky factor :math:`\tilde L` of ``steer - t I + c u u^T`` (None if LAPACK fails); then, exactly,
+    :math:`A+c\,uu^\top-tI=\tilde L\tilde L^\top+E` with :math:`E` enclosed by ``arb_mat`` arithmetic, so by Weyl's
+    inequality and :math:`\tilde L\tilde L^\top\succeq0`: :math:`\lambda_{\min}\ge t-\|E\|_2\ge t-\|E\|_F`
+    (:func:`frobenius_upper`). How :math:`\tilde L` was computed plays no part in the bound. Returns a Fraction.
+    """
+    from flint import arb, arb_mat, fmpz_mat
+
+    n = K.nrows()
+    t = float(t)
+    B = np.array(steer, dtype=float, copy=True)
+    if B.shape != (n, n) or not np.all(np.isfinite(B)) or not math.isfinite(t):
+        return None
+    B[np.diag_indices(n)] -= t
+    if update is not None:
+        c, u = float(update[0]), np.asarray(update[1], dtype=float)
+        if c < 0 or u.shape != (n,) or not np.all(np.isfinite(u)):
+            raise ValueError("the rank-one update needs c >= 0 and a finite vector of length n")
+        B += c * np.outer(u, u)
+    from numerics.dynamics.backend import blas_threads
+
+    with blas_threads(1):
+        try:
+            L = np.linalg.cholesky(B)
+        except np.linalg.LinAlgError:
+            return None
+    if not np.all(np.isfinite(L)):
+        return None
+    # L is quantised to the grid 2^-s (any matrix will do: the residual is computed from the quantised one) so that
+    # L L^T is an exact integer product (fmpz_mat, multimodular C code: 2-3x faster than a ball product at n = 1000)
+    top = float(np.max(np.abs(L))) if L.size else 0.0
+    if top == 0.0:
+        return None
+    s = 61 - math.frexp(top)[1]  # |round(L 2^s)| < 2^62: exact in int64
+    Z = np.rint(np.ldexp(L, s)).astype(np.int64)
+    F = fmpz_mat(Z.tolist())
+    E = K - arb_mat(F * F.transpose()) * (arb(2) ** (-2 * s))
+    tb = arb(t)
+    for i in range(n):
+        E[i, i] = E[i, i] - tb
+    if update is not None:
+        U = arb_mat([[float(x)] for x in u])
+        E = E + (U * U.transpose()) * arb(c)
+    e = frobenius_upper(E)
+    if not math.isfinite(e):
+        return None
+    return Fraction(t) - Fraction(e)
+
+
+def _steer_matrix(K):
+    """The float64 midpoint matrix of ``K`` (steering only)."""
+    n = K.nrows()
+    m = _mid_array(K)
+    return m.reshape(n, n)
+
+
+def lambda_min_lower(K, *, estimate=None, max_tries: int = 10, steer=None,
+                     methods=("residual", "ball-cholesky")) -> LambdaMinCertificate:
+    """A certified lower bound of lambda_min(K) for every symmetric member of the ball matrix ``K``.
+
+    First :func:`residual_cholesky_lower` at a shift ``t = est - delta`` just below the float estimate (one
+    ``arb_mat`` product; ``delta = 1e-6 |est| + n 2^-40 ||K||``, four tries growing 16x), then, when that gives no
+    positive bound, the ball Cholesky (:func:`certify_lambda_min_gt`) at shifts growing 16x per failure, which can
+    settle ill-conditioned cases at a higher ball precision. ``steer`` is a float64 estimate of ``K`` (default: its
+    midpoints). ``positive_definite`` is ``proved`` when the certified bound shows lambda_min > 0, otherwise
+    ``inconclusive`` (a failed test proves nothing; :func:`lambda_min_upper` gives certified upper bounds, whose
+    negativity would refute definiteness). ``methods`` selects the tests tried, in order.
+    """
+    if not methods or any(m not in ("residual", "ball-cholesky") for m in methods):
+        raise ValueError(f"methods must be a non-empty subset of ('residual', 'ball-cholesky'), got {methods!r}")
     t0 = time.perf_counter()
     n = K.nrows()
     diag = [K[i, i] for i in range(n)]
     rad = max((float(v.rad()) for v in diag), default=0.0)  # only steers the shift; rigour is in the Cholesky
+    if steer is None:
+        steer = _steer_matrix(K)
     if estimate is None:
-        mids = np.array([[float(K[i, j].mid()) for j in range(n)] for i in range(n)])
-        est = float(eigvalsh_float(mids)[0])
+        est = float(eigvalsh_float(steer)[0])
     else:
         est = float(estimate)
     scale = max(1.0, max(abs(float(v.mid())) for v in diag))
-    # first shift: a relative 1e-6 of the estimate plus rounding (float eigvalsh: ~ n eps ||K||, taken 16x) and
-    # radius allowances, so one try usually does; 2^-40 here made tiny eigenvalues (< n 1e-12) uncertifiable
-    delta = 1e-6 * abs(est) + n * 2.0 ** -48 * scale + 4 * n * rad
     tries = 0
-    lower = None
-    while tries < max_tries:
+    best, method = None, "residual"
+    # first shift: a relative 1e-6 of the estimate plus the float Cholesky's residual (~ n eps ||K||, taken 64x) and
+    # the ball radii
+    delta = 1e-6 * abs(est) + n * 2.0 ** -46 * scale + 4 * n * rad
+    for _ in range(4 if "residual" in methods else 0):
         tries += 1
-        t = Fraction(est - delta)
-        if certify_lambda_min_gt(K, t):
-            lower = t
+        low = residual_cholesky_lower(K, est - delta, steer)
+        if low is not None and (best is None or low > best):
+            best = low
+        if best is not None and best > 0:
             break
         delta *= 16
-    pd = "proved" if lower is not None and lower >= 0 else "inconclusive"
-    return LambdaMinCertificate(lower=lower, estimate=est, tries=tries, seconds=time.perf_counter() - t0,
-                                positive_definite=pd)
+    if "ball-cholesky" in methods and (best is None or not best > 0):
+        # first shift of the ball Cholesky: a relative 1e-6 of the estimate plus rounding (float eigvalsh: ~ n eps
+        # ||K||, taken 16x) and radius allowances; 2^-40 here made tiny eigenvalues (< n 1e-12) uncertifiable
+        delta = 1e-6 * abs(est) + n * 2.0 ** -48 * scale + 4 * n * rad
+        while tries < max_tries:
+            tries += 1
+            t = Fraction(est - delta)
+            if certify_lambda_min_gt(K, t):
+                if best is None or t >= best:
+                    best, method = t, "ball-cholesky"
+                break
+            delta *= 16
+    if best is None and methods == ("ball-cholesky",):
+        method = "ball-cholesky"
+    if best is None:
+        pd = "inconclusive"
+    elif method == "ball-cholesky":
+        pd = "proved" if best >= 0 else "inconclusive"  # lambda_min > t >= 0
+    else:
+        pd = "proved" if best > 0 else "inconclusive"  # lambda_min >= best > 0
+    return LambdaMinCertificate(lower=best, estimate=est, tries=tries, seconds=time.perf_counter() - t0,
+                                positive_definite=pd, method=method)
+
+
+@dataclass(frozen=True)
+class LambdaMinBracket:
+    """Certified ``lower <= lambda_min <= upper`` (Fractions; ``lower`` None when no lower bound was certified) for
+    every symmetric member of the ball matrix, with ``value`` (the refined Rayleigh quotient, an ``arb``), ``method``
+    (``"temple"``, ``"residual"``, ``"ball-cholesky"`` or ``"none"``), ``lambda2_lower`` (the certified lower bound of
+    the second eigenvalue Temple used, or None), ``residual`` (upper bound of the refined eigen-residual), ``iterations``
+    and ``seconds``."""
+
+    lower: object
+    upper: object
+    value: object
+    method: str
+    lambda2_lower: object
+    residual: float
+    iterations: int
+    seconds: float
+
+    @property
+    def positive_definite(self) -> str:
+        if self.lower is not None and self.lower > 0:
+            return "proved"
+        return "refuted" if self.upper < 0 else "inconclusive"
+
+
+def refine_smallest_eigenpair(K, w, V, *, max_iter: int = 10):
+    r"""Refine the smallest eigenpair of the ball matrix ``K`` at the working ball precision.
+
+    ``w, V``: a float64 eigendecomposition of an estimate of ``K`` (ascending). Each step encloses
+    :math:`Kv`, the Rayleigh quotient :math:`\eta=v^\top Kv/v^\top v` and the residual :math:`r=Kv-\eta v` in
+    balls, and corrects :math:`v\leftarrow v-\sum_{k\ge2}V_k\,(V_k^\top r)/(w_k-\eta)` (the float eigenvectors as an
+    approximate inverse of :math:`K-\eta I` on the complement of :math:`v`; written by hand: no library refines an
+    eigenpair against a ball matrix). ``v`` stays an exact vector (ball midpoints). Returns ``(v, eta, eps,
+    iterations)``: ``v`` an ``arb_mat`` column of exact entries, ``eta`` the ball of the Rayleigh quotient (it
+    contains that of every member), ``eps`` a float upper bound of :math:`\|Av-\eta(A)v\|/\|v\|` for every member
+    :math:`A`. The best iterate (smallest ``eps``) is returned; the loop stops when ``eps`` no longer halves.
+    """
+    from flint import arb, arb_mat
+
+    n = K.nrows()
+    w = np.asarray(w, dtype=float)
+    V = np.asarray(V, dtype=float)
+    W1, d = V[:, 1:], w[1:]
+    vcol = arb_mat([[float(x)] for x in V[:, 0]])
+    best = None
+    its = 0
+    for its in range(1, max_iter + 1):
+        Kv = K * vcol
+        vv = (vcol.transpose() * vcol)[0, 0]
+        eta = (vcol.transpose() * Kv)[0, 0] / vv
+        R = Kv - vcol * eta
+        vlo = vv.lower()
+        if not vlo > 0:
+            break
+        eps = frobenius_upper(R) / math.sqrt(float(vlo)) * (1 + 2.0 ** -50)
+        if best is None or eps < best[2]:
+            improved = best is None or eps < 0.5 * best[2]
+            best = (vcol, eta, eps, its)
+            if not improved:
+                break
+        else:
+            break
+        if eps == 0 or n == 1:
+            break
+        rm = _mid_array(R)
+        denom = d - float(eta.mid())
+        if np.any(denom == 0) or not np.all(np.isfinite(rm)):
+            break
+        delta = W1 @ ((W1.T @ rm) / denom)
+        new = vcol - arb_mat([[float(x)] for x in delta])
+        vcol = arb_mat([[new[i, 0].mid()] for i in range(n)])
+    vcol, eta, eps, its = best
+    return vcol, eta, eps, its
+
+
+def _fraction_of(x):
+    """The exact value of an exact arb (a ball endpoint) as a Fraction."""
+    m, e = x.mid().man_exp()
+    m, e = int(m), int(e)
+    return Fraction(m * 2 ** e) if e >= 0 else Fraction(m, 2 ** -e)
+
+
+def lambda_min_bracket(K, *, steer=None, eig=None, max_iter: int | None = None) -> LambdaMinBracket:
+    r"""Certified bracket of :math:`\lambda_{\min}` for every symmetric member of the ball matrix ``K``: the upper
+    end is the Rayleigh quotient of a refined exact vector (:func:`refine_smallest_eigenpair`), the lower end comes
+    from Temple's inequality when a gap is certified, otherwise from :func:`lambda_min_lower`.
+
+    **Temple's inequality** [D]: for symmetric :math:`A`, a vector :math:`v`, :math:`\eta=v^\top Av/v^\top v`,
+    :math:`\varepsilon=\|Av-\eta v\|/\|v\|` and :math:`\eta<b\le\lambda_2(A)`,
+    :math:`\eta-\varepsilon^2/(b-\eta)\le\lambda_1(A)\le\eta`. Proof: with :math:`v=\sum_kc_ke_k`, :math:`\sum c_k^2=1`,
+    every term of :math:`\sum_kc_k^2(\lambda_k-b)(\lambda_k-\lambda_1)` is :math:`\ge0` (zero for k = 1, both factors
+    :math:`\ge0` for k >= 2); expanding with :math:`\sum c_k^2\lambda_k=\eta` and
+    :math:`\sum c_k^2\lambda_k^2=\varepsilon^2+\eta^2` gives :math:`\varepsilon^2\ge(b-\eta)(\eta-\lambda_1)`.
+    Here :math:`b` is certified by :func:`residual_cholesky_lower` on :math:`A+c\,uu^\top` (u the float eigenvector,
+    c >= 0): Cauchy interlacing for a positive rank-one update gives :math:`\lambda_1(A+cuu^\top)\le\lambda_2(A)`.
+    The bound is applied with the ball ends: :math:`\eta_{lo}-\varepsilon_{up}^2/(b-\eta_{up})` (valid since
+    :math:`b-\eta\ge b-\eta_{up}>0`).
+
+    ``steer``: a float64 estimate of ``K`` (default: the midpoints); ``eig``: its ``(w, V)`` from ``eigh`` (computed
+    when omitted); ``max_iter``: refinement steps (default: enough for the ball precision).
+    """
+    from flint import arb, ctx
+
+    from numerics.certified.bnb import point_ball
+
+    t0 = time.perf_counter()
+    n = K.nrows()
+    if n == 0:
+        raise ValueError("empty matrix")
+    if steer is None:
+        steer = _steer_matrix(K)
+    w, V = eig if eig is not None else eigh_float(steer)
+    w = np.asarray(w, dtype=float)
+    V = np.asarray(V, dtype=float)
+    if max_iter is None:
+        max_iter = 4 + ctx.prec // 30
+    vcol, eta, eps, its = refine_smallest_eigenpair(K, w, V, max_iter=max_iter)
+    upper = _fraction_of(eta.upper())
+    lower, method, lam2 = None, "none", None
+    if n == 1:
+        lower, method = _fraction_of(K[0, 0].lower()), "temple"
+    else:
+        gap = float(w[1] - w[0])
+        scale = max(1.0, float(np.max(np.abs(w))))
+        if gap > n * 2.0 ** -40 * scale:
+            b = float(w[0]) + 0.5 * gap
+            c = float(w[-1] - w[0]) + gap
+            lam2 = residual_cholesky_lower(K, b, steer, update=(c, V[:, 0]))
+            if lam2 is not None and point_ball(lam2) > eta.upper():
+                den = point_ball(lam2) - eta.upper()
+                tl = (eta.lower() - arb(eps) * arb(eps) / den).lower()
+                if tl.is_finite():
+                    lower, method = _fraction_of(tl), "temple"
+    if lower is None:
+        cert = lambda_min_lower(K, estimate=float(w[0]), steer=steer)
+        if cert.lower is not None:
+            lower, method = Fraction(cert.lower), cert.method
+    return LambdaMinBracket(lower=lower, upper=upper, value=eta, method=method, lambda2_lower=lam2, residual=eps,
+                            iterations=its, seconds=time.perf_counter() - t0)
 
 
 def lambda_min_upper(K, v=None):
@@ -303,5 +598,7 @@ def relu_gram_float(X) -> np.ndarray:
 
         raise InvalidArgument("an input is the zero vector; valid inputs for the ReLU Gram are non-zero")
     G = X @ X.T
-    C = np.clip(G / np.outer(nr, nr), -1.0, 1.0)
-    return G * (np.pi - np.arccos(C)) / (2 * np.pi)
+    d = np.diag(G).copy()
+    # atan2 form (as relu_gram_ball): arccos(G / |x_i||x_j|) put errors of 1e-8 on the diagonal
+    phi = np.arctan2(np.sqrt(np.maximum(np.outer(d, d) - G * G, 0.0)), G)
+    return G * (np.pi - phi) / (2 * np.pi)

@@ -109,9 +109,12 @@ class _Float:
 
     @staticmethod
     def cos_sin_phi(a, b, c):
-        sab = np.sqrt(a * b)
-        cs = np.clip(c / sab, -1.0, 1.0)
-        return np.arccos(cs), cs, np.sqrt(np.maximum(1 - cs * cs, 0.0))
+        # atan2 of the Lagrange cross term, not arccos(c / sqrt(ab)): arccos loses half the digits near the
+        # diagonal (cos = 1 - 2^-53 gives an angle of 1.5e-8 instead of 0), atan2(0, c) is exactly 0 there
+        ab = a * b
+        sab = np.sqrt(ab)
+        sq = np.sqrt(np.maximum(ab - c * c, 0.0))
+        return np.arctan2(sq, c), np.clip(c / sab, -1.0, 1.0), sq / sab
 
 
 class _Mp:

@@ -15,7 +15,7 @@ def ntk_cmd(
     data: str = typer.Option(..., "--data", help="data file D.json (X; Y is used by --requirements when present)"),
     arch: str = typer.Option("two-layer", "--arch", help="two-layer | fc | resnet"),
     dps: int = typer.Option(30, "--dps", help="digits of lambda_min and of the ball arithmetic (10..2000)"),
-    certify: bool = typer.Option(False, "--certify", help="certified lower/upper bounds (ball Cholesky, Rayleigh)"),
+    certify: bool = typer.Option(False, "--certify", help="certified bracket of lambda_min (Temple, Cholesky residual; Rayleigh)"),
     depth: Optional[int] = typer.Option(None, "--depth", help="H (fc: >= 1, resnet: >= 2; two-layer: 1)"),
     activation: Optional[str] = typer.Option(None, "--activation",
                                              help="built-in name or expression in z (default relu)"),

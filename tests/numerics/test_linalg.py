@@ -28,9 +28,11 @@ def test_certified_threshold_brackets_closed_form_eigenvalue(n):
         K = _toeplitz(n)
         assert certify_lambda_min_gt(K, Fraction(lam * (1 - 1e-6)))
         assert not certify_lambda_min_gt(K, Fraction(lam * (1 + 1e-6)))  # never certifies a false bound
-        cert = lambda_min_lower(K)
-    assert cert.positive_definite == "proved" and cert.lower <= Fraction(lam)
-    assert float(cert.lower) > lam * (1 - 1e-5)  # tight: not a trivial bound
+        certs = [lambda_min_lower(K, methods=(m,)) for m in ("residual", "ball-cholesky")] + [lambda_min_lower(K)]
+    for cert in certs:  # each test alone, and the default order
+        assert cert.positive_definite == "proved" and cert.lower <= Fraction(lam)
+        assert float(cert.lower) > lam * (1 - 1e-5)  # tight: not a trivial bound
+    assert [c.method for c in certs] == ["residual", "ball-cholesky", "residual"]
     with arb_prec(128):
         ub = lambda_min_upper(K)
     with mpmath.workdps(40):
@@ -116,10 +118,11 @@ def test_cli_ntk(tmp_path, capsys):
     assert e.value.code == 0
     out = json.loads(capsys.readouterr().out)
     assert out["positive_definite"] == "proved"
-    lam = float(out["lambda_min"])
-    lb = Fraction(out["certified_lower_bound"])
-    assert 0 < lb <= Fraction(lam) and float(lb) > lam * (1 - 1e-5)
-    assert lb <= Fraction(out["certified_upper_bound"])
+    lam = Fraction(out["lambda_min"])  # the printed digits, exactly
+    lb, ub = Fraction(out["certified_lower_bound"]), Fraction(out["certified_upper_bound"])
+    ulp = Fraction(1, 10 ** (out["lambda_min_digits"] + 1))  # printed value: rounded to its digits (|lam| < 1)
+    assert 0 < lb <= lam + ulp and lam - ulp <= ub and lb <= ub
+    assert ub - lb < Fraction(1, 10 ** 18)  # the bracket is tight to the printed 20 digits
     (tmp_path / "Z.json").write_text(json.dumps({"X": [["1", "0"], ["0", "0"]]}))
     with pytest.raises(SystemExit) as e:
         main(["ntk", "--data", str(tmp_path / "Z.json"), "--json"])
@@ -175,3 +178,153 @@ def test_rayleigh_upper_bound_covers_every_member_of_the_ball():
         assert ub >= arb(1) + arb(r.numerator) / r.denominator
         # and still an upper bound for the exact midpoint matrix
         assert ub >= 1
+
+
+# ------------------------------------------------------------------ the fast certificates (residual, Temple)
+def _mp_of(q):
+    return mpmath.mpf(q.numerator) / q.denominator
+
+
+def test_temple_bracket_contains_the_closed_form_eigenvalue_to_35_digits():
+    """tridiag(-1, 2, -1), n = 90: lambda_1 = 2 - 2 cos(pi / 91) (closed form, 60 digits) lies in the certified
+    bracket, which is narrower than 1e-35 (Temple with a certified gap, not the ~1e-13 of a float test)."""
+    from numerics.certified.linalg import lambda_min_bracket
+
+    n = 90
+    with arb_prec(128):
+        br = lambda_min_bracket(_toeplitz(n))
+    with mpmath.workdps(60):
+        lam = 2 - 2 * mpmath.cos(mpmath.pi / (n + 1))
+        lam2 = 2 - 2 * mpmath.cos(2 * mpmath.pi / (n + 1))
+        assert _mp_of(br.lower) <= lam <= _mp_of(br.upper)
+        assert _mp_of(br.upper) - _mp_of(br.lower) < mpmath.mpf(10) ** -35
+        assert br.method == "temple" and _mp_of(br.lambda2_lower) <= lam2  # the gap bound is a true lower bound
+    assert br.positive_definite == "proved"
+
+
+def test_temple_lower_bound_needs_its_correction_term():
+    """With one refinement step the Rayleigh quotient is ~1e-30 above lambda_1 (residual ~1e-16): the Temple term
+    eps^2 / (b - eta) is what keeps the lower end below the closed form (eta alone would not be a lower bound)."""
+    from numerics.certified.linalg import lambda_min_bracket
+
+    n = 40
+    with arb_prec(200):
+        br = lambda_min_bracket(_toeplitz(n), max_iter=1)
+    with mpmath.workdps(80):
+        lam = 2 - 2 * mpmath.cos(mpmath.pi / (n + 1))
+        assert _mp_of(br.lower) <= lam <= _mp_of(br.upper)
+        assert _mp_of(br.upper) - lam > mpmath.mpf(10) ** -45  # the unrefined quotient is visibly above lambda_1
+
+
+def test_bracket_covers_every_member_of_a_wide_ball_matrix():
+    """[[2 +- r, 1], [1, 2 +- r]], r = 0.1: members have lambda_min from about 0.8 to 1.1; the bracket must contain
+    lambda_min of every corner member (computed exactly: 2x2 closed form)."""
+    from numerics.certified.linalg import lambda_min_bracket, residual_cholesky_lower
+
+    r = 0.1
+    with arb_prec(64):
+        K = arb_mat([[arb(2, r), 1], [1, arb(2, r)]])
+        br = lambda_min_bracket(K)
+        low = residual_cholesky_lower(K, 0.9, [[2.0, 1.0], [1.0, 2.0]])
+    with mpmath.workdps(30):
+        for a in (2 - r, 2, 2 + r):
+            for d in (2 - r, 2, 2 + r):
+                a_, d_ = mpmath.mpf(a), mpmath.mpf(d)
+                lmin = (a_ + d_) / 2 - mpmath.sqrt(((a_ - d_) / 2) ** 2 + 1)
+                assert _mp_of(br.lower) <= lmin <= _mp_of(br.upper)
+                assert low is not None and _mp_of(low) <= lmin  # t = 0.9 is not a bound: the radius is subtracted
+
+
+@pytest.mark.parametrize("K, r", [
+    # [[1, +-r], [+-r, 1 + g]] with r = g = 1e-8: the float spectrum {1, 1 + g} hides members whose lambda_1 is
+    # 1 - 6e-9 (the eigenvector rotates); the certified lambda_2 bound falls below the Rayleigh quotient, so Temple
+    # must not be used
+    ("offdiag", 1e-8),
+    # [[1, +-0.2], [+-0.2, 2 +- 0.9]]: lambda_2 of some members is 1.1, far below the float 2: only a certified
+    # lambda_2 bound may enter Temple's inequality
+    ("wide", 0.2),
+])
+def test_bracket_lower_end_holds_for_rotated_members(K, r):
+    from itertools import product
+
+    from numerics.certified.linalg import lambda_min_bracket
+
+    with arb_prec(64):
+        if K == "offdiag":
+            g = 1e-8
+            M = arb_mat([[1, arb(0, r)], [arb(0, r), 1 + g]])
+            ds = [1 + g]
+        else:
+            M = arb_mat([[1, arb(0, r)], [arb(0, r), arb(2, 0.9)]])
+            ds = [1.1, 2, 2.9]
+        br = lambda_min_bracket(M)
+    with mpmath.workdps(40):
+        for b, d in product([-r, 0, r], ds):
+            b_, d_ = mpmath.mpf(b), mpmath.mpf(d)
+            lmin = (1 + d_) / 2 - mpmath.sqrt(((1 - d_) / 2) ** 2 + b_ * b_)
+            assert _mp_of(br.lower) <= lmin <= _mp_of(br.upper), (b, d, br)
+
+
+def test_residual_certificate_matches_ball_cholesky_and_refuses_false_shifts():
+    """The residual bound at t just below lambda (closed form) certifies, is within 1e-10 of t, and never exceeds
+    lambda; at t above lambda the float Cholesky fails and nothing is certified."""
+    from numerics.certified.linalg import residual_cholesky_lower
+
+    n = 60
+    with mpmath.workdps(40):
+        lam = float(2 - 2 * mpmath.cos(mpmath.pi / (n + 1)))
+    steer = np.array([[2.0 if i == j else (-1.0 if abs(i - j) == 1 else 0.0) for j in range(n)] for i in range(n)])
+    with arb_prec(128):
+        K = _toeplitz(n)
+        t = lam * (1 - 1e-6)
+        low = residual_cholesky_lower(K, t, steer)
+        assert low is not None and Fraction(t) - Fraction(1, 10 ** 10) < low <= Fraction(t)
+        assert certify_lambda_min_gt(K, low)  # the independent ball Cholesky agrees
+        assert residual_cholesky_lower(K, lam * (1 + 1e-6), steer) is None
+
+
+def test_frobenius_upper_covers_the_radii():
+    from numerics.certified.linalg import frobenius_upper
+
+    with arb_prec(64):
+        assert frobenius_upper(arb_mat([[arb(0, 1)]])) >= 1  # a ball [-1, 1]: its midpoint 0 is not a bound
+        assert frobenius_upper(arb_mat([[3, -4]])) >= 5
+        assert frobenius_upper(arb_mat([[3, -4]])) < 5 * (1 + 1e-12)
+
+
+def _eigsy_reference(X, dps=50):
+    with arb_prec(256):
+        return lambda_min_mpmath(relu_gram_ball(X), dps=dps)
+
+
+# orthonormal inputs (H = I/2: lambda_1 = ... = lambda_4) with x_1 tilted by 1e-20: lambda_1 = 1/2 - 2.5e-21, and
+# the float eigenvectors cannot resolve the cluster
+_NEAR_DEGENERATE = [["1", "1e-20", "0", "0"], ["0", "1", "0", "0"], ["0", "0", "1", "0"], ["0", "0", "0", "1"]]
+
+
+@pytest.mark.parametrize("certify", [False, True])
+@pytest.mark.parametrize("case", ["random", "near-degenerate"])
+def test_large_n_path_prints_only_correct_digits(monkeypatch, certify, case):
+    """The n > MP_EIG_MAX_N path (refined Rayleigh quotient; with --certify the certified bracket) run on small
+    instances by lowering the threshold: every printed digit agrees with an independent 50-digit mpmath eigsy,
+    including a near-degenerate lowest pair, where the residual (not the ball radius) limits the digits."""
+    import proofs.ntk as ntk
+
+    monkeypatch.setattr(ntk, "MP_EIG_MAX_N", 3)
+    if case == "random":
+        rng = np.random.default_rng(5)
+        X = [[str(v) for v in row] for row in rng.standard_normal((9, 3)).round(3)]
+    else:
+        X = _NEAR_DEGENERATE
+    out = ntk.ntk_lambda_min(X, certify=certify, dps=30)
+    assert "no mpmath eigsy" in out["precision"]
+    ref = _eigsy_reference(X)
+    digits = out["lambda_min_digits"]
+    assert digits >= (25 if case == "random" else 3)
+    with mpmath.workdps(60):
+        printed = mpmath.mpf(out["lambda_min"])
+        assert abs(printed - ref) <= mpmath.mpf(10) ** (mpmath.floor(mpmath.log10(abs(ref))) - digits + 1)
+        if certify:
+            assert out["positive_definite"] == "proved"
+            assert mpmath.mpf(Fraction(out["certified_lower_bound_exact"]).numerator) / \
+                Fraction(out["certified_lower_bound_exact"]).denominator <= ref

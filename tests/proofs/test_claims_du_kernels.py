@@ -69,7 +69,14 @@ def test_b4_parallel_inputs_hypothesis_fails_and_reference_float():
     X = _inputs({"n": 6, "d": 5, "seed": 0})
     lam = np.linalg.eigvalsh(h_infinity(np.array([[float(Fraction(v)) for v in r] for r in X])))[0]
     r = _run("du2018-hinf-positive-nonparallel", {"name": "t", "n": 6, "d": 5, "seed": 0})
-    assert float(r.margin) <= lam < float(r.margin) * (1 + 1e-5) and abs(lam - 0.258) < 0.01
+    # float64 reference: eigvalsh is within ~1e-15 of the exact value, the certified margin within 1e-19 below it
+    assert float(r.margin) <= lam + 1e-14 and lam < float(r.margin) * (1 + 1e-5) and abs(lam - 0.258) < 0.01
+    from numerics.certified.linalg import lambda_min_mpmath, relu_gram_ball
+    from numerics.certified.precision import arb_prec
+
+    with arb_prec(200):  # independent high-precision reference (mpmath eigsy on a 200-bit enclosure)
+        ref = lambda_min_mpmath(relu_gram_ball(X), dps=40)
+    assert Fraction(r.margin) <= Fraction(mpmath.nstr(ref, 35)) < Fraction(r.margin) + Fraction(1, 10 ** 18)
 
 
 def test_b6_monte_carlo_reference_and_nonunit_hypothesis_fails():

@@ -123,16 +123,17 @@ def test_cli_deep_json_and_requirements(tmp_path, capsys):
 
 def test_bracket_cross_check_catches_an_inconsistent_certificate(monkeypatch):
     """A lower 'certificate' above the mpmath eigenvalue must raise (the internal bracket check), not pass."""
+    import dataclasses
+
     import numerics.certified.linalg as la
 
-    real = la.lambda_min_lower
+    real = la.lambda_min_bracket
 
     def bad(K, **kw):
-        c = real(K, **kw)
-        return la.LambdaMinCertificate(lower=c.lower + 1, estimate=c.estimate, tries=c.tries, seconds=c.seconds,
-                                       positive_definite=c.positive_definite)
+        b = real(K, **kw)
+        return dataclasses.replace(b, lower=b.lower + 1, upper=b.upper + 2)
 
-    monkeypatch.setattr(la, "lambda_min_lower", bad)
+    monkeypatch.setattr(la, "lambda_min_bracket", bad)
     with pytest.raises(RuntimeError, match="bracket"):
         ntk_lambda_min([["1", "0"], ["0.6", "0.8"]], certify=True, dps=20)
 

@@ -58,9 +58,10 @@ def test_indefinite_matrix_is_never_proved_positive_definite():
     """linalg.negative-lower-bound-is-pd: lambda_min(diag(-1, 2)) = -1 < 0."""
     from numerics.certified.linalg import lambda_min_lower
 
-    cert = lambda_min_lower(arb_mat([[-1, 0], [0, 2]]))
-    assert cert.lower is not None and cert.lower < -1  # a certified lower bound of -1
-    assert cert.positive_definite != "proved"
+    for methods in (("residual",), ("ball-cholesky",), ("residual", "ball-cholesky")):
+        cert = lambda_min_lower(arb_mat([[-1, 0], [0, 2]]), methods=methods)
+        assert cert.lower is not None and cert.lower < -1  # a certified lower bound of -1
+        assert cert.positive_definite != "proved"
 
 
 def test_rayleigh_upper_bound_covers_every_member_of_a_wide_ball_matrix():
