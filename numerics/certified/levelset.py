@@ -1,10 +1,20 @@
 r"""Vectorised certified regular-level test for ridge sums :math:`h(u)=\sum_i c_i\,\sigma(\tilde x_i\cdot u)`.
 
-This is the MATH.md-§3.9-E2 certificate (is :math:`\ell` a regular value of :math:`h` on a box, and how large is
-:math:`\beta=\min_{\{h=\ell\}\cap B}|\nabla h|`) for the sigmoid-type models with linear output weights:
-:math:`h(u)=\langle\hat a,\Psi_\mu(u)\rangle` with :math:`u=(w,b)`, :math:`\tilde x_i=(x_i,1)` and
-:math:`c_i=\langle\hat a,r_i\rangle/n` (scalar or vector outputs alike). The logistic sigmoid and :math:`\tanh`
-(:math:`\tanh z=2\sigma(2z)-1`) are supported.
+This is the regular-level step of the escaping-set argument (is :math:`\ell` a regular value of :math:`h` on a
+box, and how large is :math:`\beta=\min_{\{h=\ell\}\cap B}|\nabla h|`) for ridge models with linear output weights:
+:math:`h(u)=\langle\hat a,\Psi_\mu(u)\rangle` with the feature :math:`\sigma(\tilde x\cdot u)`, e.g. :math:`u=(w,b)`,
+:math:`\tilde x_i=(x_i,1)`, and :math:`c_i=\langle\hat a,r_i\rangle/n` (scalar or vector outputs alike).
+
+Two ways to enclose the activation, one branch-and-bound:
+
+* the logistic sigmoid and :math:`\tanh` (:math:`\tanh z=2\sigma(2z)-1`): a monotone table and the Riccati
+  identities (below);
+* **every other C^1 activation** (builtin or user, monotone or not, e.g. erf, :math:`e^{-z^2}`, atan, softsign, the
+  cubic step; :func:`activation_support`): a :class:`CellTable` of outward float enclosures of
+  :math:`\sigma,\sigma',\sigma''` on every cell of a grid, computed with the python-flint ball code generated from the
+  activation's sympy expression (never float evaluations), with a Taylor form at the cell's expansion point for
+  narrow intervals and the toolkit's certified :math:`\sup|\sigma^{(j)}|` beyond the last cell (or no bound at all,
+  then nothing reaching there is decided). No monotonicity is assumed on this path.
 
 No library offers a vectorised, outward-rounded interval branch-and-bound, so it is written by hand on numpy:
 
@@ -42,7 +52,8 @@ from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["RidgeSum", "ridge_sum_from_problem", "certify_ridge_level", "RidgeLevelCertificate"]
+__all__ = ["RidgeSum", "ridge_sum_from_problem", "certify_ridge_level", "RidgeLevelCertificate", "CellTable",
+           "cell_table", "activation_support", "ridge_layout", "is_ridge_model"]
 
 _U = 2.0 ** -53
 _TINY = 2.0 ** -1074
@@ -172,9 +183,282 @@ def d2sigma_from_s(slo, shi):
     return lo, hi
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# any activation: per-cell ball enclosures of sigma, sigma', sigma'' (no monotonicity assumed)
+# ---------------------------------------------------------------------------------------------------------------
+_ZFAR = 2.0 ** 40    # geometric tail cells up to |z| = Z_far; beyond, the toolkit's sup |sigma^(j)| (or nothing)
+_CELL_DELTA = 2.0 ** -5  # cell width of the general tables (the Taylor form keeps narrow intervals tight)
+_TAIL_RATIO = 2.0 ** 0.125
+
+
+def _arb_out(b):
+    """Outward float interval of an arb ball, fast: python-flint's lower/upper are exact; their float conversion
+    is within one ulp, so one more ulp outward encloses them (non-finite or huge: the whole line)."""
+    if not b.is_finite():
+        return -np.inf, np.inf
+    lo, hi = float(b.lower()), float(b.upper())
+    if not (abs(lo) < 1e300 and abs(hi) < 1e300):
+        return -np.inf, np.inf
+    return float(np.nextafter(lo, -np.inf)), float(np.nextafter(hi, np.inf))
+
+
+def _arb_univariate(expr):
+    """Ball evaluator of a univariate sympy expression in z (piecewise ones piece by piece): the project's
+    generated python-flint code (:func:`proofs.symbolic.codegen.compile_expr`, target ``"arb"``)."""
+    import sympy as sp
+
+    from proofs.symbolic.codegen import _arb_piecewise_univariate, compile_expr, to_arb
+    from proofs.symbolic.pieces import Z, _pieces
+
+    pieces = _pieces(expr)
+    if len(pieces) == 1 and not expr.has(sp.Piecewise):
+        return compile_expr([Z], pieces[0][0], "arb")
+    fns = []
+    for piece, s in pieces:
+        a = None if s.inf is -sp.oo else s.inf
+        b = None if s.sup is sp.oo else s.sup
+        if (a is not None and not a.is_Rational) or (b is not None and not b.is_Rational):
+            raise NotImplementedError("breakpoints must be rational for ball evaluation")
+        fns.append((None if a is None else to_arb(sp.Rational(a)), None if b is None else to_arb(sp.Rational(b)),
+                    compile_expr([Z], piece, "arb")))
+    return _arb_piecewise_univariate(fns)
+
+
+def activation_support(act):
+    """``(True, "")`` when the per-cell certificate applies to ``act``, else ``(False, reason)``.
+
+    Needed: sigma is C^1 (the toolkit's certified smoothness class, sympy one-sided limits at every breakpoint),
+    so h is C^1 and sigma' is absolutely continuous; its a.e. derivative sigma'' is sympy's second derivative with
+    every DiracDelta term dropped (they cancel when sigma' is continuous); each of sigma, sigma', sigma'' compiles
+    to python-flint balls. Boundedness is not needed on a box; outside the tabulated range it decides the tails."""
+    import sympy as sp
+
+    try:
+        sm = act.smoothness
+    except (NotImplementedError, ValueError, TypeError, AttributeError) as exc:
+        return False, f"smoothness undecided ({type(exc).__name__})"
+    if sm is None or sm < 1:
+        return False, f"sigma is not certified C^1 (smoothness {sm})"
+    if act.derivative(1).has(sp.DiracDelta):
+        return False, "sigma' has a Dirac delta"
+    try:
+        _cell_evaluators(act)
+    except (NotImplementedError, TypeError, ValueError, SyntaxError, AttributeError) as exc:
+        return False, f"no ball evaluator ({type(exc).__name__})"
+    return True, ""
+
+
+def _cell_evaluators(act):
+    """Ball evaluators of sigma^(j), j = 0..3, and for which j the mean-value form is valid (sigma^(j) is C^1)."""
+    import sympy as sp
+
+    key = "levelset-evaluators"
+    cache = getattr(act, "_cache", None)
+    if cache is not None and key in cache:
+        return cache[key]
+    sm = act.smoothness
+    fs = []
+    for j in range(4):
+        d = act.derivative(j)
+        if j >= 2:
+            d = d.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)
+        if j == 3 and not (sm is not None and sm >= 3):
+            fs.append(None)
+            continue
+        fs.append(_arb_univariate(d))
+    mvf = tuple(j for j in range(3) if sm is not None and sm >= j + 1 and fs[j + 1] is not None)
+    out = (fs, mvf)
+    if cache is not None:
+        cache[key] = out
+    return out
+
+
+class CellTable:
+    r"""Outward float enclosures of :math:`\sigma,\sigma',\sigma''` over every cell of a grid, for any C^1
+    activation (no monotonicity assumed: non-monotone ones such as :math:`e^{-z^2}` are covered).
+
+    Cells: the uniform grid :math:`\delta\mathbb Z\cap[-Z,Z]`, then geometric cells (ratio :math:`2^{1/8}`) out to
+    :math:`\pm Z_{\rm far}`. On each cell :math:`C` (a python-flint ball containing it) the enclosure of
+    :math:`\sigma^{(j)}(C)` is the intersection of the natural ball evaluation of the generated code and, where
+    :math:`\sigma^{(j)}` is C^1, the mean-value form :math:`\sigma^{(j)}(m)+\sigma^{(j+1)}(C)\,(C-m)`; both rounded
+    outward to floats. An interval :math:`[z_0,z_1]` gets the min/max over the cells it meets (a sparse table, exact
+    comparisons: no rounding in the index). Beyond :math:`\pm Z_{\rm far}` the toolkit's certified
+    :math:`\sup|\sigma^{(j)}|` bounds it (computed on first need); when that is unknown the enclosure is the whole
+    line, so no box reaching there is ever decided (``certified=False``, never a guess).
+    The range minimum query is written by hand on numpy (no library offers a vectorised one)."""
+
+    def __init__(self, act, *, zmax: float = _ZMAX, delta: float = _CELL_DELTA, zfar: float = _ZFAR,
+                 prec: int = 80):
+        from flint import arb, ctx
+
+        from proofs.symbolic.codegen import arb_from_interval
+
+        ok, why = activation_support(act)
+        if not ok:
+            from numerics.errors import InvalidArgument
+
+            raise InvalidArgument(f"activation {getattr(act, 'name', act)!r} is not supported by the cell table: "
+                                  f"{why}")
+        self.act = act
+        fs, mvf = _cell_evaluators(act)
+        k = int(round(zmax / delta))
+        uni = np.arange(-k, k + 1) * delta                      # exact dyadic grid points
+        tail = [zmax]
+        while tail[-1] < zfar:
+            tail.append(min(float(np.nextafter(tail[-1] * _TAIL_RATIO, np.inf)), zfar))
+        tail = np.array(tail[1:])
+        self.edges = np.concatenate([-tail[::-1], uni, tail])
+        N = len(self.edges) - 1
+        nr = 4 if fs[3] is not None else 3
+        lo = np.full((4, N), -np.inf)
+        hi = np.full((4, N), np.inf)
+        self.mid = 0.5 * (self.edges[:-1] + self.edges[1:])      # floats inside their cells: expansion points
+        plo = np.empty((3, N))
+        phi = np.empty((3, N))
+        old = ctx.prec
+        ctx.prec = prec
+        try:
+            for c in range(N):
+                cell = arb_from_interval(arb(float(self.edges[c])), arb(float(self.edges[c + 1])))
+                m = arb(cell.mid())
+                dz = cell - m
+                nat = [fs[j](cell) for j in range(nr)]
+                for j in range(nr):
+                    a, b = _arb_out(nat[j])
+                    if j in mvf:
+                        a2, b2 = _arb_out(fs[j](m) + nat[j + 1] * dz)
+                        a, b = max(a, a2), min(b, b2)
+                    lo[j, c], hi[j, c] = a, b
+                mf = arb(float(self.mid[c]))                          # exact: a float
+                for j in range(3):
+                    plo[j, c], phi[j, c] = _arb_out(fs[j](mf))
+        finally:
+            ctx.prec = old
+        self.N = N
+        self.pt = (plo, phi)
+        #: orders j whose Taylor form sigma^(j)(m) + sigma^(j+1)(m) t + R t^2 / 2 is valid (sigma^(j+1) absolutely
+        #: continuous with a.e. derivative enclosed by the table of sigma^(j+2))
+        self.taylor = (0, 1) if nr == 4 else (0,)
+        # sparse tables: level t holds min/max over 2^t consecutive cells
+        self._lo = [lo]
+        self._hi = [hi]
+        t = 1
+        while (1 << t) <= N:
+            h = 1 << (t - 1)
+            pl, ph = self._lo[-1], self._hi[-1]
+            self._lo.append(np.minimum(pl[:, :-h], pl[:, h:]))
+            self._hi.append(np.maximum(ph[:, :-h], ph[:, h:]))
+            t += 1
+        self._far = None
+        self._np = {}
+
+    def float_evaluator(self, order):
+        """numpy evaluator of sigma^(order) (generated code; for sampling and directions only)."""
+        key = ("np", order)
+        if key not in self._np:
+            from proofs.symbolic.codegen import compile_expr
+            from proofs.symbolic.pieces import Z
+
+            self._np[key] = compile_expr([Z], self.act.derivative(order), "numpy")
+        return self._np[key]
+
+    def far_bounds(self):
+        """Per order j: the toolkit's certified bound B_j >= sup |sigma^(j)| (None-free: inf when unknown)."""
+        if self._far is None:
+            out = []
+            for j in range(3):
+                B = np.inf
+                try:
+                    b = self.act.sup_abs(j)
+                    if b.value is not None and b.value.is_finite:
+                        from proofs.symbolic.codegen import compile_expr
+                        from proofs.symbolic.pieces import Z
+
+                        B = _arb_out(compile_expr([Z], b.value, "arb")(0))[1]
+                    elif getattr(b, "enclosure", None) is not None:
+                        B = _frac_interval(Fraction(b.enclosure[1]))[1]
+                except (NotImplementedError, ValueError, TypeError, AttributeError):
+                    B = np.inf
+                out.append(B)
+            self._far = out
+        return self._far
+
+    def enclose(self, zlo, zhi):
+        """[(lo, hi) of sigma, sigma', sigma''] over [zlo, zhi] (elementwise arrays); NaN or reversed input: the
+        whole line."""
+        zlo = np.asarray(zlo, dtype=float)
+        zhi = np.asarray(zhi, dtype=float)
+        shape = np.broadcast(zlo, zhi).shape
+        zlo, zhi = np.broadcast_to(zlo, shape).ravel(), np.broadcast_to(zhi, shape).ravel()
+        bad = ~(zlo <= zhi)
+        ia = np.searchsorted(self.edges, zlo, side="right") - 1   # the cell holding zlo (-1: left of the table)
+        ib = np.searchsorted(self.edges, zhi, side="left") - 1    # the cell holding zhi (N: right of the table)
+        far = (ia < 0) | (ib >= self.N) | bad
+        a = np.clip(ia, 0, self.N - 1)
+        b = np.clip(ib, 0, self.N - 1)
+        b = np.maximum(a, b)
+        length = b - a + 1
+        t = np.floor(np.log2(length)).astype(np.int64)
+        t = np.where((1 << (t + 1)) <= length, t + 1, t)           # guard the float log2 at powers of two
+        t = np.where((1 << t) > length, t - 1, t)
+        ranges = []
+        for j in range(4):
+            lo = np.empty(len(a))
+            hi = np.empty(len(a))
+            for tt in np.unique(t):
+                sel = t == tt
+                L, H = self._lo[tt][j], self._hi[tt][j]
+                a_s, b_s = a[sel], b[sel] - (1 << tt) + 1
+                lo[sel] = np.minimum(L[a_s], L[b_s])
+                hi[sel] = np.maximum(H[a_s], H[b_s])
+            ranges.append((lo, hi))
+        # Taylor form at the expansion point m of the first cell: sigma^(j)(m) + sigma^(j+1)(m) t + R t^2 / 2, with
+        # t = z - m and R the range of sigma^(j+2) over the cells met (they hold every point between m and z)
+        m = self.mid[a]
+        t_lo, t_hi = _dn(zlo - m), _upr(zhi - m)
+        sq_hi = _upr(np.maximum(t_lo * t_lo, t_hi * t_hi))
+        sq_lo = np.where((t_lo > 0) | (t_hi < 0), _dn(np.minimum(t_lo * t_lo, t_hi * t_hi)), 0.0)
+        out = []
+        for j in range(3):
+            lo, hi = ranges[j]
+            if j in self.taylor:
+                plo, phi = self.pt[0][j][a], self.pt[1][j][a]
+                dlo, dhi = self.pt[0][j + 1][a], self.pt[1][j + 1][a]
+                l1, h1 = imul(dlo, dhi, t_lo, t_hi)
+                rlo, rhi = ranges[j + 2]
+                l2, h2 = imul(rlo, rhi, sq_lo, sq_hi)
+                tl = _dn(_dn(plo + l1) + _dn(l2 * 0.5))
+                th = _upr(_upr(phi + h1) + _upr(h2 * 0.5))
+                ok = ~far & np.isfinite(tl) & np.isfinite(th)
+                lo = np.where(ok, np.maximum(lo, tl), lo)
+                hi = np.where(ok, np.minimum(hi, th), hi)
+            if far.any():
+                B = self.far_bounds()[j]
+                lo = np.where(far, np.minimum(lo, -B), lo)
+                hi = np.where(far, np.maximum(hi, B), hi)
+            lo = np.where(bad, -np.inf, lo)
+            hi = np.where(bad, np.inf, hi)
+            out.append((lo.reshape(shape), hi.reshape(shape)))
+        return out
+
+
+def cell_table(act) -> CellTable:
+    """The (cached, per activation object) :class:`CellTable` of ``act``."""
+    cache = getattr(act, "_cache", None)
+    if cache is not None and "levelset-table" in cache:
+        return cache["levelset-table"]
+    tab = CellTable(act)
+    if cache is not None:
+        cache["levelset-table"] = tab
+    return tab
+
+
 @dataclass(frozen=True)
 class RidgeSum:
-    r"""h(u) = const + sum_i c_i sigma(xt_i . u) with logistic sigma; every datum an outward float interval."""
+    r"""h(u) = const + sum_i c_i sigma(xt_i . u); every datum an outward float interval.
+
+    ``table=None``: sigma is the logistic sigmoid (monotone table and Riccati identities); otherwise ``table`` is
+    the :class:`CellTable` of the activation (any C^1 activation, see :func:`activation_support`)."""
 
     xlo: np.ndarray  # n x p
     xhi: np.ndarray
@@ -182,23 +466,39 @@ class RidgeSum:
     chi: np.ndarray
     const: tuple = (0.0, 0.0)
     activation: str = "sigmoid"
+    table: object = None
 
     @property
     def p(self):
         return self.xlo.shape[1]
 
+    def _float_act(self, Z, order):
+        if self.table is None:
+            s = 1 / (1 + np.exp(-Z))
+            return s if order == 0 else s * (1 - s)
+        f = self.table.float_evaluator(order)
+        with np.errstate(all="ignore"):
+            return np.broadcast_to(np.asarray(f(Z), dtype=float), Z.shape)
+
     def h_float(self, U):
         """Float value of h (for sampling and the choice of directions only, never for a decision)."""
         x = (self.xlo + self.xhi) / 2
         c = (self.clo + self.chi) / 2
-        Z = U @ x.T
-        return 1 / (1 + np.exp(-Z)) @ c + (self.const[0] + self.const[1]) / 2
+        return self._float_act(U @ x.T, 0) @ c + (self.const[0] + self.const[1]) / 2
 
     def grad_float(self, U):
         x = (self.xlo + self.xhi) / 2
         c = (self.clo + self.chi) / 2
-        s = 1 / (1 + np.exp(-(U @ x.T)))
-        return (s * (1 - s) * c) @ x
+        return (self._float_act(U @ x.T, 1) * c) @ x
+
+    def _act_enclosures(self, zc_lo, zc_hi, zb_lo, zb_hi):
+        """sigma at the centre and on the box, sigma' at both, sigma'' on the box (outward float intervals)."""
+        if self.table is None:
+            sc = sigma_interval(zc_lo, zc_hi)
+            sb = sigma_interval(zb_lo, zb_hi)
+            return sc, sb, dsigma_from_s(*sc), dsigma_from_s(*sb), d2sigma_from_s(*sb)
+        (sc, dc, _), (sb, db, qb) = self.table.enclose(zc_lo, zc_hi), self.table.enclose(zb_lo, zb_hi)
+        return sc, sb, dc, db, qb
 
     # -- interval pieces over a batch of boxes (centres C, half-widths Rh: N x p, exact dyadic floats) --------
     def _z(self, C, Rh):
@@ -215,8 +515,8 @@ class RidgeSum:
         split dimension)."""
         n, p = self.xlo.shape
         zc_lo, zc_hi, zb_lo, zb_hi = self._z(C, Rh)
-        sc_lo, sc_hi = sigma_interval(zc_lo, zc_hi)
-        sb_lo, sb_hi = sigma_interval(zb_lo, zb_hi)
+        (sc_lo, sc_hi), (sb_lo, sb_hi), (dc_lo, dc_hi), (db_lo, db_hi), (q_lo, q_hi) = \
+            self._act_enclosures(zc_lo, zc_hi, zb_lo, zb_hi)
         clo, chi = self.clo[None], self.chi[None]
         # h(c) and the natural enclosure h(B)
         hc_lo, hc_hi = isum(*imul(sc_lo, sc_hi, clo, chi), axis=1)
@@ -225,10 +525,8 @@ class RidgeSum:
         hc_lo, hc_hi = _dn(hc_lo + k0), _upr(hc_hi + k1)
         hb_lo, hb_hi = _dn(hb_lo + k0), _upr(hb_hi + k1)
         # grad h(B) = sum_i c_i sigma'(z_i(B)) xt_i  (N x p), and grad h(c)
-        db_lo, db_hi = dsigma_from_s(sb_lo, sb_hi)
         w_lo, w_hi = imul(db_lo, db_hi, clo, chi)                          # N x n
         gb_lo, gb_hi = isum(*imul(w_lo[:, :, None], w_hi[:, :, None], self.xlo[None], self.xhi[None]), axis=1)
-        dc_lo, dc_hi = dsigma_from_s(sc_lo, sc_hi)
         wc_lo, wc_hi = imul(dc_lo, dc_hi, clo, chi)
         gc_lo, gc_hi = isum(*imul(wc_lo[:, :, None], wc_hi[:, :, None], self.xlo[None], self.xhi[None]), axis=1)
         # centred form of h: h(c) + grad h(B) . [-rho, rho]
@@ -249,7 +547,6 @@ class RidgeSum:
         ex_lo, ex_hi = isum(*imul(e[:, None, :], e[:, None, :], self.xlo[None], self.xhi[None]), axis=2)  # N x n
         nat_lo, _ = isum(*imul(w_lo, w_hi, ex_lo, ex_hi), axis=1)
         # first-order: e^T H(B) = sum_i c_i sigma''(z_i(B)) (e . xt_i) xt_i
-        q_lo, q_hi = d2sigma_from_s(sb_lo, sb_hi)
         v_lo, v_hi = imul(*imul(q_lo, q_hi, clo, chi), ex_lo, ex_hi)      # N x n
         eh_lo, eh_hi = isum(*imul(v_lo[:, :, None], v_hi[:, :, None], self.xlo[None], self.xhi[None]), axis=1)
         m_lo, m_hi = imul(eh_lo, eh_hi, -Rh, Rh)
@@ -384,30 +681,88 @@ def is_ridge_model(model) -> bool:
         return False
 
 
-def ridge_sum_from_problem(model, data, r, a_hat):
-    """The ridge sum h = <a_hat, Psi_mu> of a sigmoid-type model (logistic sigmoid or tanh, with bias), or None.
+def ridge_layout(model):
+    r"""``(activation, coefficients)`` when the model's feature is exactly :math:`\sigma(\ell(x)\cdot u)` (one
+    output column) with :math:`\ell_j(x)=\partial_{u_j}(\text{argument})` free of ``u`` (so the argument is linear in
+    ``u``, e.g. :math:`w\cdot x+b` in any inner layout) and a supported activation (:func:`activation_support`); else
+    None. Read from the model's symbolic feature, not from its name."""
+    import sympy as sp
 
-    ``r`` are the residual balls (n x k, python-flint), ``a_hat`` exact rationals. Inner layout u = (w, b).
-    """
-    if not is_ridge_model(model):
+    if getattr(model, "q", None) != 1:
         return None
-    act = model.activation
+    try:
+        g = model.g[0]
+        act = getattr(type(g), "activation", None)
+        if act is None or getattr(type(g), "order", None) != 0 or len(g.args) != 1:
+            return None
+        arg = g.args[0]
+        u = list(model.u_syms)
+        coef = [sp.diff(arg, uj) for uj in u]
+        if any(c.free_symbols & set(u) for c in coef):
+            return None
+        if sp.expand(arg - sum((c * uj for c, uj in zip(coef, u)), sp.S.Zero)) != 0:
+            return None
+    except (AttributeError, TypeError, IndexError):
+        return None
+    ok, _ = activation_support(act)
+    return (act, coef) if ok else None
+
+
+def _coef_interval(c, x_syms, row):
+    """Outward float interval of the coefficient expression c at the data row (exact rationals where possible)."""
+    import sympy as sp
+
+    vals = {xs: sp.Rational(str(v)) for xs, v in zip(x_syms, row)}
+    q = sp.sympify(c).subs(vals)
+    if q.is_Rational:
+        return _frac_interval(Fraction(int(q.p), int(q.q)))
+    from flint import ctx
+
+    from proofs.symbolic.codegen import compile_expr
+
+    old = ctx.prec
+    ctx.prec = 120
+    try:
+        return _arb_out(compile_expr([], q, "arb")())
+    finally:
+        ctx.prec = old
+
+
+def ridge_sum_from_problem(model, data, r, a_hat, *, fast_logistic: bool = True):
+    """The ridge sum h = <a_hat, Psi_mu> of a ridge model (:func:`ridge_layout`), or None.
+
+    ``r`` are the residual balls (n x k, python-flint), ``a_hat`` exact rationals. The builtin logistic sigmoid
+    and tanh (inner layout u = (w, b)) take the monotone-table path unless ``fast_logistic=False``; every other
+    supported activation (builtin or user, monotone or not) the per-cell :class:`CellTable`.
+    """
     from flint import arb
 
-    n = data.n
-    scale = 2 if act.name == "tanh" else 1  # tanh z = 2 sigma(2 z) - 1
-    xs = []
-    for row in data.X:
-        xs.append([_frac_interval(Fraction(str(v)) * scale) for v in row] + [(float(scale), float(scale))])
-    xlo = np.array([[a for a, _ in row] for row in xs])
-    xhi = np.array([[b for _, b in row] for row in xs])
     a = [arb(str(Fraction(v).numerator)) / arb(str(Fraction(v).denominator)) for v in a_hat]
-    cs = []
-    tot = arb(0)
-    for ri in r:
-        ci = sum((ai * rc for ai, rc in zip(a, ri)), arb(0)) / n
-        tot = tot + ci
-        cs.append(_arb_interval(ci * scale))
-    const = _arb_interval(-tot) if act.name == "tanh" else (0.0, 0.0)
+    n = data.n
+    if fast_logistic and is_ridge_model(model):
+        act = model.activation
+        scale = 2 if act.name == "tanh" else 1  # tanh z = 2 sigma(2 z) - 1
+        xs = []
+        for row in data.X:
+            xs.append([_frac_interval(Fraction(str(v)) * scale) for v in row] + [(float(scale), float(scale))])
+        xlo = np.array([[a_ for a_, _ in row] for row in xs])
+        xhi = np.array([[b for _, b in row] for row in xs])
+        cs = []
+        tot = arb(0)
+        for ri in r:
+            ci = sum((ai * rc for ai, rc in zip(a, ri)), arb(0)) / n
+            tot = tot + ci
+            cs.append(_arb_interval(ci * scale))
+        const = _arb_interval(-tot) if act.name == "tanh" else (0.0, 0.0)
+        return RidgeSum(xlo=xlo, xhi=xhi, clo=np.array([c[0] for c in cs]), chi=np.array([c[1] for c in cs]),
+                        const=const, activation=act.name)
+    lay = ridge_layout(model)
+    if lay is None:
+        return None
+    act, coef = lay
+    xs = [[_coef_interval(c, model.x_syms, row) for c in coef] for row in data.X]
+    xlo = np.array([[a_ for a_, _ in row] for row in xs])
+    xhi = np.array([[b for _, b in row] for row in xs])
+    cs = [_arb_interval(sum((ai * rc for ai, rc in zip(a, ri)), arb(0)) / n) for ri in r]
     return RidgeSum(xlo=xlo, xhi=xhi, clo=np.array([c[0] for c in cs]), chi=np.array([c[1] for c in cs]),
-                    const=const, activation=act.name)
+                    activation=act.name, table=cell_table(act))

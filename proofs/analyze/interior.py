@@ -83,12 +83,14 @@ def dyadic_level(lower, bits: int = 24) -> Fraction:
 
 def _regular_level(enc, a_hat, lower, box_radius, max_boxes, *, problem=None, r=None, time_limit=20.0,
                    level=None, beta_target=None):
-    r"""MATH.md §3.9 E2 / §1b A.2 on the search box: is the level (default -S/2) a regular value of
-    :math:`h=\langle\hat a,\Psi\rangle` there, with a certified lower bound :math:`\beta` of :math:`\min|\nabla h|` on the
-    level set? Sigmoid-type models (logistic sigmoid, tanh) use the vectorised outward-rounded certificate of
-    :mod:`numerics.certified.levelset`; other models the python-flint bisection of
-    :func:`numerics.certified.enclosures.certify_regular_level` (slower). The note says "certified" only when the
-    certificate finished; otherwise the status is "inconclusive" and no bound is given."""
+    r"""The regular-level step of the escaping-set argument on the search box: is the level (default -S/2) a
+    regular value of :math:`h=\langle\hat a,\Psi\rangle` there, with a certified lower bound :math:`\beta` of
+    :math:`\min|\nabla h|` on the level set? Every ridge model :math:`\sigma(\ell(x)\cdot u)` with a C^1 activation
+    (builtin or user, monotone or not; :func:`numerics.certified.levelset.ridge_layout`) uses the vectorised
+    outward-rounded certificate of :mod:`numerics.certified.levelset` (the logistic sigmoid and tanh through their
+    monotone table, every other one through per-cell ball tables of sigma, sigma', sigma''); other models the
+    python-flint bisection of :func:`numerics.certified.enclosures.certify_regular_level` (slower). The note says
+    "certified" only when the certificate finished; otherwise the status is "inconclusive" and no bound is given."""
     from numerics.certified.enclosures import certify_regular_level
 
     a = [Fraction(v) for v in a_hat]
@@ -98,14 +100,19 @@ def _regular_level(enc, a_hat, lower, box_radius, max_boxes, *, problem=None, r=
     if problem is not None and r is not None:
         from numerics.certified.levelset import ridge_sum_from_problem
 
-        rs = ridge_sum_from_problem(problem.model, problem.data, r, a)
+        try:
+            rs = ridge_sum_from_problem(problem.model, problem.data, r, a)
+        except (NotImplementedError, ArithmeticError, TypeError):  # no ball table: the slow path decides
+            rs = None
     if rs is not None:
         from numerics.certified.levelset import certify_ridge_level
 
         c = certify_ridge_level(rs, level, R, max_boxes=max(max_boxes, 2_000_000), time_limit=time_limit,
                                 beta_target=beta_target)
         box = c.box[0]
-        method = "vectorised outward-rounded interval bisection (centred and first-order forms)"
+        method = ("vectorised outward-rounded interval bisection (centred and first-order forms; "
+                  + ("monotone table of the logistic sigmoid)" if rs.table is None else
+                     f"per-cell python-flint ball tables of {rs.activation} and its first two derivatives)"))
         certified, beta, boxes, meets = c.certified, c.beta_lower, c.boxes, not c.level_set_empty
         beta_s = None if beta is None else floor_decimal(beta)
         stopped = c.stopped

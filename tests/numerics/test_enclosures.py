@@ -240,6 +240,8 @@ def test_ridge_sum_from_problem_matches_ball_h_for_sigmoid_and_tanh():
             ex, _, _, _, hc = rs.evaluate(C, np.full((1, 2), 2.0 ** -30), float(h([point_ball(Fraction(v)) for v in u]).mid()) + 1.0)
             assert ex[0]  # a level 1 above h(u) is excluded on a tiny box around u
             assert abs(hc[0] - float(h([point_ball(Fraction(v)) for v in u]).mid())) < 1e-3
-    assert ls.ridge_sum_from_problem(get_model("sigmoid", k=1, d=1, activation="exp(-z**2)"), data,
-                                     PsiEnclosure(get_model("sigmoid", k=1, d=1, activation="exp(-z**2)"), mu, data).r,
-                                     [1]) is None
+    # exp(-z**2) now has per-cell ball tables (rs.table); relu is not C^1 and is declined
+    bump = get_model("sigmoid", k=1, d=1, activation="exp(-z**2)")
+    assert ls.ridge_sum_from_problem(bump, data, PsiEnclosure(bump, mu, data).r, [1]).table is not None
+    relu = get_model("sigmoid", k=1, d=1, activation="relu")
+    assert ls.ridge_sum_from_problem(relu, data, PsiEnclosure(relu, mu, data).r, [1]) is None

@@ -143,8 +143,9 @@ def test_vector_output_escaping_set_certified():
 
 
 def test_analyze_block_keeps_old_keys_and_is_honest_when_the_certificate_does_not_finish():
-    """Backwards-compatible keys, the new ones with --certify; a non-ridge activation with a tiny box budget gives
-    status inconclusive, no beta, and a note that never begins with 'certified'."""
+    """Backwards-compatible keys, the new ones with --certify; a non-monotone ridge activation certifies through the
+    per-cell tables; a non-ridge model (attention) with a tiny box budget gives status inconclusive, no beta, and a
+    note that never begins with 'certified'."""
     model = get_model("sigmoid", k=1, d=1)
     out = analyze(model, MU, Dataset(X=X7, Y=stationary_targets(model, MU, X7, dps=40)["Y"]), certify=True,
                   time_limit=20)
@@ -155,6 +156,12 @@ def test_analyze_block_keeps_old_keys_and_is_honest_when_the_certificate_does_no
     X12 = [["-2"], ["-1.5"], ["-1"], ["-0.6"], ["-0.3"], ["0"], ["0.2"], ["0.45"], ["0.7"], ["1"], ["1.5"], ["2"]]
     data = Dataset(X=X12, Y=stationary_targets(bump, MU, X12, dps=40, seed=4)["Y"])
     rl = analyze(bump, MU, data, dps=20, certify=True, max_boxes=40, time_limit=10)["escaping_set"]["regular_level"]
+    assert rl["certified"] and "per-cell" in rl["method"]  # a non-monotone ridge activation: the fast path
+    att = get_model("attention", k=1, p=2, L=2)
+    mu_a = Measure(a=[[["1", "0"]]], u=[["0.5", "0", "0", "-0.5"]], mass=["1"])
+    Xa = [["1", "0", "0", "1"], ["0", "1", "1", "0"], ["1", "1", "0.5", "-1"], ["-1", "0.5", "1", "1"]]
+    rl = analyze(att, mu_a, Dataset(X=Xa, Y=[["0.3"], ["-0.2"], ["0.1"], ["0.4"]]), dps=20, certify=True,
+                 max_boxes=40, time_limit=10)["escaping_set"]["regular_level"]
     assert rl["certified"] is False and rl["status"] == "inconclusive" and rl["beta_lower"] is None
     assert rl["note"].startswith("inconclusive") and not rl["note"].startswith("certified")
 
