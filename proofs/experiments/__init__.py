@@ -6,6 +6,9 @@ full-support convergence sweep.
   the output weight against the predicted rate :math:`r'=-h\ge\epsilon` (the escape inequality for linear output
   weights); the partially 1-homogeneous experiment with negative weights; particles started on the boundary of
   the escaping set; a figure.
+* :mod:`proofs.experiments.instability_attention`: the same escape experiment for softmax attention heads (an
+  exactly stationary, non-global measure of heads at A = 0, the best direction from the hardmax cells, escape
+  runs near infinity and in the compact part, a figure).
 * :mod:`proofs.experiments.full_support`: Gaussian initialisation, a teacher with :math:`m_0` neurons, the final
   excess loss against the student width, for scalar sigmoid, vector sigmoid and attention heads.
 * :mod:`proofs.experiments.sweep`: the resumable sweep runner (local processes or a dask.distributed cluster).
@@ -15,4 +18,4 @@ Everything here is floating-point evidence (float64 simulations); the certified 
 """
 from __future__ import annotations
 
-__all__ = ["instability", "full_support", "sweep"]
+__all__ = ["instability", "instability_attention", "full_support", "sweep"]

@@ -15,6 +15,7 @@ NUMERICAL_BY_NATURE = {"integrator-order", "mean-field-limit-loss-curves", "full
                        # escape simulations (issue #12)
                        "stationary-first-variation-vanishes-on-support", "zero-configuration-unstable-under-perturbation",
                        "escaping-set-boundary-enters", "escaping-set-weight-growth", "vector-output-escape-rate",
+                       "attention-escape-rate",
                        # NTK (issue #14): Monte-Carlo twins and training trajectories
                        "du2018-hinf-closed-form", "du2018-ginf-arccos-kernel",
                        "du2018-initial-gram-concentration", "du2018-gram-stability-radius", "du2018-lazy-movement",
@@ -35,6 +36,7 @@ INSTANCE_ONLY = {"attention-feature-bounded-linear", "euler-step-decreases-energ
                  "mean-field-limits-interchange",
                  "stationary-first-variation-vanishes-on-support", "zero-configuration-unstable-under-perturbation",
                  "escaping-set-boundary-enters", "escaping-set-weight-growth", "vector-output-escape-rate",
+                 "attention-escape-rate",
                  # Du et al. (issue #14)
                  "du2018-hinf-closed-form", "du2018-ginf-arccos-kernel", "du2018-hinf-positive-nonparallel",
                  "du2018-false-any-parallel-pair-singular", "du2018-false-unit-norm-free",
