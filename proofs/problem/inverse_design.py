@@ -187,7 +187,12 @@ def teacher_targets_exact(model, mu: Measure = None, X=None) -> list:
 def _rat_str(v) -> str:
     import sympy as sp
 
-    v = sp.nsimplify(v) if not isinstance(v, sp.Rational) else v
+    # never sp.nsimplify: it *approximates* (nsimplify(Rational(12345678901234567890123, 98765432109876543210987))
+    # is 1/8, nsimplify(sqrt(2) + 10**-30) is sqrt(2)), which would turn a non-stationary design into a "stationary"
+    # one; sp.simplify is exact
+    v = sp.sympify(v)
+    if not isinstance(v, sp.Rational):
+        v = sp.simplify(v)
     if not isinstance(v, sp.Rational):  # e.g. an exp() of the sigmoid left in the prediction: no exact rational
         raise InvalidArgument(f"exact stationary targets need rational predictions; got {sp.sstr(v)[:80]} "
                               "(use rational features, or the high-precision construction)")
@@ -232,7 +237,7 @@ def stationary_targets_exact(model, mu: Measure = None, X=None, *, seed: int = 0
     rng = random.Random(seed)
     r = sum((sp.Integer(rng.choice([-3, -2, -1, 1, 2, 3])) * b for b in basis), sp.zeros(n * k, 1))
     f = _exact_predict(model, mu, G)
-    Y = [[_rat_str(sp.nsimplify(f[i][c] - r[i * k + c])) for c in range(k)] for i in range(n)]
+    Y = [[_rat_str(f[i][c] - r[i * k + c]) for c in range(k)] for i in range(n)]
     return {"Y": Y, "r": [[r[i * k + c] for c in range(k)] for i in range(n)], "null_dim": len(basis)}
 
 

@@ -153,7 +153,7 @@ def _end(text: str, spec: str) -> sp.Expr:
     if not v.is_real or not v.is_finite or v.free_symbols:
         raise InvalidArgument(f"end {s!r} in --over {spec!r} is not a real number; valid ends are numbers, "
                               "pi, E, expressions of them, -oo and oo")
-    return sp.nsimplify(v) if v.is_Float else v
+    return sp.Rational(v) if v.is_Float else v  # the float's exact value (nsimplify would approximate it)
 
 
 def parse_over(spec: str) -> Range:

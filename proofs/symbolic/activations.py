@@ -266,7 +266,7 @@ class Activation:
         if isinstance(best, sp.Max):  # sympy could not order them exactly
             nums = [(sp.N(c, 50), c) for c in cands]
             best = max(nums, key=lambda t: t[0])[1]
-            return Bound(sp.nsimplify(best) if best.is_Rational else sp.simplify(best), True,
+            return Bound(best if best.is_Rational else sp.simplify(best), True,  # never nsimplify: it approximates
                          "sympy maximum/minimum per piece (ordered at 50 digits)")
         return Bound(sp.simplify(best), True, "sympy maximum/minimum per piece")
 

@@ -81,3 +81,23 @@ def test_exact_variant_refuses_irrational_features():
 def test_too_few_inputs_rejected():
     with pytest.raises(InvalidArgument, match="add inputs"):
         stationary_targets(get_model("sigmoid", k=1, d=1), MU, X[:5], dps=30)
+
+
+def test_exact_targets_keep_long_rationals_exactly():
+    """Inputs with 21 significant digits make the exact residuals long rationals; sympy's nsimplify maps such
+    rationals to simpler, *different* ones (it turns 12345678901234567890123/98765432109876543210987 into 1/8),
+    which would make a non-stationary design look stationary. The targets must satisfy the constraints exactly."""
+    import sympy as sp
+
+    from proofs.problem.inverse_design import _rat_str
+
+    q = sp.Rational(12345678901234567890123, 98765432109876543210987)
+    assert Fraction(_rat_str(q)) == Fraction(12345678901234567890123, 98765432109876543210987)
+    model = get_model("sigmoid", k=1, d=1)
+    mu0 = Measure(a=[[["1"]], [["-0.5"]]], u=[["0", "0"], ["0", "0"]], mass=["0.5", "0.5"])
+    Xl = [["0.123456789012345678901"], ["-0.98765432109876543211"], ["0.55555555555555555557"],
+          ["1.2345678901234567890123"], ["-0.31415926535897932385"]]
+    out = stationary_targets_exact(model, mu0, Xl, seed=3)
+    r = [Fraction(1, 8) - Fraction(y[0]) for y in out["Y"]]  # f = 1/8 at u = 0 (see the test above)
+    assert sum(r) == 0 and sum(ri * Fraction(x[0]) for ri, x in zip(r, Xl)) == 0 and any(r)
+    assert max(Fraction(y[0]).denominator for y in out["Y"]) > 10 ** 15  # long rationals indeed
