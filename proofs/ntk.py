@@ -217,9 +217,29 @@ def _ball_from_mp(M):
     return B
 
 
-def _refine_iterations(bits):
-    """Refinement steps for ``bits`` of precision (each step gains ~ 10-13 digits on well-separated spectra)."""
-    return 4 + bits // 30
+def _digits_from_bracket(out, br, dps):
+    """``lambda_min`` (the bracket's midpoint, with the digits its width supports), its error bound (rounded up)
+    and, when no digit is supported, the bracket itself (rounded outward), from a certified bracket."""
+    import mpmath
+
+    from numerics.certified.precision import outward_decimal
+
+    out.pop("lambda_min_bracket", None)
+    if br.lower is None or br.upper is None:
+        out.update(lambda_min=None, lambda_min_digits=0, lambda_min_error_bound=None)
+        out["lambda_min_bracket"] = ["-inf" if br.lower is None else outward_decimal(br.lower, False, 6),
+                                     "inf" if br.upper is None else outward_decimal(br.upper, True, 6)]
+        return
+    with mpmath.workdps(dps + 10):
+        lo = mpmath.mpf(br.lower.numerator) / br.lower.denominator
+        hi = mpmath.mpf(br.upper.numerator) / br.upper.denominator
+        mid, half = (lo + hi) / 2, (hi - lo) / 2
+        digits = _supported_digits(mid, 2 * half, dps)
+        out["lambda_min_digits"] = digits
+        out["lambda_min_error_bound"] = outward_decimal(half, True, 3)
+        out["lambda_min"] = mpmath.nstr(mid, digits) if digits >= 1 else None
+    if digits < 1:
+        out["lambda_min_bracket"] = [outward_decimal(br.lower, False, 6), outward_decimal(br.upper, True, 6)]
 
 
 def _closed_ball(Q, arch, depth, act, c_res):
@@ -248,7 +268,7 @@ def ntk_lambda_min(X, *, arch: str = "two-layer", depth=None, activation="relu",
         raise InvalidArgument(f"got quadrature {quadrature!r}; valid are gh, mp")
     from numerics.certified.bnb import point_ball
     from numerics.certified.linalg import (eigh_float, lambda_min_bracket, lambda_min_upper,
-                                          refine_smallest_eigenpair)
+                                          midpoint_matrix)
     from numerics.certified.precision import arb_prec, dps_to_bits, outward_decimal
 
     t0 = time.perf_counter()
@@ -275,11 +295,17 @@ def ntk_lambda_min(X, *, arch: str = "two-layer", depth=None, activation="relu",
         if closed:
             Kb = _closed_ball(Q, arch, depth, act, c_res)
             out["entries"] = f"closed form in arb balls ({bits} bits): a rigorous enclosure of the exact matrix"
+            if not all(v.is_finite() for v in Kb.entries()):
+                out.update(precision=f"arb {bits} bits", margin=None,
+                           message=f"the ball enclosure of the Gram is not finite at {bits} bits (the radii grow "
+                                   "along the layer recursion): raise --dps")
+                out["seconds"] = round(time.perf_counter() - t0, 3)
+                return out
             if small:
                 M = _mp_from_ball(Kb, dps + 10)
                 Kf = np.array(M.tolist(), dtype=float)
-            else:  # the float recursion steers the shift and gives the Rayleigh vector (rigour is in the balls)
-                Kf = ntk_gram(Xf, arch=arch, depth=depth, activation=act, c_res=c_res, method="gh")
+            else:  # the ball midpoints steer the refinement and the shifts (rigour is in the balls)
+                Kf = midpoint_matrix(Kb)
         elif quadrature == "mp":
             from numerics.ntk.recursions import gram
 
@@ -295,8 +321,14 @@ def ntk_lambda_min(X, *, arch: str = "two-layer", depth=None, activation="relu",
             M = mpmath.matrix(Kf.tolist()) if small else None
             out["entries"] = (f"float64 Gauss-Hermite quadrature ({nodes} nodes): an estimate, the quadrature error "
                               "is not enclosed")
+        if not np.all(np.isfinite(Kf)):
+            out.update(precision="float64", margin=None,
+                       message="the computed Gram has entries beyond the float range: rescale the inputs")
+            out["seconds"] = round(time.perf_counter() - t0, 3)
+            return out
         w, V = eigh_float(Kf)
         est, vec = float(w[0]), [float(t) for t in V[:, 0]]
+        lam = br = None  # lam: the independent mpmath eigenvalue (n <= MP_EIG_MAX_N); br: the certified bracket
         if M is not None and small:
             with mpmath.workdps(dps + 10):
                 E, Q_ = mpmath.eigsy(M)
@@ -305,9 +337,9 @@ def ntk_lambda_min(X, *, arch: str = "two-layer", depth=None, activation="relu",
             if closed:
                 # digits supported by an error bound: Weyl |lambda_min(A) - lambda_min(mid)| <= ||A - mid||_2 <=
                 # ||rad||_F for every member A of the ball matrix, plus the eigsy residual ||M v - lam v|| / ||v||
-                # (an eigenvalue of mid lies that close; that it is the smallest is eigsy's ordering)
+                # (an eigenvalue of mid lies that close; eigsy computes them all, so it is the smallest)
                 err = _lambda_error_bound(Kb, M, lam, Q_, k, dps)
-                out["lambda_min_error_bound"] = mpmath.nstr(err, 3)
+                out["lambda_min_error_bound"] = outward_decimal(err, True, 3)
                 digits = _supported_digits(lam, err, dps)
                 out["lambda_min_digits"] = digits
                 if digits >= 1:
@@ -315,41 +347,36 @@ def ntk_lambda_min(X, *, arch: str = "two-layer", depth=None, activation="relu",
                 else:
                     out["lambda_min"] = None
                     with mpmath.workdps(dps + 10):
-                        out["lambda_min_bracket"] = [mpmath.nstr(lam - err, 6), mpmath.nstr(lam + err, 6)]
+                        out["lambda_min_bracket"] = [outward_decimal(lam - err, False, 6),
+                                                     outward_decimal(lam + err, True, 6)]
             else:
                 out["lambda_min"] = mpmath.nstr(lam, dps)
                 out["lambda_min_digits"] = None  # quadrature entries: digits not known
             out["precision"] = f"mpmath eigsy at {dps + 10} digits"
         elif Kb is not None:
-            # n > MP_EIG_MAX_N: the float eigenpair refined against the ball matrix at its precision; an eigenvalue
-            # of every member lies within eps of the Rayleigh quotient (symmetric residual bound), plus its radius;
-            # that it is the smallest rests on the float64 ordering until --certify brackets it
-            vcol, eta, eps, its = refine_smallest_eigenpair(Kb, w, V, max_iter=_refine_iterations(bits))
-            with mpmath.workdps(dps + 10):
-                lam = mpmath.mpf(eta.mid().str(dps + 10, radius=False))
-                err = 2 * (mpmath.mpf(eps) + mpmath.mpf(eta.rad().str(5, radius=False)))
-            out["lambda_min_error_bound"] = mpmath.nstr(err, 3)
-            digits = _supported_digits(lam, err, dps)
-            out["lambda_min_digits"] = digits
-            out["lambda_min"] = mpmath.nstr(lam, digits) if digits >= 1 else None
-            if digits < 1:
-                with mpmath.workdps(dps + 10):
-                    out["lambda_min_bracket"] = [mpmath.nstr(lam - err, 6), mpmath.nstr(lam + err, 6)]
-            out["precision"] = (f"Rayleigh quotient refined in arb {bits} bits ({its} steps; n={n} > {MP_EIG_MAX_N}: "
-                                "no mpmath eigsy)")
-            lam = None  # no independent high-precision eigenvalue to cross-check the certificate against
+            # n > MP_EIG_MAX_N: the digits come from the certified bracket (refined Rayleigh quotient above,
+            # Temple or a Cholesky residual below), never from the float ordering of the spectrum
+            br = lambda_min_bracket(Kb, steer=Kf, eig=(w, V))
+            _digits_from_bracket(out, br, dps)
+            out["precision"] = (f"certified bracket in arb {bits} bits ({br.method}; n={n} > {MP_EIG_MAX_N}: no "
+                                "mpmath eigsy)")
         else:
-            lam = None
             # computed float matrix (quadrature entries): eigvalsh backward error ~ n eps ||K|| (taken 16x); the
             # entries themselves are estimates, so no digits are claimed
             err_f = 16 * n * 2.0 ** -52 * float(np.max(np.abs(Kf)))
             out["lambda_min"] = repr(est)
             out["lambda_min_digits"] = None
-            out["lambda_min_error_bound"] = f"{err_f:.3g}"
+            out["lambda_min_error_bound"] = outward_decimal(err_f, True, 3)
             out["precision"] = f"float64 eigvalsh (n={n} > {MP_EIG_MAX_N}: mpmath eigsy skipped)"
         out["method"] = "estimate"
         if wit is not None:
-            out.update(positive_definite="refuted", witness=wit, message=wit["reason"], margin="0")
+            # the Gram is a covariance (positive semidefinite) and the witness makes it singular: lambda_min = 0
+            out.update(positive_definite="refuted", witness=wit, message=wit["reason"], margin="0", lambda_min="0",
+                       lambda_min_digits=None, lambda_min_exact=True,
+                       lambda_min_note="exactly 0: the Gram is positive semidefinite and the witness makes it "
+                                       "singular")
+            out.pop("lambda_min_bracket", None)
+            out.pop("lambda_min_error_bound", None)
         if certify:
             def enclosure():
                 if Kb is not None:
@@ -360,7 +387,8 @@ def ntk_lambda_min(X, *, arch: str = "two-layer", depth=None, activation="relu",
 
                 return arb_mat(Kf.tolist())  # the computed float matrix, read exactly
 
-            br = lambda_min_bracket(enclosure(), steer=Kf, eig=(w, V))
+            if br is None:
+                br = lambda_min_bracket(enclosure(), steer=Kf, eig=(w, V))
             used = bits
             # ill-conditioned K (no certified gap, tiny lambda): retry at 2x and 4x the bits (sizes where a retry is
             # cheap) before reporting no certificate
@@ -370,11 +398,15 @@ def ntk_lambda_min(X, *, arch: str = "two-layer", depth=None, activation="relu",
                     if closed:
                         Kb = _closed_ball(Q, arch, depth, act, c_res)
                     br = lambda_min_bracket(enclosure(), steer=Kf, eig=(w, V))
-            out["certified_upper_bound"] = outward_decimal(point_ball(br.upper), True, 20)
+                if closed and lam is None and wit is None:
+                    _digits_from_bracket(out, br, dps)
+            if br.upper is not None:
+                out["certified_upper_bound"] = outward_decimal(point_ball(br.upper), True, 20)
             out["method"] = {"temple": "Temple bracket: Rayleigh quotient of a refined exact vector (upper), Temple's "
                                        "inequality with a certified lower bound of lambda_2 (lower)",
                              "residual": "Rayleigh quotient (upper); Cholesky residual of K - tI in balls (lower)",
                              "ball-cholesky": "Rayleigh quotient (upper); ball Cholesky of K - tI (lower)",
+                             "exact": "the 1 x 1 ball itself",
                              "none": "Rayleigh quotient (upper); no lower bound certified"}[br.method]
             out["precision"] += f"; certificate in arb {used} bits"
             if br.lambda2_lower is not None:
@@ -382,22 +414,8 @@ def ntk_lambda_min(X, *, arch: str = "two-layer", depth=None, activation="relu",
             if br.lower is not None:
                 out["certified_lower_bound"] = outward_decimal(point_ball(br.lower), False, 20)
                 out["certified_lower_bound_exact"] = f"{br.lower.numerator}/{br.lower.denominator}"
-                if closed and lam is None and wit is None:
-                    # no eigsy value: lambda_min from the certified bracket, with the digits its width supports
-                    with mpmath.workdps(dps + 10):
-                        lo = mpmath.mpf(br.lower.numerator) / br.lower.denominator
-                        hi = mpmath.mpf(br.upper.numerator) / br.upper.denominator
-                        mid, half = (lo + hi) / 2, (hi - lo) / 2
-                        digits = _supported_digits(mid, 2 * half, dps)
-                        out["lambda_min_digits"] = digits
-                        out["lambda_min_error_bound"] = mpmath.nstr(half, 3)
-                        out["lambda_min"] = mpmath.nstr(mid, digits) if digits >= 1 else None
-                        out.pop("lambda_min_bracket", None)
-                        if digits < 1:
-                            out["lambda_min_bracket"] = [mpmath.nstr(lo, 6), mpmath.nstr(hi, 6)]
-                    out["precision"] += " (lambda_min digits from the certified bracket)"
             # cross-check: the certified bounds must bracket the mpmath value
-            if lam is not None and br.lower is not None:
+            if lam is not None and br.lower is not None and br.upper is not None:
                 with mpmath.workdps(dps + 10):
                     lo = mpmath.mpf(br.lower.numerator) / br.lower.denominator
                     hi = mpmath.mpf(br.upper.numerator) / br.upper.denominator
@@ -408,9 +426,8 @@ def ntk_lambda_min(X, *, arch: str = "two-layer", depth=None, activation="relu",
                 if not ok:
                     raise RuntimeError(f"internal error: certified bounds [{lo}, {hi}] do not bracket the mpmath "
                                        f"eigenvalue {lam}; please report")
-            cert = br
             if wit is None:
-                if cert.lower is not None and cert.lower > 0:
+                if br.lower is not None and br.lower > 0:
                     if closed:
                         out.update(positive_definite="proved", margin=out["certified_lower_bound"],
                                    message=f"certified: lambda_min >= {out['certified_lower_bound']} > 0 "
@@ -421,7 +438,7 @@ def ntk_lambda_min(X, *, arch: str = "two-layer", depth=None, activation="relu",
                                            f"{out['certified_lower_bound']} > 0, but its entries come from "
                                            "quadrature whose error is not enclosed: numerical evidence, not a "
                                            "proof (no closed form for this activation)")
-                elif br.upper < 0 and closed and lambda_min_upper(enclosure(), vec) < 0:
+                elif br.upper is not None and br.upper < 0 and closed and lambda_min_upper(enclosure(), vec) < 0:
                     # the witness printed is the float eigenvector, read exactly: its own Rayleigh quotient is
                     # certified negative (checked just now), so the witness replays without the refinement
                     out.update(positive_definite="refuted", margin=out["certified_upper_bound"],
@@ -429,8 +446,9 @@ def ntk_lambda_min(X, *, arch: str = "two-layer", depth=None, activation="relu",
                                message="certified Rayleigh quotient < 0 at an exact vector")
                 else:
                     out.update(margin=out["lambda_min"] or repr(est), numerical=not closed,
-                               message="no certified positive lower bound (the Cholesky of K - tI failed for every "
-                                       "shift tried): raise --dps (ball radii), or the Gram is (nearly) singular")
+                               message="no certified positive lower bound (no certified gap for Temple, and the "
+                                       "Cholesky tests of K - tI failed for every shift tried): raise --dps (ball "
+                                       "radii), or the Gram is (nearly) singular")
         elif wit is None:
             out.update(numerical=not closed, margin=out["lambda_min"] or repr(est),
                        message="estimate only: add --certify for a certificate")

@@ -49,7 +49,7 @@ import numpy as np
 
 __all__ = ["eigvalsh_float", "eigh_float",
            "cholesky_ball", "certify_lambda_min_gt", "lambda_min_lower", "lambda_min_upper", "lambda_min_mpmath",
-           "residual_cholesky_lower", "frobenius_upper", "refine_smallest_eigenpair", "lambda_min_bracket",
+           "residual_cholesky_lower", "frobenius_upper", "midpoint_matrix", "refine_smallest_eigenpair", "lambda_min_bracket",
            "LambdaMinBracket",
            "relu_gram_ball",
            "relu_gram_float", "LambdaMinCertificate"]
@@ -224,14 +224,17 @@ def frobenius_upper(M) -> float:
         return 0.0
     if not np.all(np.isfinite(a)):
         return math.inf
-    ub = a * (1 + 2.0 ** -50) + 2.0 ** -1070
-    N = ub.size
+    N = a.size
     if N * _U53 >= 0.25:
         raise ValueError("matrix too large for the float summation bound")
-    s = float(np.dot(ub, ub))
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # overflow is answered by inf below
+        ub = a * (1 + 2.0 ** -50) + 2.0 ** -1070
+        s = float(np.dot(ub, ub))
     if not math.isfinite(s):
         return math.inf
     s = s * (1 + 2 * N * _U53) * (1 + 2 * _U53) + N * 2.0 ** -1074
+    if not math.isfinite(s):
+        return math.inf
     return math.sqrt(s) * (1 + 2.0 ** -51) + 2.0 ** -1070
 
 
@@ -289,8 +292,8 @@ def residual_cholesky_lower(K, t, steer, *, update=None):
     return Fraction(t) - Fraction(e)
 
 
-def _steer_matrix(K):
-    """The float64 midpoint matrix of ``K`` (steering only)."""
+def midpoint_matrix(K):
+    """The float64 midpoint matrix of the ball matrix ``K`` (steering only; entries rounded to nearest)."""
     n = K.nrows()
     m = _mid_array(K)
     return m.reshape(n, n)
@@ -315,12 +318,12 @@ def lambda_min_lower(K, *, estimate=None, max_tries: int = 10, steer=None,
     diag = [K[i, i] for i in range(n)]
     rad = max((float(v.rad()) for v in diag), default=0.0)  # only steers the shift; rigour is in the Cholesky
     if steer is None:
-        steer = _steer_matrix(K)
+        steer = midpoint_matrix(K)
     if estimate is None:
         est = float(eigvalsh_float(steer)[0])
     else:
         est = float(estimate)
-    scale = max(1.0, max(abs(float(v.mid())) for v in diag))
+    scale = max(abs(float(v.mid())) for v in diag) or 1.0  # relative: the floors scale with the matrix
     tries = 0
     best, method = None, "residual"
     # first shift: a relative 1e-6 of the estimate plus the float Cholesky's residual (~ n eps ||K||, taken 64x) and
@@ -360,11 +363,12 @@ def lambda_min_lower(K, *, estimate=None, max_tries: int = 10, steer=None,
 
 @dataclass(frozen=True)
 class LambdaMinBracket:
-    """Certified ``lower <= lambda_min <= upper`` (Fractions; ``lower`` None when no lower bound was certified) for
-    every symmetric member of the ball matrix, with ``value`` (the refined Rayleigh quotient, an ``arb``), ``method``
-    (``"temple"``, ``"residual"``, ``"ball-cholesky"`` or ``"none"``), ``lambda2_lower`` (the certified lower bound of
-    the second eigenvalue Temple used, or None), ``residual`` (upper bound of the refined eigen-residual), ``iterations``
-    and ``seconds``."""
+    """Certified ``lower <= lambda_min <= upper`` (Fractions; ``lower`` None when no lower bound was certified, both
+    None for a ball matrix with a non-finite entry) for every symmetric member of the ball matrix, with ``value``
+    (the refined Rayleigh quotient, an ``arb``), ``method`` (``"temple"``, ``"residual"``, ``"ball-cholesky"``,
+    ``"exact"`` (1 x 1) or ``"none"``), ``lambda2_lower`` (the certified lower bound of the second eigenvalue
+    Temple used, or None), ``residual`` (upper bound of the refined eigen-residual), ``iterations`` and
+    ``seconds``."""
 
     lower: object
     upper: object
@@ -379,7 +383,7 @@ class LambdaMinBracket:
     def positive_definite(self) -> str:
         if self.lower is not None and self.lower > 0:
             return "proved"
-        return "refuted" if self.upper < 0 else "inconclusive"
+        return "refuted" if self.upper is not None and self.upper <= 0 else "inconclusive"
 
 
 def refine_smallest_eigenpair(K, w, V, *, max_iter: int = 10):
@@ -409,9 +413,9 @@ def refine_smallest_eigenpair(K, w, V, *, max_iter: int = 10):
         eta = (vcol.transpose() * Kv)[0, 0] / vv
         R = Kv - vcol * eta
         vlo = vv.lower()
-        if not vlo > 0:
-            break
-        eps = frobenius_upper(R) / math.sqrt(float(vlo)) * (1 + 2.0 ** -50)
+        eps = frobenius_upper(R) / math.sqrt(float(vlo)) * (1 + 2.0 ** -50) if vlo > 0 else math.inf
+        if not (math.isfinite(eps) and eta.is_finite()):
+            eps = math.inf
         if best is None or eps < best[2]:
             improved = best is None or eps < 0.5 * best[2]
             best = (vcol, eta, eps, its)
@@ -456,44 +460,106 @@ def lambda_min_bracket(K, *, steer=None, eig=None, max_iter: int | None = None) 
     :math:`b-\eta\ge b-\eta_{up}>0`).
 
     ``steer``: a float64 estimate of ``K`` (default: the midpoints); ``eig``: its ``(w, V)`` from ``eigh`` (computed
-    when omitted); ``max_iter``: refinement steps (default: enough for the ball precision).
+    when omitted); ``max_iter``: refinement steps (default: enough for the ball precision). The matrix is scaled by
+    an exact power of two to norm ~1 first (the float steps have absolute floors near the ends of the exponent
+    range), and the bounds scaled back exactly. A ball matrix with a non-finite entry gets no bounds (``None``).
     """
-    from flint import arb, ctx
-
-    from numerics.certified.bnb import point_ball
+    from flint import arb
 
     t0 = time.perf_counter()
     n = K.nrows()
     if n == 0:
         raise ValueError("empty matrix")
-    if steer is None:
-        steer = _steer_matrix(K)
-    w, V = eig if eig is not None else eigh_float(steer)
-    w = np.asarray(w, dtype=float)
-    V = np.asarray(V, dtype=float)
+    if K.ncols() != n:
+        raise ValueError("the matrix is not square")
+    e = _scale_exponent(K)
+    if e is None:
+        return LambdaMinBracket(lower=None, upper=None, value=None, method="none", lambda2_lower=None,
+                                residual=math.inf, iterations=0, seconds=time.perf_counter() - t0)
+    Ks = K * (arb(2) ** (-e))  # every |entry| <= 1 now (exact scaling)
+    steer = midpoint_matrix(K) if steer is None else np.asarray(steer, dtype=float)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        steer_s = np.ldexp(steer, -e)
+    if not np.all(np.isfinite(steer_s)):
+        steer_s = midpoint_matrix(Ks)
+        eig = None
+    if eig is not None:
+        w, V = np.ldexp(np.asarray(eig[0], dtype=float), -e), np.asarray(eig[1], dtype=float)
+    else:
+        w, V = eigh_float(steer_s)
+    br = _bracket_normalised(Ks, steer_s, np.asarray(w, dtype=float), np.asarray(V, dtype=float), max_iter)
+    up = Fraction(2) ** e
+    sc = (lambda q: None if q is None else q * up)
+    return LambdaMinBracket(lower=sc(br.lower), upper=sc(br.upper), value=br.value * (arb(2) ** e),
+                            method=br.method, lambda2_lower=sc(br.lambda2_lower),
+                            residual=math.ldexp(br.residual, e) if math.isfinite(br.residual) else math.inf,
+                            iterations=br.iterations, seconds=time.perf_counter() - t0)
+
+
+def _scale_exponent(K):
+    """An integer e with every |entry| of the ball matrix ``K`` at most 2^e (None if an entry is not finite); entries
+    beyond the float range are handled in ball arithmetic."""
+    a = _abs_upper_array(K)
+    if a.size and np.all(np.isfinite(a)):
+        m = float(np.max(a))
+        return math.frexp(m * (1 + 2.0 ** -50))[1] if m > 0 else 0
+    ents = K.entries()
+    if not all(x.is_finite() for x in ents):
+        return None
+    m = max((x.abs_upper() for x in ents), key=lambda x: (x.mid().man_exp()[1] + int(x.mid().man_exp()[0]).bit_length()
+                                                       if x != 0 else -10 ** 18))
+    mm, me = m.mid().man_exp()
+    return int(me) + int(mm).bit_length() + 1  # |entry| < 2^(exponent of the largest upper end + 1)
+
+
+def _temple_lower(eta, eps, b):
+    r"""Temple's lower bound :math:`\eta_{lo}-\varepsilon^2/(b-\eta_{up})` of lambda_1 (a Fraction), or None unless
+    :math:`b>\eta_{up}` (``eta`` a ball of the Rayleigh quotient, ``eps`` a float bound of the residual norm, ``b`` a
+    Fraction lower bound of lambda_2); see :func:`lambda_min_bracket`."""
+    from flint import arb
+
+    from numerics.certified.bnb import point_ball
+
+    if not (eta.is_finite() and math.isfinite(eps)):
+        return None
+    bb = point_ball(b)
+    if not bb > eta.upper():
+        return None
+    tl = (eta.lower() - arb(eps) * arb(eps) / (bb - eta.upper())).lower()
+    return _fraction_of(tl) if tl.is_finite() else None
+
+
+def _bracket_normalised(K, steer, w, V, max_iter):
+    """:func:`lambda_min_bracket` on a matrix of norm <= 1."""
+    from flint import ctx
+
+    t0 = time.perf_counter()
+    n = K.nrows()
     if max_iter is None:
         max_iter = 4 + ctx.prec // 30
     vcol, eta, eps, its = refine_smallest_eigenpair(K, w, V, max_iter=max_iter)
-    upper = _fraction_of(eta.upper())
+    upper = _fraction_of(eta.upper()) if eta.is_finite() else None
     lower, method, lam2 = None, "none", None
     if n == 1:
-        lower, method = _fraction_of(K[0, 0].lower()), "temple"
-    else:
+        lower, method = _fraction_of(K[0, 0].lower()), "exact"
+    elif upper is not None:
         gap = float(w[1] - w[0])
-        scale = max(1.0, float(np.max(np.abs(w))))
-        if gap > n * 2.0 ** -40 * scale:
+        scale = float(np.max(np.abs(w))) or 1.0
+        if gap > 4 * n * 2.0 ** -53 * scale:  # above the float Cholesky's residual (~0.05 n u |K| measured); a
+            # failed try costs one product
             b = float(w[0]) + 0.5 * gap
             c = float(w[-1] - w[0]) + gap
             lam2 = residual_cholesky_lower(K, b, steer, update=(c, V[:, 0]))
-            if lam2 is not None and point_ball(lam2) > eta.upper():
-                den = point_ball(lam2) - eta.upper()
-                tl = (eta.lower() - arb(eps) * arb(eps) / den).lower()
-                if tl.is_finite():
-                    lower, method = _fraction_of(tl), "temple"
+            if lam2 is not None:
+                tl = _temple_lower(eta, eps, lam2)
+                if tl is not None:
+                    lower, method = tl, "temple"
     if lower is None:
         cert = lambda_min_lower(K, estimate=float(w[0]), steer=steer)
         if cert.lower is not None:
             lower, method = Fraction(cert.lower), cert.method
+    if upper is None:  # no finite Rayleigh quotient: the diagonal still bounds lambda_min from above
+        upper = min(_fraction_of(K[i, i].upper()) for i in range(n))
     return LambdaMinBracket(lower=lower, upper=upper, value=eta, method=method, lambda2_lower=lam2, residual=eps,
                             iterations=its, seconds=time.perf_counter() - t0)
 
@@ -597,8 +663,11 @@ def relu_gram_float(X) -> np.ndarray:
         from numerics.errors import InvalidArgument
 
         raise InvalidArgument("an input is the zero vector; valid inputs for the ReLU Gram are non-zero")
-    G = X @ X.T
-    d = np.diag(G).copy()
-    # atan2 form (as relu_gram_ball): arccos(G / |x_i||x_j|) put errors of 1e-8 on the diagonal
-    phi = np.arctan2(np.sqrt(np.maximum(np.outer(d, d) - G * G, 0.0)), G)
-    return G * (np.pi - phi) / (2 * np.pi)
+    U = X / nr[:, None]  # unit vectors: the angle is scale-free, and 1e80-size inputs do not overflow |x_i|^2|x_j|^2
+    C = U @ U.T
+    # atan2 of the Lagrange term (as relu_gram_ball): arccos(C) put errors of 1e-8 on the diagonal; near-parallel
+    # distinct inputs still lose ~sqrt(eps) here (this float Gram only steers and estimates)
+    dd = np.diag(C).copy()
+    phi = np.arctan2(np.sqrt(np.maximum(np.outer(dd, dd) - C * C, 0.0)), C)
+    np.fill_diagonal(phi, 0.0)
+    return (X @ X.T) * (np.pi - phi) / (2 * np.pi)

@@ -111,10 +111,13 @@ class _Float:
     def cos_sin_phi(a, b, c):
         # atan2 of the Lagrange cross term, not arccos(c / sqrt(ab)): arccos loses half the digits near the
         # diagonal (cos = 1 - 2^-53 gives an angle of 1.5e-8 instead of 0), atan2(0, c) is exactly 0 there
-        ab = a * b
-        sab = np.sqrt(ab)
-        sq = np.sqrt(np.maximum(ab - c * c, 0.0))
-        return np.arctan2(sq, c), np.clip(c / sab, -1.0, 1.0), sq / sab
+        # a, b, c scaled by one exact power of two per entry, so that a b - c^2 neither overflows nor underflows
+        # (inputs of size 1e80 made it inf - inf); the diagonal a = b = c still gives exactly 0
+        e = np.frexp(np.maximum(np.abs(a), np.abs(b)))[1]
+        a2, b2, c2 = np.ldexp(a, -e), np.ldexp(b, -e), np.ldexp(c, -e)
+        sq2 = np.sqrt(np.maximum(a2 * b2 - c2 * c2, 0.0))
+        sab2 = np.sqrt(a2 * b2)
+        return np.arctan2(sq2, c2), np.clip(c2 / sab2, -1.0, 1.0), sq2 / sab2
 
 
 class _Mp:

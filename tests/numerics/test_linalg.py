@@ -328,3 +328,136 @@ def test_large_n_path_prints_only_correct_digits(monkeypatch, certify, case):
             assert out["positive_definite"] == "proved"
             assert mpmath.mpf(Fraction(out["certified_lower_bound_exact"]).numerator) / \
                 Fraction(out["certified_lower_bound_exact"]).denominator <= ref
+
+
+# ------------------------------------------------------- audit regressions (near-parallel inputs, scales, overflow)
+def _two_near_pairs():
+    rng = np.random.default_rng(105)
+    X = [[str(v) for v in r] for r in rng.standard_normal((62, 3)).round(3)]
+    X.append([X[5][0] + "0000001", X[5][1], X[5][2]])  # x_5 shifted by ~1e-10: a near-duplicate pair
+    X.append([X[7][0], X[7][1] + "00000003", X[7][2]])
+    return X
+
+
+#: lambda_min of H^infty for _two_near_pairs(): mpmath eigsy at 50 digits on a 256-bit ball enclosure (recomputed by
+#: the slow test below); lambda_2 = 2.649e-11, and the float Gram's ordering of the two is unreliable
+_TWO_NEAR_PAIRS_LAMBDA = "3.8253306914937560983100246324201634e-12"
+
+
+def _printed_digits_ok(out, ref):
+    d = out["lambda_min_digits"]
+    if out["lambda_min"] is None or not d:
+        return True
+    with mpmath.workdps(60):
+        p = mpmath.mpf(out["lambda_min"])
+        return abs(p - ref) <= mpmath.mpf(10) ** (mpmath.floor(mpmath.log10(abs(ref))) - d + 1)
+
+
+@pytest.mark.parametrize("certify", [False, True])
+def test_n_above_60_digits_do_not_rest_on_the_float_ordering(certify):
+    from proofs.ntk import ntk_lambda_min
+
+    out = ntk_lambda_min(_two_near_pairs(), certify=certify)
+    with mpmath.workdps(60):
+        assert _printed_digits_ok(out, mpmath.mpf(_TWO_NEAR_PAIRS_LAMBDA)), out["lambda_min"]
+    assert out["lambda_min_digits"] >= 20  # Temple with the certified gap to lambda_2
+    # an exact duplicate (and a near one): lambda_min is exactly 0, never the digits of a positive eigenvalue
+    X = _two_near_pairs()[:62] + [list(_two_near_pairs()[5])] * 2
+    out = ntk_lambda_min(X, certify=certify)
+    assert out["positive_definite"] == "refuted" and out["lambda_min"] == "0" and out["lambda_min_exact"]
+
+
+@pytest.mark.slow
+def test_two_near_pairs_reference_value():
+    with arb_prec(256):
+        ref = lambda_min_mpmath(relu_gram_ball(_two_near_pairs()), dps=50)
+    with mpmath.workdps(50):
+        assert abs(ref - mpmath.mpf(_TWO_NEAR_PAIRS_LAMBDA)) < mpmath.mpf(10) ** -45
+
+
+def test_one_hot_tilted_closed_form():
+    """64 one-hot inputs with x_63 tilted by 1e-16: lambda_min = the smaller root of the 2 x 2 block (closed form);
+    every printed digit must agree."""
+    from proofs.ntk import ntk_lambda_min
+
+    n = 64
+    X = [["1" if i == j else "0" for j in range(n)] for i in range(n)]
+    X[n - 2][n - 1] = "1e-16"
+    with mpmath.workdps(60):
+        e = mpmath.mpf("1e-16")
+        a = 1 + e * e
+        h = e * (mpmath.pi - mpmath.atan2(mpmath.sqrt(a - e * e), e)) / (2 * mpmath.pi)
+        A, B = a / 2, mpmath.mpf(1) / 2
+        ref = (A + B) / 2 - mpmath.sqrt(((A - B) / 2) ** 2 + h * h)
+    for certify in (False, True):
+        out = ntk_lambda_min(X, certify=certify)
+        assert _printed_digits_ok(out, ref), out["lambda_min"]
+
+
+def test_bracket_is_scale_free_and_survives_overflowing_floats():
+    """Toeplitz scaled by 2^+-600 (beyond the square of the float range): the same relative bracket; huge inputs to
+    escset ntk (1e80: Gram entries 1e160) are certified instead of crashing."""
+    from numerics.certified.linalg import lambda_min_bracket
+    from proofs.ntk import ntk_lambda_min
+
+    n = 30
+    with mpmath.workdps(60):
+        lam = 2 - 2 * mpmath.cos(mpmath.pi / (n + 1))
+    for k in (-600, 0, 600):
+        with arb_prec(128):
+            br = lambda_min_bracket(_toeplitz(n) * (arb(2) ** k))
+        with mpmath.workdps(60):
+            lo, hi = _mp_of(br.lower) / mpmath.mpf(2) ** k, _mp_of(br.upper) / mpmath.mpf(2) ** k
+            assert lo <= lam <= hi and hi - lo < mpmath.mpf(10) ** -30, k
+    X = [[f"{v}e80" for v in row] for row in np.random.default_rng(2).integers(1, 9, size=(6, 3)).tolist()]
+    out = ntk_lambda_min(X, certify=True)
+    assert out["positive_definite"] == "proved"
+
+
+def test_non_finite_enclosures_give_an_honest_answer():
+    """A ball with an infinite radius: no bounds at all; a recursion whose radii blow up (erf, depth 300):
+    inconclusive with the knob, not a traceback."""
+    from numerics.certified.linalg import LambdaMinBracket, frobenius_upper, lambda_min_bracket
+    from proofs.ntk import ntk_lambda_min
+
+    with arb_prec(64):
+        br = lambda_min_bracket(arb_mat([[arb(1, float("inf")), 0], [0, 2]]))
+        assert br.lower is None and br.upper is None and br.positive_definite == "inconclusive"
+        old = np.seterr(over="raise")
+        try:
+            assert frobenius_upper(arb_mat([[1.7e308, 1.7e308]])) == float("inf")
+        finally:
+            np.seterr(**old)
+        assert lambda_min_bracket(arb_mat([[0]])).positive_definite == "refuted"  # lambda_min = 0 is not > 0
+    out = ntk_lambda_min([["1", "0"], ["0.6", "0.8"], ["0", "1"]], arch="fc", depth=300, activation="erf",
+                         certify=True)
+    assert out["positive_definite"] == "inconclusive" and "--dps" in out["message"]
+    assert isinstance(LambdaMinBracket, type)
+
+
+def test_temple_formula_is_exact_on_a_tight_example():
+    """diag(0, 1), v = (1, 1): eta = 1/2, eps = 1/2, lambda_2 = 1: Temple's bound is exactly lambda_1 = 0, so any
+    weakening of the formula shows; with a ball eta the ends must be the outward ones."""
+    from numerics.certified.linalg import _temple_lower
+
+    with arb_prec(128):
+        assert _temple_lower(arb(Fraction(1, 2).numerator) / 2, 0.5, Fraction(1)) == 0
+        eta = arb("0.5", 2.0 ** -20)
+        lo, up = Fraction(1, 2) - Fraction(1, 2 ** 20), Fraction(1, 2) + Fraction(1, 2 ** 20)
+        t = _temple_lower(eta, 0.5, Fraction(1))
+        assert t <= lo - Fraction(1, 4) / (1 - up)
+        assert _temple_lower(eta, 0.5, Fraction(1, 2)) is None  # b <= eta_up: Temple does not apply
+        assert _temple_lower(eta, float("inf"), Fraction(1)) is None
+
+
+def test_printed_bracket_is_rounded_outward():
+    from numerics.certified.linalg import LambdaMinBracket
+    from proofs.ntk import _digits_from_bracket
+
+    lo = Fraction(58858222197742917117806, 10 ** 185)
+    hi = 3 * lo + Fraction(1, 10 ** 200)  # too wide for a single digit: the bracket is printed
+    out = {}
+    _digits_from_bracket(out, LambdaMinBracket(lower=lo, upper=hi, value=None, method="residual",
+                                               lambda2_lower=None, residual=0.0, iterations=0, seconds=0.0), 30)
+    a, b = out["lambda_min_bracket"]
+    assert Fraction(a) <= lo and Fraction(b) >= hi and out["lambda_min"] is None
