@@ -472,7 +472,8 @@ def lambda_min_bracket(K, *, steer=None, eig=None, max_iter: int | None = None) 
         raise ValueError("empty matrix")
     if K.ncols() != n:
         raise ValueError("the matrix is not square")
-    e = _scale_exponent(K)
+    steer = None if steer is None else np.asarray(steer, dtype=float)
+    e = _scale_exponent(K, steer)
     if e is None:
         return LambdaMinBracket(lower=None, upper=None, value=None, method="none", lambda2_lower=None,
                                 residual=math.inf, iterations=0, seconds=time.perf_counter() - t0)
@@ -496,9 +497,17 @@ def lambda_min_bracket(K, *, steer=None, eig=None, max_iter: int | None = None) 
                             iterations=br.iterations, seconds=time.perf_counter() - t0)
 
 
-def _scale_exponent(K):
-    """An integer e with every |entry| of the ball matrix ``K`` at most 2^e (None if an entry is not finite); entries
-    beyond the float range are handled in ball arithmetic."""
+def _scale_exponent(K, steer=None):
+    """An integer e with every |entry| of the ball matrix ``K`` about 2^e or less (None if an entry is not finite);
+    any e is valid (the scaling by 2^-e is exact), it only keeps the float steps in range. From a finite steering
+    matrix when given (one cheap pass checks finiteness), else from the balls' upper ends (entries beyond the float
+    range in ball arithmetic)."""
+    if steer is not None and steer.size and np.all(np.isfinite(steer)):
+        if not all(x.is_finite() for x in K.entries()):
+            return None
+        m = float(np.max(np.abs(steer)))
+        if m > 0:
+            return math.frexp(m)[1]
     a = _abs_upper_array(K)
     if a.size and np.all(np.isfinite(a)):
         m = float(np.max(a))
