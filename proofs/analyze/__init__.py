@@ -24,7 +24,9 @@ called ``interior`` with ``location_certified: true`` only when a certified inte
 upper bound of every limit at infinity. With ``certify`` and d = 1, a branch-and-bound over the compactified plane
 (polar coordinates, :math:`\rho=\tau/(1-\tau)`, sigma enclosed on unbounded intervals through its limits and
 monotone tails) bounds :math:`S(\mu)` over all of :math:`\mathbb R^2` and can certify a supremum at infinity up to a
-stated tolerance. For softmax attention the hardmax limits along sampled directions give lower bounds only; for the
+stated tolerance. For softmax attention the hardmax limits along sampled directions give lower bounds only; with
+``certify`` every face of the argmax arrangement (open cells and tie walls) is enumerated within a budget, which gives
+the exact supremum of the limits along rays -- still a lower bound of :math:`S(\mu)`; for the
 ReLU lift (positively homogeneous) :math:`S(\mu)=+\infty` as soon as :math:`\Psi\ne0`; other unbounded activations
 are searched on the box only (said in the message).
 

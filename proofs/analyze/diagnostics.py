@@ -132,20 +132,36 @@ def ray_profile(problem, r, a_hat, direction, *, ts=(1, 2, 4, 8, 16, 32, 64), li
 
 
 def attention_limits_summary(analysis: dict) -> dict:
-    """How the hardmax limits of an attention head were obtained: every open argmax cell enumerated (exact), part
-    of them, or sampled directions only; all are lower bounds of S(mu) (walls with ties and the interior aside)."""
+    """How the hardmax limits of an attention head were obtained: every face of the argmax arrangement enumerated
+    (open cells and the walls where keys tie: the exact supremum of the limits along rays), part of them, the open
+    cells only, or sampled directions. All are lower bounds of S(mu): finite A, and curves that reach infinity
+    along a wall, are not bounded."""
     st = analysis.get("stats", {})
+    if "argmax_faces" in st:
+        exact = bool(st.get("rays_sup_exact"))
+        out = {"status": "faces enumerated" if exact else "faces partly enumerated", "faces": st["argmax_faces"],
+               "faces_by_dim": st.get("argmax_faces_by_dim"), "flats": st.get("argmax_flats"),
+               "walls": st.get("argmax_hyperplanes"),
+               "rays_sup_enclosure": st.get("rays_sup_enclosure"), "rays_sup_lower": st.get("rays_sup_lower"),
+               "rays_sup_open_cells_only": st.get("rays_sup_open_cells_only")}
+        out["note"] = ("exact supremum of the hardmax limits along rays (every face, tie walls included, exact "
+                       "witnesses); a certified lower bound of S(mu), not an upper bound (finite A and curves to "
+                       "infinity along a wall are not covered)") if exact else (
+            "certified hardmax limits on the faces found (a lower bound of S(mu)); the enumeration did not finish: "
+            + str(st.get("argmax_incomplete_reason") or "budget"))
+        return out
     if "argmax_cells" not in st:
+        why = st.get("argmax_not_enumerated")
         return {"status": "sampled", "directions": st.get("directions_sampled"),
-                "note": "hardmax limits along sampled directions A = t A0 (lower bounds of S(mu) only); the argmax "
-                        "cells are enumerated with --certify for the bilinear head with p*p <= 9"}
+                "note": "hardmax limits along sampled directions A = t A0 (lower bounds of S(mu) only)"
+                        + (f"; not enumerated: {why}" if why else "; the faces are enumerated with --certify")}
     done = st.get("argmax_cells_complete") and st.get("argmax_cells_evaluated") == st.get("argmax_cells")
     return {"status": "enumerated" if done else "partly enumerated", "cells": st["argmax_cells"],
             "cells_evaluated": st.get("argmax_cells_evaluated"), "argmax_patterns": st.get("argmax_patterns"),
             "walls": st.get("argmax_hyperplanes"), "unverified_candidates": st.get("argmax_unverified"),
             "note": "certified hardmax limit in every enumerated open cell (exact witnesses); their maximum is a "
-                    "certified lower bound of S(mu)" + ("" if done else "; the enumeration is not complete "
-                                                          "(degenerate walls or the time budget)")}
+                    "certified lower bound of S(mu); the walls where keys tie are not covered"
+                    + ("" if done else "; the enumeration is not complete (degenerate walls or the time budget)")}
 
 
 def extend_analysis_block(problem, analysis: dict) -> dict:

@@ -12,7 +12,7 @@ from fractions import Fraction
 from numerics.certified.bnb import as_fraction, point_ball
 from numerics.certified.halfspaces import affine_dichotomies, affine_rank, hyperplane_cuts, sampled_cuts
 
-from proofs.analyze.balls import _norm, _vsum, exact_str
+from proofs.analyze.balls import _lo, _norm, _up, _vsum, exact_str
 
 __all__ = ["MAX_EXACT_HYPERPLANES"]
 
@@ -175,14 +175,20 @@ def _at_infinity_sigmoid(problem, r, info, *, seed=0, max_exact=None):
 
 
 def _at_infinity_attention(problem, r, *, samples=200, seed=0, extra=(), enumerate_cells=False, time_limit=10.0):
-    """Hardmax limits of Psi along rays A = t A0 (MATH.md §1b A.3): sampled directions, and for the bilinear head with
-    p*p <= 9 every open argmax cell enumerated exactly (:mod:`numerics.certified.hardmax`). Lower bounds of S(mu)
-    only: the walls of the arrangement (ties) and the interior are not covered by this."""
+    """Hardmax limits of Psi along rays A = t A0 (softmax of t z tends to the uniform law on argmax z): sampled
+    directions, and with ``enumerate_cells`` every face of the argmax arrangement (open cells and the walls where
+    keys tie) enumerated exactly (:func:`numerics.certified.hardmax.hardmax_faces`) for the bilinear head, and for
+    ``attention-qk`` when dq >= p (then A = Q K^T ranges over every p x p matrix: Q = A0, K = I). When that
+    enumeration is complete the value is the exact supremum of the limits along rays (``coverage["rays_sup_exact"]``,
+    ``rays_sup``); it is still only a lower bound of S(mu): finite A and curves to infinity that are not rays are not
+    covered (``upper`` stays None). ``attention-qk`` with dq < p (a rank constraint) stays sampled."""
     from flint import arb
 
     model = problem.model
     n, k, p = problem.n, model.k, model.p
     L = model.L
+    if getattr(model, "normalize", True) is False:
+        return None  # unnormalised exp weights: no hardmax limit (Psi grows along rays)
     X = problem.X_decimal
     rng = random.Random(seed)
     dirs = [(list(e), None) for e in extra]
@@ -219,23 +225,79 @@ def _at_infinity_attention(problem, r, *, samples=200, seed=0, extra=(), enumera
                 wit.update(qk)
             best = (val, wit, vec)
     coverage = {"directions_sampled": len(dirs)}
-    if enumerate_cells and not model.qk and p * p <= 9:
-        # exact enumeration of the open argmax cells (numerics.certified.hardmax): a certified limit per cell
-        from numerics.certified.hardmax import hardmax_cells
+    full_rank = not model.qk or model.dq >= p  # rank(Q K^T) <= dq: every A reachable iff dq >= p
+    rays_sup = None
+    if enumerate_cells and full_rank:
+        # every face of the argmax arrangement, exact witnesses (numerics.certified.hardmax): a certified limit per
+        # face; when complete, their maximum is the exact sup of the limits along rays
+        import time
+
+        from numerics.certified.hardmax import hardmax_faces
 
         Xq = [[as_fraction(v) for v in row] for row in X]
-        hc = hardmax_cells(Xq, r, p, L, k, time_limit=time_limit)
-        coverage.update({"argmax_cells": hc["cells"], "argmax_cells_evaluated": hc["evaluated"],
-                         "argmax_patterns": hc["patterns"], "argmax_hyperplanes": hc["hyperplanes"],
-                         "argmax_cells_complete": hc["complete"], "argmax_unverified": hc["unverified"]})
-        if hc["best"] is not None and (best is None or hc["best"][0].mid() > best[0].mid()):
-            val, A0, vec = hc["best"]
-            best = (val, {"kind": "direction", "A": [exact_str(a) for a in A0], "hardmax": True,
-                          "cell": "open argmax cell (exact enumeration)"}, vec)
+        t_start = time.perf_counter()
+        hf = hardmax_faces(Xq, r, p, L, k, time_limit=0.6 * time_limit)
+        done = bool(hf["complete"]) and hf["best"] is not None
+        if not done and p * p <= 9:
+            # the faces are built bottom-up, so a cut-short enumeration may lack the open cells: enumerate those
+            # directly (top-down, numerics.certified.hardmax.hardmax_cells) with the time left; lower bounds only
+            from numerics.certified.hardmax import hardmax_cells
+
+            hc = hardmax_cells(Xq, r, p, L, k, time_limit=max(0.5, time_limit - (time.perf_counter() - t_start)))
+            coverage["argmax_open_cells_fallback"] = {"cells": hc["cells"], "complete": hc["complete"]}
+            if hc["best"] is not None and (hf["best"] is None or hc["best"][0].mid() > hf["best"][0].mid()):
+                hf["best"], hf["best_dim"] = hc["best"], p * p
+        n_cells = max(hf["cells"], coverage.get("argmax_open_cells_fallback", {}).get("cells", 0))
+        coverage.update({"argmax_faces": hf["faces"], "argmax_faces_by_dim": {str(d): c for d, c in
+                                                                             hf["faces_by_dim"].items()},
+                         "argmax_flats": hf["flats"], "argmax_cells": n_cells,
+                         "argmax_cells_evaluated": hf["cells"] if done else None,
+                         "argmax_patterns": hf["patterns"], "argmax_hyperplanes": hf["hyperplanes"],
+                         "argmax_cells_complete": done, "argmax_unverified": hf["unverified"],
+                         "rays_sup_exact": done})
+        if not done:
+            coverage["argmax_incomplete_reason"] = hf["reason"] or "unverified witnesses"
+        if done:  # the exact sup over rays, enclosed; and what the open cells alone give (the walls left out)
+            coverage["rays_sup_enclosure"] = [_lo(hf["sup"], 20), _up(hf["sup"], 20)]
+            if hf["best_cell"] is not None:
+                coverage["rays_sup_open_cells_only"] = _lo(hf["best_cell"][0], 20)
+        elif hf["best"] is not None:  # a lower bound only: some faces were not enumerated
+            coverage["rays_sup_lower"] = _lo(hf["best"][0], 20)
+        if hf["best"] is not None and (best is None or hf["best"][0].mid() >= best[0].mid()):
+            val, A0, vec = hf["best"]
+            wit = {"kind": "direction", "A": [exact_str(a) for a in A0], "hardmax": True,
+                   "face": _face_words(Xq, A0, p, L, hf["best_dim"])}
+            if model.qk:  # A0 = Q K^T with Q = [A0 | 0], K = [I | 0] (p x dq)
+                dq = model.dq
+                wit["Q"] = [exact_str(A0[a * p + t]) if t < p else "0" for a in range(p) for t in range(dq)]
+                wit["K"] = ["1" if t == b else "0" for b in range(p) for t in range(dq)]
+            best = (val, wit, vec)
+        if done:
+            rays_sup = hf["sup"]
+    elif enumerate_cells:
+        coverage["argmax_not_enumerated"] = (f"attention-qk with dq = {model.dq} < p = {p}: A = Q K^T has rank <= dq, "
+                                             "the rank constraint is not enumerated; hardmax limits sampled")
     if best is None:
         return None
     return {"value": best[0], "upper": None, "exact": False, "witness": best[1], "psi_limit": best[2],
-            "coverage": coverage, "candidates": len(dirs) + coverage.get("argmax_cells", 0)}
+            "coverage": coverage, "candidates": len(dirs) + coverage.get("argmax_faces", 0), "rays_sup": rays_sup}
+
+
+def _face_words(X, A0, p, L, dim):
+    """Words for the face of the argmax arrangement containing A0 (of dimension ``dim`` in R^(p*p)): an open cell,
+    or a wall, with the samples whose distinct keys tie there."""
+    from numerics.certified.hardmax import _argmax
+
+    D = p * p
+    if dim == D:
+        return "open argmax cell (exact enumeration)"
+    ties = []
+    for i, row in enumerate(X):
+        M = _argmax(row, A0, p, L)
+        if len(M) > 1 and any(row[(L - 1) * p:]) and len({tuple(row[l * p:(l + 1) * p]) for l in M}) > 1:
+            ties.append(f"{i} (tokens {M})")
+    return (f"wall of the argmax arrangement (a face of dimension {dim} of {D}, exact enumeration): keys tie for "
+            f"samples {', '.join(ties[:8])}{' ...' if len(ties) > 8 else ''}; the limit averages the tied keys")
 
 
 def _tails(info, act):

@@ -196,7 +196,7 @@ def test_forty_point_instance_beta_certified_at_pu4_within_a_minute():
     assert secs < 60, secs
 
 
-def test_attention_certify_enumerates_argmax_cells():
+def test_attention_certify_enumerates_argmax_faces():
     model = get_model("attention", k=1, p=2, L=2)
     mu = Measure(a=[[["1", "0"]]], u=[["0.5", "0", "0", "-0.5"]], mass=["1"])
     X = [["1", "0", "0", "1"], ["0", "1", "1", "0"], ["1", "1", "0.5", "-1"], ["-1", "0.5", "1", "1"]]
@@ -206,7 +206,11 @@ def test_attention_certify_enumerates_argmax_cells():
     assert st["argmax_cells"] > 0 and st["argmax_cells_complete"] is True
     assert out["global_optimality"]["verdict"] == "refuted"
     e = escaping_set(model, mu, data, analysis=out, certify=False)
-    assert e.attention_limits["status"] == "enumerated" and e.attention_limits["cells"] == st["argmax_cells"]
+    lim = e.attention_limits
+    assert lim["status"] == "faces enumerated" and lim["faces"] == st["argmax_faces"] >= st["argmax_cells"]
+    assert "lower bound of S(mu)" in lim["note"] and lim["rays_sup_enclosure"] == st["rays_sup_enclosure"]
+    # the open cells alone never exceed the supremum over all faces
+    assert Fraction(lim["rays_sup_open_cells_only"]) <= Fraction(lim["rays_sup_enclosure"][1])
 
 
 def test_cli_analyze_certify_prints_and_emits_the_escaping_set(tmp_path, capsys):
