@@ -20,10 +20,6 @@ The house, from the ground up (the layers are import-linter contracts in ``pypro
 """
 from proofs.errors import EscsetError, GrammarError, InconsistentAssumptions, InvalidArgument, InvalidAssumption
 from proofs.result import CheckResult, Verdict
-from proofs.symbolic.activations import BUILTINS, Activation
-from proofs.symbolic.models import Model, ModelSpec, get_model, model, model_names, register_model
-from proofs.problem import Problem
-from proofs.registry import all_claims, claim, get_claim, run_check
 
 __all__ = ["__version__", "Activation", "BUILTINS", "CheckResult", "EscsetError", "GrammarError", "InconsistentAssumptions",
            "InvalidArgument", "InvalidAssumption", "Model", "ModelSpec", "Problem", "Verdict", "all_claims", "check",
@@ -56,7 +52,7 @@ def _version() -> str:
 __version__ = _version()
 
 
-def get_activation(spec) -> Activation:
+def get_activation(spec) -> "Activation":
     """An activation by built-in name or grammar string (:func:`proofs.symbolic.activations.get_activation`),
     whose ``sup_abs``/``bounded`` fall back to the rigorous ball enclosure of the prove engine where sympy gives no
     exact value (:func:`proofs.prove.bounds.get_activation`; imported here on first use, so that importing
@@ -68,6 +64,8 @@ def get_activation(spec) -> Activation:
 
 def check(claim_id: str, instance=None, *, dps: int = 30):
     """Run one claim on an instance (default: its first default instance)."""
+    from proofs.registry import get_claim, run_check
+
     c = get_claim(claim_id)
     return run_check(c, instance if instance is not None else c.instances[0], dps=dps)
 
@@ -75,6 +73,21 @@ def check(claim_id: str, instance=None, *, dps: int = 30):
 #: public names imported on first use (so that ``import proofs`` stays light): name -> (module, attribute or None
 #: for the module itself)
 _LAZY = {
+    # the symbolic layer (sympy) and the claim registry: imported when first named, so that commands that do not
+    # need sympy (escset ntk with a built-in activation, --help, --version) start fast
+    "BUILTINS": ("proofs.symbolic.activations", "BUILTINS"),
+    "Activation": ("proofs.symbolic.activations", "Activation"),
+    "Model": ("proofs.symbolic.models", "Model"),
+    "ModelSpec": ("proofs.symbolic.models", "ModelSpec"),
+    "get_model": ("proofs.symbolic.models", "get_model"),
+    "model": ("proofs.symbolic.models", "model"),
+    "model_names": ("proofs.symbolic.models", "model_names"),
+    "register_model": ("proofs.symbolic.models", "register_model"),
+    "Problem": ("proofs.problem", "Problem"),
+    "all_claims": ("proofs.registry", "all_claims"),
+    "claim": ("proofs.registry", "claim"),
+    "get_claim": ("proofs.registry", "get_claim"),
+    "run_check": ("proofs.registry", "run_check"),
     "strategies": ("proofs.search.strategies", None),
     "experiments": ("proofs.experiments", None),
     "twotimescale": ("proofs.twotimescale", None),

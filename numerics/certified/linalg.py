@@ -49,7 +49,7 @@ import numpy as np
 
 __all__ = ["eigvalsh_float", "eigh_float",
            "cholesky_ball", "certify_lambda_min_gt", "lambda_min_lower", "lambda_min_upper", "lambda_min_mpmath",
-           "residual_cholesky_lower", "frobenius_upper", "midpoint_matrix", "refine_smallest_eigenpair", "lambda_min_bracket",
+           "residual_cholesky_lower", "frobenius_upper", "midpoint_matrix", "all_finite", "refine_smallest_eigenpair", "lambda_min_bracket",
            "LambdaMinBracket",
            "relu_gram_ball",
            "relu_gram_float", "LambdaMinCertificate"]
@@ -292,6 +292,18 @@ def residual_cholesky_lower(K, t, steer, *, update=None):
     return Fraction(t) - Fraction(e)
 
 
+def all_finite(K) -> bool:
+    """True when every entry of the ball matrix ``K`` is finite (one ``arb_mat`` product with a vector of ones: a
+    non-finite entry makes its row sum non-finite)."""
+    from flint import arb_mat
+
+    n, m = K.nrows(), K.ncols()
+    if n == 0 or m == 0:
+        return True
+    s = K * arb_mat([[1]] * m)
+    return all(s[i, 0].is_finite() for i in range(n))
+
+
 def midpoint_matrix(K):
     """The float64 midpoint matrix of the ball matrix ``K`` (steering only; entries rounded to nearest)."""
     n = K.nrows()
@@ -503,7 +515,7 @@ def _scale_exponent(K, steer=None):
     matrix when given (one cheap pass checks finiteness), else from the balls' upper ends (entries beyond the float
     range in ball arithmetic)."""
     if steer is not None and steer.size and np.all(np.isfinite(steer)):
-        if not all(x.is_finite() for x in K.entries()):
+        if not all_finite(K):
             return None
         m = float(np.max(np.abs(steer)))
         if m > 0:

@@ -33,7 +33,6 @@ from typing import Callable, Optional
 
 import mpmath
 import numpy as np
-from scipy import special as sps
 
 from numerics.errors import InvalidArgument
 
@@ -59,6 +58,18 @@ class NTKActivation:
     poly_degree: Optional[int] = None
 
 
+def _expit(z):
+    from scipy.special import expit  # imported on first use: scipy.special costs 0.15 s of start-up
+
+    return expit(z)
+
+
+def _erf(z):
+    from scipy.special import erf
+
+    return erf(z)
+
+
 def _mp_relu(z):
     return z if z > 0 else mpmath.mpf(0)
 
@@ -74,14 +85,14 @@ def _mp_sigmoid(z):
 _BUILTIN = {
     "relu": NTKActivation("relu", lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float), _mp_relu, _mp_step,
                           closed="relu", smooth=False),
-    "softplus": NTKActivation("softplus", lambda z: np.logaddexp(0.0, z), sps.expit,
+    "softplus": NTKActivation("softplus", lambda z: np.logaddexp(0.0, z), _expit,
                               lambda z: mpmath.log1p(mpmath.exp(z)) if z < 0 else z + mpmath.log1p(mpmath.exp(-z)),
                               _mp_sigmoid),
     "tanh": NTKActivation("tanh", np.tanh, lambda z: 1.0 / np.cosh(z) ** 2, mpmath.tanh,
                           lambda z: mpmath.sech(z) ** 2),
-    "sigmoid": NTKActivation("sigmoid", sps.expit, lambda z: sps.expit(z) * sps.expit(-z), _mp_sigmoid,
+    "sigmoid": NTKActivation("sigmoid", _expit, lambda z: _expit(z) * _expit(-z), _mp_sigmoid,
                              lambda z: _mp_sigmoid(z) * _mp_sigmoid(-z)),
-    "erf": NTKActivation("erf", sps.erf, lambda z: 2 / math.sqrt(math.pi) * np.exp(-z * z), mpmath.erf,
+    "erf": NTKActivation("erf", _erf, lambda z: 2 / math.sqrt(math.pi) * np.exp(-z * z), mpmath.erf,
                          lambda z: 2 / mpmath.sqrt(mpmath.pi) * mpmath.exp(-z * z), closed="erf"),
     "identity": NTKActivation("identity", lambda z: z, np.ones_like, lambda z: z, lambda z: mpmath.mpf(1),
                               poly_degree=1),
