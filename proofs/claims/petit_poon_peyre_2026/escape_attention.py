@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from proofs.claims._common import inconclusive
 from proofs.errors import InvalidArgument
+from proofs.claims.petit_poon_peyre_2026._params import integer_param
 from proofs.registry import claim
 
 ID = "attention-escape-rate"
@@ -39,15 +40,7 @@ ASSUMPTIONS = ("softmax attention heads with linear output weights a in R^(k x p
                "the added head has small mass and small initial |a| (the measure stays near mu)")
 
 
-def _integer(inst, key, default, lo, hi):
-    v = inst.get(key, default)
-    try:
-        ok = not isinstance(v, bool) and float(v) == int(float(v)) and lo <= int(float(v)) <= hi
-    except (TypeError, ValueError, OverflowError):
-        ok = False
-    if not ok:
-        raise InvalidArgument(f"{key}={v!r}; valid is an integer in [{lo}, {hi}]")
-    return int(float(v))
+_integer = integer_param
 
 
 def _positive(inst, key, default, hi=None):

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from proofs.claims._common import inconclusive
 from proofs.errors import InvalidArgument
+from proofs.claims.petit_poon_peyre_2026._params import integer_param
 from proofs.registry import claim
 
 ID = "vector-output-escape-rate"
@@ -32,16 +33,7 @@ ASSUMPTIONS = ("vector output weights w in R^k, k >= 2, feature w s(theta . x~) 
                "mass")
 
 
-def _integer(inst, key, default, lo, hi):
-    v = inst.get(key, default)
-    try:
-        ok = not isinstance(v, bool) and float(v) == int(float(v)) and lo <= int(float(v)) <= hi
-    except (TypeError, ValueError, OverflowError):
-        ok = False
-    if not ok:
-        raise InvalidArgument(f"{key}={v!r}; valid is an integer in [{lo}, {hi}]"
-                              + (" (the claim is about vector outputs, k >= 2)" if key == "k" else ""))
-    return int(float(v))
+_integer = integer_param
 
 
 def _positive(inst, key, default):
