@@ -10,11 +10,14 @@ Two ways to enclose the activation, one branch-and-bound:
 * the logistic sigmoid and :math:`\tanh` (:math:`\tanh z=2\sigma(2z)-1`): a monotone table and the Riccati
   identities (below);
 * **every other C^1 activation** (builtin or user, monotone or not, e.g. erf, :math:`e^{-z^2}`, atan, softsign, the
-  cubic step; :func:`activation_support`): a :class:`CellTable` of outward float enclosures of
-  :math:`\sigma,\sigma',\sigma''` on every cell of a grid, computed with the python-flint ball code generated from the
-  activation's sympy expression (never float evaluations), with a Taylor form at the cell's expansion point for
-  narrow intervals and the toolkit's certified :math:`\sup|\sigma^{(j)}|` beyond the last cell (or no bound at all,
-  then nothing reaching there is decided). No monotonicity is assumed on this path.
+  cubic step): a :class:`CellTable` of outward float enclosures of :math:`\sigma,\sigma',\sigma''` on every cell of
+  a grid, computed with python-flint ball evaluators of the activation (never float evaluations), with a Taylor
+  form at the cell's expansion point for narrow intervals and given bounds of :math:`\sup|\sigma^{(j)}|` beyond the
+  last cell (or no bound at all, then nothing reaching there is decided). No monotonicity is assumed on this path.
+
+This module takes compiled evaluators and numbers only, never a symbolic activation or model: the symbolic side
+(:mod:`proofs.analyze.levelset_tables`) decides which activations qualify, generates their ball code, and builds the
+:class:`CellTable` and :class:`RidgeSum` of a problem.
 
 No library offers a vectorised, outward-rounded interval branch-and-bound, so it is written by hand on numpy:
 
@@ -52,8 +55,9 @@ from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["RidgeSum", "ridge_sum_from_problem", "certify_ridge_level", "RidgeLevelCertificate", "CellTable",
-           "cell_table", "activation_support", "ridge_layout", "is_ridge_model"]
+from numerics.errors import InvalidArgument
+
+__all__ = ["RidgeSum", "certify_ridge_level", "RidgeLevelCertificate", "CellTable"]
 
 _U = 2.0 ** -53
 _TINY = 2.0 ** -1074
@@ -202,105 +206,76 @@ def _arb_out(b):
     return float(np.nextafter(lo, -np.inf)), float(np.nextafter(hi, np.inf))
 
 
-def _arb_univariate(expr):
-    """Ball evaluator of a univariate sympy expression in z (piecewise ones piece by piece): the project's
-    generated python-flint code (:func:`proofs.symbolic.codegen.compile_expr`, target ``"arb"``)."""
-    import sympy as sp
-
-    from proofs.symbolic.codegen import _arb_piecewise_univariate, compile_expr, to_arb
-    from proofs.symbolic.pieces import Z, _pieces
-
-    pieces = _pieces(expr)
-    if len(pieces) == 1 and not expr.has(sp.Piecewise):
-        return compile_expr([Z], pieces[0][0], "arb")
-    fns = []
-    for piece, s in pieces:
-        a = None if s.inf is -sp.oo else s.inf
-        b = None if s.sup is sp.oo else s.sup
-        if (a is not None and not a.is_Rational) or (b is not None and not b.is_Rational):
-            raise NotImplementedError("breakpoints must be rational for ball evaluation")
-        fns.append((None if a is None else to_arb(sp.Rational(a)), None if b is None else to_arb(sp.Rational(b)),
-                    compile_expr([Z], piece, "arb")))
-    return _arb_piecewise_univariate(fns)
-
-
-def activation_support(act):
-    """``(True, "")`` when the per-cell certificate applies to ``act``, else ``(False, reason)``.
-
-    Needed: sigma is C^1 (the toolkit's certified smoothness class, sympy one-sided limits at every breakpoint),
-    so h is C^1 and sigma' is absolutely continuous; its a.e. derivative sigma'' is sympy's second derivative with
-    every DiracDelta term dropped (they cancel when sigma' is continuous); each of sigma, sigma', sigma'' compiles
-    to python-flint balls. Boundedness is not needed on a box; outside the tabulated range it decides the tails."""
-    import sympy as sp
-
+def _check_evaluators(evaluators, mean_value_orders):
+    """The four ball evaluators (the last may be None) and the valid mean-value orders, checked."""
+    if not isinstance(evaluators, (list, tuple)) or len(evaluators) != 4:
+        raise InvalidArgument("cell table: evaluators must be a list of 4 python-flint ball functions of sigma, "
+                              f"sigma', sigma'', sigma''' (the last may be None), got {type(evaluators).__name__}")
+    fs = list(evaluators)
+    if not all(callable(f) for f in fs[:3]) or not (fs[3] is None or callable(fs[3])):
+        raise InvalidArgument("cell table: evaluators of sigma, sigma', sigma'' must be callables (sigma''' a "
+                              "callable or None)")
     try:
-        sm = act.smoothness
-    except (NotImplementedError, ValueError, TypeError, AttributeError) as exc:
-        return False, f"smoothness undecided ({type(exc).__name__})"
-    if sm is None or sm < 1:
-        return False, f"sigma is not certified C^1 (smoothness {sm})"
-    if act.derivative(1).has(sp.DiracDelta):
-        return False, "sigma' has a Dirac delta"
+        mvf = tuple(sorted({int(j) for j in mean_value_orders}))
+    except (TypeError, ValueError):
+        raise InvalidArgument(f"cell table: mean_value_orders must be integers in 0..2, got {mean_value_orders!r}")
+    if any(j not in (0, 1, 2) or fs[j + 1] is None for j in mvf):
+        raise InvalidArgument(f"cell table: mean_value_orders {mvf} need orders in 0..2 with an evaluator of the "
+                              "next derivative")
+    return fs, mvf
+
+
+def _check_far_bounds(vals, name):
+    """Three floats B_j >= 0 (inf when unknown: None and NaN count as unknown)."""
+    if vals is None:
+        return [np.inf] * 3
     try:
-        _cell_evaluators(act)
-    except (NotImplementedError, TypeError, ValueError, SyntaxError, AttributeError) as exc:
-        return False, f"no ball evaluator ({type(exc).__name__})"
-    return True, ""
-
-
-def _cell_evaluators(act):
-    """Ball evaluators of sigma^(j), j = 0..3, and for which j the mean-value form is valid (sigma^(j) is C^1)."""
-    import sympy as sp
-
-    key = "levelset-evaluators"
-    cache = getattr(act, "_cache", None)
-    if cache is not None and key in cache:
-        return cache[key]
-    sm = act.smoothness
-    fs = []
-    for j in range(4):
-        d = act.derivative(j)
-        if j >= 2:
-            d = d.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)
-        if j == 3 and not (sm is not None and sm >= 3):
-            fs.append(None)
-            continue
-        fs.append(_arb_univariate(d))
-    mvf = tuple(j for j in range(3) if sm is not None and sm >= j + 1 and fs[j + 1] is not None)
-    out = (fs, mvf)
-    if cache is not None:
-        cache[key] = out
-    return out
+        out = [np.inf if v is None else float(v) for v in vals]
+    except (TypeError, ValueError):
+        raise InvalidArgument(f"cell table {name!r}: far_bounds must be three floats (inf when unknown)")
+    if len(out) != 3 or any(v < 0 for v in out):
+        raise InvalidArgument(f"cell table {name!r}: far_bounds must be three bounds >= 0 (inf when unknown), got "
+                              f"{out}")
+    return [np.inf if np.isnan(v) else v for v in out]
 
 
 class CellTable:
     r"""Outward float enclosures of :math:`\sigma,\sigma',\sigma''` over every cell of a grid, for any C^1
     activation (no monotonicity assumed: non-monotone ones such as :math:`e^{-z^2}` are covered).
 
+    The activation enters as compiled evaluators and numbers only (this module never sees a symbolic expression):
+
+    * ``evaluators``: four python-flint ball functions of :math:`\sigma,\sigma',\sigma'',\sigma'''` (one arb in,
+      one arb out, each an enclosure of the true value on the whole ball); the last may be None (then no Taylor
+      form for :math:`\sigma'`). :math:`\sigma''` is the a.e. derivative of :math:`\sigma'` when :math:`\sigma` is
+      only C^1 (its caller guarantees :math:`\sigma'` is absolutely continuous);
+    * ``mean_value_orders``: the orders :math:`j\le2` for which :math:`\sigma^{(j)}` is C^1, so that the mean-value
+      form with :math:`\sigma^{(j+1)}` is valid (default: none, natural ball enclosures only);
+    * ``far_bounds``: three floats :math:`B_j\ge\sup_{\mathbb R}|\sigma^{(j)}|` (``inf`` when unknown), or a
+      zero-argument callable returning them (called on first need: only a box reaching beyond :math:`\pm Z_{\rm far}`
+      needs them); default unknown;
+    * ``np_evaluators``: numpy functions of :math:`\sigma,\sigma'` (a sequence indexed by the order, or a callable
+      ``order -> function`` called on first need), for sampling and float directions only, never for a decision.
+
     Cells: the uniform grid :math:`\delta\mathbb Z\cap[-Z,Z]`, then geometric cells (ratio :math:`2^{1/8}`) out to
     :math:`\pm Z_{\rm far}`. On each cell :math:`C` (a python-flint ball containing it) the enclosure of
-    :math:`\sigma^{(j)}(C)` is the intersection of the natural ball evaluation of the generated code and, where
-    :math:`\sigma^{(j)}` is C^1, the mean-value form :math:`\sigma^{(j)}(m)+\sigma^{(j+1)}(C)\,(C-m)`; both rounded
-    outward to floats. An interval :math:`[z_0,z_1]` gets the min/max over the cells it meets (a sparse table, exact
-    comparisons: no rounding in the index). Beyond :math:`\pm Z_{\rm far}` the toolkit's certified
-    :math:`\sup|\sigma^{(j)}|` bounds it (computed on first need); when that is unknown the enclosure is the whole
-    line, so no box reaching there is ever decided (``certified=False``, never a guess).
+    :math:`\sigma^{(j)}(C)` is the intersection of the natural ball evaluation and, for the mean-value orders, the
+    mean-value form :math:`\sigma^{(j)}(m)+\sigma^{(j+1)}(C)\,(C-m)`; both rounded outward to floats. An interval
+    :math:`[z_0,z_1]` gets the min/max over the cells it meets (a sparse table, exact comparisons: no rounding in
+    the index). Beyond :math:`\pm Z_{\rm far}` the far bounds bound it; when one is unknown the enclosure is the
+    whole line, so no box reaching there is ever decided (``certified=False``, never a guess).
     The range minimum query is written by hand on numpy (no library offers a vectorised one)."""
 
-    def __init__(self, act, *, zmax: float = _ZMAX, delta: float = _CELL_DELTA, zfar: float = _ZFAR,
+    def __init__(self, evaluators, *, far_bounds=None, np_evaluators=None, mean_value_orders=(),
+                 name: str = "sigma", zmax: float = _ZMAX, delta: float = _CELL_DELTA, zfar: float = _ZFAR,
                  prec: int = 80):
         from flint import arb, ctx
 
-        from proofs.symbolic.codegen import arb_from_interval
-
-        ok, why = activation_support(act)
-        if not ok:
-            from numerics.errors import InvalidArgument
-
-            raise InvalidArgument(f"activation {getattr(act, 'name', act)!r} is not supported by the cell table: "
-                                  f"{why}")
-        self.act = act
-        fs, mvf = _cell_evaluators(act)
+        fs, mvf = _check_evaluators(evaluators, mean_value_orders)
+        if not (np.isfinite(zmax) and np.isfinite(delta) and np.isfinite(zfar) and 0 < delta <= zmax <= zfar):
+            raise InvalidArgument(f"cell table: need 0 < delta <= zmax <= zfar (finite), got {delta=}, {zmax=}, "
+                                  f"{zfar=}")
+        self.name = str(name)
         k = int(round(zmax / delta))
         uni = np.arange(-k, k + 1) * delta                      # exact dyadic grid points
         tail = [zmax]
@@ -319,7 +294,7 @@ class CellTable:
         ctx.prec = prec
         try:
             for c in range(N):
-                cell = arb_from_interval(arb(float(self.edges[c])), arb(float(self.edges[c + 1])))
+                cell = arb.union(arb(float(self.edges[c])), arb(float(self.edges[c + 1])))
                 m = arb(cell.mid())
                 dz = cell - m
                 nat = [fs[j](cell) for j in range(nr)]
@@ -349,38 +324,31 @@ class CellTable:
             self._lo.append(np.minimum(pl[:, :-h], pl[:, h:]))
             self._hi.append(np.maximum(ph[:, :-h], ph[:, h:]))
             t += 1
+        self._far_source = far_bounds
         self._far = None
+        self._np_source = np_evaluators
         self._np = {}
 
     def float_evaluator(self, order):
-        """numpy evaluator of sigma^(order) (generated code; for sampling and directions only)."""
-        key = ("np", order)
-        if key not in self._np:
-            from proofs.symbolic.codegen import compile_expr
-            from proofs.symbolic.pieces import Z
-
-            self._np[key] = compile_expr([Z], self.act.derivative(order), "numpy")
-        return self._np[key]
+        """numpy evaluator of sigma^(order) (as given; for sampling and directions only)."""
+        if order not in self._np:
+            src = self._np_source
+            try:
+                f = src(order) if callable(src) else src[order]
+            except (IndexError, KeyError, TypeError):
+                f = None
+            if not callable(f):
+                raise InvalidArgument(f"cell table {self.name!r}: no numpy evaluator of sigma^({order}) was given "
+                                      "(np_evaluators)")
+            self._np[order] = f
+        return self._np[order]
 
     def far_bounds(self):
-        """Per order j: the toolkit's certified bound B_j >= sup |sigma^(j)| (None-free: inf when unknown)."""
+        """Per order j: the given bound B_j >= sup |sigma^(j)| as a float (inf when unknown; None-free)."""
         if self._far is None:
-            out = []
-            for j in range(3):
-                B = np.inf
-                try:
-                    b = self.act.sup_abs(j)
-                    if b.value is not None and b.value.is_finite:
-                        from proofs.symbolic.codegen import compile_expr
-                        from proofs.symbolic.pieces import Z
-
-                        B = _arb_out(compile_expr([Z], b.value, "arb")(0))[1]
-                    elif getattr(b, "enclosure", None) is not None:
-                        B = _frac_interval(Fraction(b.enclosure[1]))[1]
-                except (NotImplementedError, ValueError, TypeError, AttributeError):
-                    B = np.inf
-                out.append(B)
-            self._far = out
+            src = self._far_source
+            vals = src() if callable(src) else src
+            self._far = _check_far_bounds(vals, self.name)
         return self._far
 
     def enclose(self, zlo, zhi):
@@ -442,23 +410,12 @@ class CellTable:
         return out
 
 
-def cell_table(act) -> CellTable:
-    """The (cached, per activation object) :class:`CellTable` of ``act``."""
-    cache = getattr(act, "_cache", None)
-    if cache is not None and "levelset-table" in cache:
-        return cache["levelset-table"]
-    tab = CellTable(act)
-    if cache is not None:
-        cache["levelset-table"] = tab
-    return tab
-
-
 @dataclass(frozen=True)
 class RidgeSum:
     r"""h(u) = const + sum_i c_i sigma(xt_i . u); every datum an outward float interval.
 
     ``table=None``: sigma is the logistic sigmoid (monotone table and Riccati identities); otherwise ``table`` is
-    the :class:`CellTable` of the activation (any C^1 activation, see :func:`activation_support`)."""
+    the :class:`CellTable` of the activation (any C^1 activation, given by its ball evaluators)."""
 
     xlo: np.ndarray  # n x p
     xhi: np.ndarray
@@ -658,111 +615,3 @@ def certify_ridge_level(rs: RidgeSum, level, half_width, *, centre=None, max_box
     return RidgeLevelCertificate(certified=ok, beta_lower=(beta if any_meet else None) if ok else None,
                                  boxes=explored, level_set_empty=ok and not any_meet, unresolved=unresolved,
                                  seconds=time.perf_counter() - t0, box=box, stopped=stopped)
-
-
-def is_ridge_model(model) -> bool:
-    """True when the feature is exactly act(w . x + b) (one output column, inner layout u = (w, b)) with the builtin
-    logistic sigmoid or tanh: checked on the model's symbolic feature, not on its name."""
-    act = getattr(model, "activation", None)
-    if act is None or getattr(act, "source", None) != "builtin" or act.name not in ("sigmoid", "tanh"):
-        return False
-    if getattr(model, "q", None) != 1 or [g[0] for g in model.u_groups] != ["w", "b"]:
-        return False
-    try:
-        import sympy as sp
-
-        g = model.g[0]
-        u, x = list(model.u_syms), list(model.x_syms)
-        if len(u) != len(x) + 1 or len(g.args) != 1:
-            return False
-        arg = sum((wi * xi for wi, xi in zip(u[:-1], x)), sp.S.Zero) + u[-1]
-        return sp.expand(g.args[0] - arg) == 0 and act.name in str(g.func)
-    except (AttributeError, TypeError, IndexError):
-        return False
-
-
-def ridge_layout(model):
-    r"""``(activation, coefficients)`` when the model's feature is exactly :math:`\sigma(\ell(x)\cdot u)` (one
-    output column) with :math:`\ell_j(x)=\partial_{u_j}(\text{argument})` free of ``u`` (so the argument is linear in
-    ``u``, e.g. :math:`w\cdot x+b` in any inner layout) and a supported activation (:func:`activation_support`); else
-    None. Read from the model's symbolic feature, not from its name."""
-    import sympy as sp
-
-    if getattr(model, "q", None) != 1:
-        return None
-    try:
-        g = model.g[0]
-        act = getattr(type(g), "activation", None)
-        if act is None or getattr(type(g), "order", None) != 0 or len(g.args) != 1:
-            return None
-        arg = g.args[0]
-        u = list(model.u_syms)
-        coef = [sp.diff(arg, uj) for uj in u]
-        if any(c.free_symbols & set(u) for c in coef):
-            return None
-        if sp.expand(arg - sum((c * uj for c, uj in zip(coef, u)), sp.S.Zero)) != 0:
-            return None
-    except (AttributeError, TypeError, IndexError):
-        return None
-    ok, _ = activation_support(act)
-    return (act, coef) if ok else None
-
-
-def _coef_interval(c, x_syms, row):
-    """Outward float interval of the coefficient expression c at the data row (exact rationals where possible)."""
-    import sympy as sp
-
-    vals = {xs: sp.Rational(str(v)) for xs, v in zip(x_syms, row)}
-    q = sp.sympify(c).subs(vals)
-    if q.is_Rational:
-        return _frac_interval(Fraction(int(q.p), int(q.q)))
-    from flint import ctx
-
-    from proofs.symbolic.codegen import compile_expr
-
-    old = ctx.prec
-    ctx.prec = 120
-    try:
-        return _arb_out(compile_expr([], q, "arb")())
-    finally:
-        ctx.prec = old
-
-
-def ridge_sum_from_problem(model, data, r, a_hat, *, fast_logistic: bool = True):
-    """The ridge sum h = <a_hat, Psi_mu> of a ridge model (:func:`ridge_layout`), or None.
-
-    ``r`` are the residual balls (n x k, python-flint), ``a_hat`` exact rationals. The builtin logistic sigmoid
-    and tanh (inner layout u = (w, b)) take the monotone-table path unless ``fast_logistic=False``; every other
-    supported activation (builtin or user, monotone or not) the per-cell :class:`CellTable`.
-    """
-    from flint import arb
-
-    a = [arb(str(Fraction(v).numerator)) / arb(str(Fraction(v).denominator)) for v in a_hat]
-    n = data.n
-    if fast_logistic and is_ridge_model(model):
-        act = model.activation
-        scale = 2 if act.name == "tanh" else 1  # tanh z = 2 sigma(2 z) - 1
-        xs = []
-        for row in data.X:
-            xs.append([_frac_interval(Fraction(str(v)) * scale) for v in row] + [(float(scale), float(scale))])
-        xlo = np.array([[a_ for a_, _ in row] for row in xs])
-        xhi = np.array([[b for _, b in row] for row in xs])
-        cs = []
-        tot = arb(0)
-        for ri in r:
-            ci = sum((ai * rc for ai, rc in zip(a, ri)), arb(0)) / n
-            tot = tot + ci
-            cs.append(_arb_interval(ci * scale))
-        const = _arb_interval(-tot) if act.name == "tanh" else (0.0, 0.0)
-        return RidgeSum(xlo=xlo, xhi=xhi, clo=np.array([c[0] for c in cs]), chi=np.array([c[1] for c in cs]),
-                        const=const, activation=act.name)
-    lay = ridge_layout(model)
-    if lay is None:
-        return None
-    act, coef = lay
-    xs = [[_coef_interval(c, model.x_syms, row) for c in coef] for row in data.X]
-    xlo = np.array([[a_ for a_, _ in row] for row in xs])
-    xhi = np.array([[b for _, b in row] for row in xs])
-    cs = [_arb_interval(sum((ai * rc for ai, rc in zip(a, ri)), arb(0)) / n) for ri in r]
-    return RidgeSum(xlo=xlo, xhi=xhi, clo=np.array([c[0] for c in cs]), chi=np.array([c[1] for c in cs]),
-                    activation=act.name, table=cell_table(act))

@@ -111,7 +111,7 @@ def ray_profile(problem, r, a_hat, direction, *, ts=(1, 2, 4, 8, 16, 32, 64), li
            "fit_note": "least-squares slope of -log|grad h| against t on the last points (a fit, not a bound)"}
     if limit is not None:
         out["limit"] = limit
-    from numerics.certified.levelset import is_ridge_model
+    from proofs.analyze.levelset_tables import is_ridge_model
 
     act = getattr(problem.model, "activation", None)
     if is_ridge_model(problem.model):

@@ -86,7 +86,7 @@ def _regular_level(enc, a_hat, lower, box_radius, max_boxes, *, problem=None, r=
     r"""The regular-level step of the escaping-set argument on the search box: is the level (default -S/2) a
     regular value of :math:`h=\langle\hat a,\Psi\rangle` there, with a certified lower bound :math:`\beta` of
     :math:`\min|\nabla h|` on the level set? Every ridge model :math:`\sigma(\ell(x)\cdot u)` with a C^1 activation
-    (builtin or user, monotone or not; :func:`numerics.certified.levelset.ridge_layout`) uses the vectorised
+    (builtin or user, monotone or not; :func:`proofs.analyze.levelset_tables.ridge_layout`) uses the vectorised
     outward-rounded certificate of :mod:`numerics.certified.levelset` (the logistic sigmoid and tanh through their
     monotone table, every other one through per-cell ball tables of sigma, sigma', sigma''); other models the
     python-flint bisection of :func:`numerics.certified.enclosures.certify_regular_level` (slower). The note says
@@ -98,7 +98,7 @@ def _regular_level(enc, a_hat, lower, box_radius, max_boxes, *, problem=None, r=
     R = as_fraction(box_radius)
     rs = None
     if problem is not None and r is not None:
-        from numerics.certified.levelset import ridge_sum_from_problem
+        from proofs.analyze.levelset_tables import ridge_sum_from_problem
 
         try:
             rs = ridge_sum_from_problem(problem.model, problem.data, r, a)

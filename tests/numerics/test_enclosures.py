@@ -124,6 +124,7 @@ def test_regular_level_of_psi_h_function(enc):
 
 # ------------------------------------------------------------------ vectorised ridge-sum level certificate (levelset)
 from numerics.certified import levelset as ls  # noqa: E402
+from proofs.analyze import levelset_tables as lt  # noqa: E402
 
 
 def _ridge(X, c, scale=1):
@@ -232,7 +233,7 @@ def test_ridge_sum_from_problem_matches_ball_h_for_sigmoid_and_tanh():
     for act in (None, "tanh"):
         model = get_model("sigmoid", k=1, d=1, activation=act)
         enc = PsiEnclosure(model, mu, data)
-        rs = ls.ridge_sum_from_problem(model, data, enc.r, [Fraction(1)])
+        rs = lt.ridge_sum_from_problem(model, data, enc.r, [Fraction(1)])
         assert rs is not None
         h, _ = enc.h([1])
         for u in ([0.5, -0.25], [3.0, 1.0], [-2.0, 0.75]):
@@ -242,6 +243,6 @@ def test_ridge_sum_from_problem_matches_ball_h_for_sigmoid_and_tanh():
             assert abs(hc[0] - float(h([point_ball(Fraction(v)) for v in u]).mid())) < 1e-3
     # exp(-z**2) now has per-cell ball tables (rs.table); relu is not C^1 and is declined
     bump = get_model("sigmoid", k=1, d=1, activation="exp(-z**2)")
-    assert ls.ridge_sum_from_problem(bump, data, PsiEnclosure(bump, mu, data).r, [1]).table is not None
+    assert lt.ridge_sum_from_problem(bump, data, PsiEnclosure(bump, mu, data).r, [1]).table is not None
     relu = get_model("sigmoid", k=1, d=1, activation="relu")
-    assert ls.ridge_sum_from_problem(relu, data, PsiEnclosure(relu, mu, data).r, [1]) is None
+    assert lt.ridge_sum_from_problem(relu, data, PsiEnclosure(relu, mu, data).r, [1]) is None

@@ -1,4 +1,5 @@
-"""The regular-level certificate of numerics/certified/levelset.py for any C^1 activation (per-cell ball tables):
+"""The regular-level certificate of numerics/certified/levelset.py for any C^1 activation (per-cell ball tables,
+built from an activation by proofs/analyze/levelset_tables.py):
 cell enclosures against hand-typed mpmath formulas (monotone and non-monotone activations, tails), the certified beta
 against level-set points found by mpmath bisection along lines, planted critical levels that must not certify, the
 logistic fast path against the general path, the model layout and the analyze wiring, bad input."""
@@ -10,6 +11,7 @@ import pytest
 from flint import arb, ctx
 
 from numerics.certified import levelset as ls
+from proofs.analyze import levelset_tables as lt
 from numerics.certified.bnb import point_ball
 from numerics.certified.enclosures import PsiEnclosure
 from numerics.errors import InvalidArgument
@@ -39,7 +41,7 @@ _SMALL = {}
 def small_table(name):
     """A coarse table (same code path as the default one, fewer cells: fast to build in a test)."""
     if name not in _SMALL:
-        _SMALL[name] = ls.CellTable(get_activation(name), zmax=8.0, delta=2.0 ** -5, zfar=2.0 ** 10)
+        _SMALL[name] = lt.build_cell_table(get_activation(name), zmax=8.0, delta=2.0 ** -5, zfar=2.0 ** 10)
     return _SMALL[name]
 
 
@@ -89,10 +91,12 @@ def test_tails_use_cell_bounds_and_the_toolkit_bound_beyond_zfar():
     (s, d, _) = tab.enclose(np.array([100.0, 1e5, -1e7]), np.array([100.0, 1e5, -1e7]))
     assert s[0][1] < float(mpmath.atan(100)) + 1e-9 and s[1][0] < float(mpmath.atan(1e5)) < s[1][1]
     assert s[0][2] <= -float(mpmath.pi) / 2 and d[0][2] <= 1e-14 <= d[1][2]
+    with mpmath.workdps(40):  # the far bounds are upper bounds of the true suprema, not their float roundings
+        assert all(mpmath.mpf(B) >= v for B, v in zip(tab.far_bounds(), (mpmath.pi / 2, 1, 3 * mpmath.sqrt(3) / 8)))
     fresh = Activation("atan-unknown-bound", get_activation("atan(z)").expr, source="atan(z)")
     for j in range(3):
         fresh._cache[("sup", j)] = Bound(None, False, "unknown (planted)")
-    t2 = ls.CellTable(fresh, zmax=4.0, delta=2.0 ** -3, zfar=64.0)
+    t2 = lt.build_cell_table(fresh, zmax=4.0, delta=2.0 ** -3, zfar=64.0)
     (s2, _, _) = t2.enclose(np.array([10.0, 100.0]), np.array([20.0, 200.0]))
     assert np.isfinite(s2[0][0]) and s2[0][1] == -np.inf and s2[1][1] == np.inf
     nan = t2.enclose(np.array([np.nan, 1.0]), np.array([0.0, 0.0]))  # NaN or reversed: the whole line
@@ -112,12 +116,71 @@ def test_arb_to_float_is_outward():
         ctx.prec = old
 
 
+# ------------------------------------------------------------------- the numerics table alone (no symbolic input)
+def _bump_balls():
+    """Hand-written python-flint evaluators of exp(-z^2) and its first three derivatives (not the generated code)."""
+    def e(z):
+        lo, hi = z.lower(), z.upper()
+        sq = arb.union(lo * lo, hi * hi)        # z^2 from the end points (>= 0), 0 when the ball holds 0
+        return (-(arb.union(sq, arb(0)) if z.contains(0) else sq)).exp()
+    return [e, lambda z: -2 * z * e(z), lambda z: (4 * z * z - 2) * e(z), lambda z: (12 * z - 8 * z * z * z) * e(z)]
+
+
+def test_cell_table_from_hand_written_evaluators_matches_the_generated_one():
+    """numerics.certified.levelset.CellTable takes ball evaluators and numbers only: built from hand-written flint
+    code of exp(-z^2) it encloses the mpmath values, is as tight as the table generated from the activation, and
+    asks for its far bounds only when an interval reaches beyond Z_far."""
+    calls = []
+    far = [1.0, 0.8577638849607071, 2.0000000000000004]
+
+    def far_bounds():
+        calls.append(1)
+        return far
+    tab = ls.CellTable(_bump_balls(), mean_value_orders=(0, 1, 2), far_bounds=far_bounds, name="bump",
+                       np_evaluators=[lambda z: np.exp(-z * z), lambda z: -2 * z * np.exp(-z * z)],
+                       zmax=8.0, delta=2.0 ** -5, zfar=2.0 ** 10)
+    gen = small_table("exp(-z**2)")
+    assert np.array_equal(tab.edges, gen.edges) and tab.taylor == gen.taylor == (0, 1)
+    rng = np.random.default_rng(11)
+    zlo = np.concatenate([rng.uniform(-10, 10, 40), [-0.5, 0.0, 900.0]])
+    zhi = zlo + np.concatenate([rng.exponential(0.3, 40), [1.0, 0.0, 100.0]])
+    _contains(tab, "exp(-z**2)", zlo, zhi)
+    for (a, b), (c, d) in zip(tab.enclose(zlo, zhi), gen.enclose(zlo, zhi)):  # as tight, up to ball overestimation
+        assert np.all(b - a <= 2 * (d - c) + 1e-5) and np.all(d - c <= 2 * (b - a) + 1e-5)
+    assert not calls                                     # nothing reached beyond Z_far yet
+    s = tab.enclose(np.array([2000.0]), np.array([3000.0]))[0]
+    assert calls == [1] and s[0][0] <= -1.0 and s[1][0] >= 1.0
+    assert np.allclose(tab.float_evaluator(0)(np.array([0.0, 1.0])), [1.0, np.exp(-1.0)])
+
+
+def test_cell_table_without_far_bounds_decides_nothing_beyond_zfar_and_rejects_bad_input():
+    """Unknown far bounds (the default) give the whole line beyond Z_far; malformed evaluators, orders, bounds or a
+    missing numpy evaluator are an InvalidArgument with one line."""
+    fs = _bump_balls()
+    tab = ls.CellTable(fs[:3] + [None], mean_value_orders=(0, 1), zmax=2.0, delta=2.0 ** -2, zfar=16.0)
+    assert tab.taylor == (0,) and tab.far_bounds() == [np.inf] * 3
+    s = tab.enclose(np.array([1.0, 10.0]), np.array([1.5, 20.0]))[0]
+    assert np.isfinite(s[0][0]) and s[0][1] == -np.inf and s[1][1] == np.inf
+    bad = [dict(evaluators=fs[:3]), dict(evaluators=fs, mean_value_orders=(3,)),
+           dict(evaluators=fs[:3] + [None], mean_value_orders=(2,)), dict(evaluators=["erf"] * 4),
+           dict(evaluators=fs, zmax=1.0, delta=2.0, zfar=4.0)]
+    for kw in bad:
+        with pytest.raises(InvalidArgument):
+            ls.CellTable(kw.pop("evaluators"), **kw)
+    with pytest.raises(InvalidArgument):
+        ls.CellTable(fs, far_bounds=[1.0, -1.0, 1.0], zmax=1.0, delta=0.5, zfar=2.0).far_bounds()
+    nan = ls.CellTable(fs, far_bounds=[float("nan"), None, 2], zmax=1.0, delta=0.5, zfar=2.0)
+    assert nan.far_bounds() == [np.inf, np.inf, 2.0]   # NaN and None: unknown
+    with pytest.raises(InvalidArgument):
+        tab.float_evaluator(0)
+
+
 # ---------------------------------------------------------------------------------------------- certificates
 def _ridge(act, X, c, table=None):
     xt = np.array([[float(v) for v in x] + [1.0] for x in X])
     cc = np.array([float(v) for v in c])
     return ls.RidgeSum(xlo=xt, xhi=xt.copy(), clo=cc, chi=cc.copy(), activation=act,
-                       table=table if table is not None else ls.cell_table(get_activation(act)))
+                       table=table if table is not None else lt.cell_table(get_activation(act)))
 
 
 def _h_mp(name, X, c, u):
@@ -176,7 +239,7 @@ def test_beta_lower_bound_below_sampled_gradient_on_the_level_set(name):
 def test_planted_critical_levels_are_never_certified():
     """h = s(w + b) + s(b - w) - 2 s(b) with the bump s = exp(-z^2): grad h = 0 on the line w = 0, where h = 0;
     h = s(u1) + s(u2) (a maximum 2 at the origin): the level 2 is critical. Neither certifies, and no bound is given."""
-    bump = ls.cell_table(get_activation("exp(-z**2)"))
+    bump = lt.cell_table(get_activation("exp(-z**2)"))
     xt = np.array([[1.0, 1.0], [-1.0, 1.0], [0.0, 1.0]])
     c = np.array([1.0, 1.0, -2.0])
     rs = ls.RidgeSum(xlo=xt, xhi=xt.copy(), clo=c, chi=c.copy(), activation="bump", table=bump)
@@ -199,7 +262,7 @@ def test_logistic_fast_path_and_general_path_agree():
     fast = ls.RidgeSum(xlo=np.array([[x[0], 1.0] for x in X]), xhi=np.array([[x[0], 1.0] for x in X]),
                        clo=np.array(BC), chi=np.array(BC))
     gen = ls.RidgeSum(xlo=fast.xlo, xhi=fast.xhi, clo=fast.clo, chi=fast.chi, activation="sigmoid",
-                      table=ls.cell_table(get_activation("sigmoid")))
+                      table=lt.cell_table(get_activation("sigmoid")))
     rng = np.random.default_rng(5)
     C = np.round(rng.uniform(-6, 6, size=(200, 2)) * 64) / 64
     Rh = 2.0 ** rng.integers(-7, 0, size=(200, 2))
@@ -233,7 +296,7 @@ def test_ridge_sum_from_problem_general_matches_ball_h(act):
     the model's generated ball code), for a builtin and a user (non-monotone) activation."""
     model = get_model("sigmoid", k=1, d=1, activation=act)
     enc = PsiEnclosure(model, MU, DATA)
-    rs = ls.ridge_sum_from_problem(model, DATA, enc.r, [Fraction(1)])
+    rs = lt.ridge_sum_from_problem(model, DATA, enc.r, [Fraction(1)])
     assert rs is not None and rs.table is not None
     h, _ = enc.h([1])
     for u in ([0.5, -0.25], [3.0, 1.0], [-2.0, 0.75]):
@@ -248,19 +311,21 @@ def test_ridge_sum_from_problem_general_matches_ball_h(act):
 def test_ridge_layout_support_and_bad_input():
     """Supported: C^1 activations in a linear inner layout; declined (None, the slow path decides): relu (not C^1),
     attention (not a ridge feature); a table of an unsupported activation is an InvalidArgument."""
-    assert ls.activation_support(get_activation("erf")) == (True, "")
-    assert ls.activation_support(get_activation("cubic-step"))[0]      # C^1, not C^2: sigma' is Lipschitz
-    ok, why = ls.activation_support(get_activation("relu"))
+    assert lt.activation_support(get_activation("erf")) == (True, "")
+    assert lt.activation_support(get_activation("cubic-step"))[0]      # C^1, not C^2: sigma' is Lipschitz
+    ok, why = lt.activation_support(get_activation("relu"))
     assert not ok and "C^1" in why
-    assert ls.ridge_layout(get_model("sigmoid", k=2, d=3, activation="erf")) is not None
-    assert ls.ridge_layout(get_model("sigmoid", k=1, d=1, activation="relu")) is None
-    assert ls.ridge_layout(get_model("attention", k=1, p=2, L=2)) is None
+    assert lt.ridge_layout(get_model("sigmoid", k=2, d=3, activation="erf")) is not None
+    assert lt.ridge_layout(get_model("sigmoid", k=1, d=1, activation="relu")) is None
+    assert lt.ridge_layout(get_model("attention", k=1, p=2, L=2)) is None
     with pytest.raises(InvalidArgument):
-        ls.CellTable(get_activation("relu"))
+        lt.build_cell_table(get_activation("relu"))
     with pytest.raises(InvalidArgument):
-        ls.CellTable("erf")  # a name, not an Activation
+        lt.build_cell_table("erf")  # a name, not an Activation
+    with pytest.raises(InvalidArgument):
+        ls.CellTable("erf")  # the numerics table takes ball evaluators, not a name
     relu = get_model("sigmoid", k=1, d=1, activation="relu")
-    assert ls.ridge_sum_from_problem(relu, DATA, PsiEnclosure(relu, MU, DATA).r, [1]) is None
+    assert lt.ridge_sum_from_problem(relu, DATA, PsiEnclosure(relu, MU, DATA).r, [1]) is None
 
 
 def test_regular_level_takes_the_cell_table_path_for_erf():
@@ -282,8 +347,8 @@ def test_tanh_fast_path_and_general_path_agree_on_a_model():
     at the centre of tiny boxes (the general path to 1e-6), and both certify the same level on [-4, 4]^2."""
     model = get_model("sigmoid", k=1, d=1, activation="tanh")
     enc = PsiEnclosure(model, MU, DATA)
-    fast = ls.ridge_sum_from_problem(model, DATA, enc.r, [Fraction(1)])
-    gen = ls.ridge_sum_from_problem(model, DATA, enc.r, [Fraction(1)], fast_logistic=False)
+    fast = lt.ridge_sum_from_problem(model, DATA, enc.r, [Fraction(1)])
+    gen = lt.ridge_sum_from_problem(model, DATA, enc.r, [Fraction(1)], fast_logistic=False)
     assert fast.table is None and gen.table is not None
     C = np.array([[0.5, -0.25], [3.0, 1.0], [-2.0, 0.75]])
     tiny = np.full((3, 2), 2.0 ** -30)
