@@ -26,7 +26,9 @@ AREAS = ("proofs/claims/", "proofs/prove/interval.py", "proofs/prove/", "proofs/
          "proofs/analyze/escaping.py", "numerics/certified/levelset.py", "numerics/certified/hardmax.py",
          "proofs/experiments/", "numerics/ntk/", "proofs/ntk.py", "proofs/claims/du_2018/", "proofs/claims/du_2019/",
          "numerics/twotimescale/", "proofs/twotimescale/", "proofs/claims/marion_berthier_2023/", "proofs/search/",
-         "proofs/prove/latex.py", "proofs/report.py")
+         "proofs/prove/latex.py", "proofs/report.py",
+         # session 4: the general levelset tables, the exact inverse design
+         "proofs/analyze/levelset_tables.py", "proofs/problem/inverse_design.py")
 
 
 def test_mutant_list_is_well_formed():
