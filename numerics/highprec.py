@@ -140,7 +140,7 @@ def refine_argmax_abs_psi(model, mu, data, u0, *, dps=50, max_iter=60):
             H = _central_jacobian(grad, u, h)
             try:
                 step = mpmath.lu_solve(H, mpmath.matrix(g))
-            except ZeroDivisionError:
+            except (ZeroDivisionError, TypeError, ValueError):  # singular Hessian (mpmath raises all three)
                 break
             lam = mpmath.mpf(1)
             for _ in range(40):

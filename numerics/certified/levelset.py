@@ -497,6 +497,9 @@ class RidgeSum:
         e = (gc_lo + gc_hi) / 2
         ok = np.isfinite(e).all(axis=1) & (np.abs(e).sum(axis=1) > 0)
         e = np.where(ok[:, None], e, 1.0)
+        # scaled to max-norm 1 (any vector would do): e . grad h underflowed for |grad h| ~ 1e-270 (erf far out),
+        # leaving such boxes undecided; the division is not part of the rigour (e is read exactly as it is)
+        e = e / np.max(np.abs(e), axis=1, keepdims=True)
         # e . grad h(c)
         a_lo, a_hi = imul(gc_lo, gc_hi, e, e)
         ec_lo, _ = isum(a_lo, a_hi, axis=1)

@@ -95,7 +95,8 @@ def ray_profile(problem, r, a_hat, direction, *, ts=(1, 2, 4, 8, 16, 32, 64), li
         rows.append({"t": t, "h": _up(hv, 15) if hv.is_finite() else "nan",
                      "h_lower": _lo(hv, 15) if hv.is_finite() else "nan",
                      "grad_norm_upper": _up(g, 6) if g.is_finite() else "nan", "_g": g})
-    pts = [(row["t"], math.log(float(row["_g"].mid()))) for row in rows
+    # log in arb: float(mid) underflows to 0 for |grad h| below 1e-308 (erf tails)
+    pts = [(row["t"], float(row["_g"].mid().log().mid())) for row in rows
            if row["_g"].is_finite() and row["_g"].mid() > 0]
     half = pts[len(pts) // 2:] if len(pts) >= 4 else pts
     rate = None

@@ -33,6 +33,8 @@ def _act_info(model):
     if act is None or model.name in ("attention", "attention-qk") or model.name.startswith(("relu-lift", "lift[")):
         return None
     lo, hi = act.limits
+    if isinstance(lo, sp.AccumBounds) or isinstance(hi, sp.AccumBounds):  # no limit (sin z): interior search only
+        return None
     if not (lo.is_finite and hi.is_finite):
         return None
     mono = act.monotone

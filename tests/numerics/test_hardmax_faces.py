@@ -368,3 +368,25 @@ def test_a_witness_on_a_wall_or_with_wrong_signs_is_rejected(monkeypatch):
     assert bad["unverified"] > 0 and bad["complete"] is False
     for signs, A0, _ in bad["faces"]:
         assert tuple((v > 0) - (v < 0) for v in (sum(Fraction(a) * b for a, b in zip(n_, A0)) for n_ in N)) == signs
+
+
+def test_faces_not_all_evaluated_in_time_are_not_complete(monkeypatch):
+    """The arrangement completes, then the clock runs past the budget before the limits are evaluated: the sup over
+    rays must not be called exact."""
+    import time
+
+    from numerics.certified.bnb import point_ball
+
+    real = hm.arrangement_faces
+
+    def slow(normals, D, **kw):
+        out = real(normals, D, max_faces=200000, time_limit=30.0)
+        time.sleep(0.3)
+        return out
+
+    monkeypatch.setattr(hm, "arrangement_faces", slow)
+    F = Fraction
+    X = [[F(1), F(0), F(-1), F(0), F(0), F(1)], [F(0), F(1), F(0), F(-1), F(1), F(0)]]
+    r = [[point_ball(F(1))], [point_ball(F(-1))]]
+    out = hm.hardmax_faces(X, r, 2, 3, 1, time_limit=0.1)
+    assert out["complete"] is False

@@ -360,3 +360,59 @@ def test_tanh_fast_path_and_general_path_agree_on_a_model():
     level = level.limit_denominator(1 << 16)
     cf, cg = (ls.certify_ridge_level(rs, level, 4, time_limit=20) for rs in (fast, gen))
     assert cf.certified and cg.certified and not cf.level_set_empty and not cg.level_set_empty
+
+
+# ------------------------------------------------------------------ audit regressions (planted bugs that survived)
+def test_taylor_form_keeps_zero_when_the_interval_straddles_the_expansion_point():
+    """(z - 1/64)^2 on [0, 0.02] has minimum 0 at z = 1/64: the lower end must be <= 0 (a Taylor form that bounds
+    t^2 below by min(t_lo^2, t_hi^2) would claim 1.9e-5)."""
+    t = lt.build_cell_table(get_activation("(z-1/64)**2"), zmax=4.0, delta=2.0 ** -5, zfar=64.0)
+    s, d, q = t.enclose(np.array([0.0]), np.array([0.02]))
+    assert s[0][0] <= 0.0
+
+
+def test_far_bounds_are_per_derivative_order():
+    """Beyond Z_far each derivative gets its own certified sup: sin(4z)/4 has |sigma'| = |cos 4z| reaching 1 there;
+    sin(z^2) is bounded but sigma' = 2z cos(z^2) is not, so its enclosure beyond Z_far is the whole line."""
+    import sympy as sp
+
+    t2 = lt.build_cell_table(get_activation("sin(4*z)/4"), zmax=4.0, delta=2.0 ** -5, zfar=64.0)
+    s, d, q = t2.enclose(np.array([100.0]), np.array([101.0]))
+    assert d[0][0] <= -1 and d[1][0] >= 1
+    base = get_activation("sin(z**2)")
+    act = Activation("sin-z2", base.expr, source="sin(z**2)")
+    act._cache[("sup", 0)] = Bound(sp.Integer(1), True, "|sin| <= 1")  # seeded: sympy's own sup is very slow here
+    act._cache[("sup", 1)] = Bound(sp.oo, True, "unbounded")
+    act._cache[("sup", 2)] = Bound(sp.oo, True, "unbounded")
+    t = lt.build_cell_table(act, zmax=4.0, delta=2.0 ** -5, zfar=64.0)
+    s, d, q = t.enclose(np.array([1000.0]), np.array([1001.0]))
+    assert d[0][0] == -np.inf and d[1][0] == np.inf
+
+
+def test_ridge_layout_declines_an_offset_argument():
+    """erf(w x + 1) is not a ridge function of u = w: the ridge sum would drop the +1 and certify the wrong h."""
+    import sympy as sp
+
+    from proofs import Model
+
+    w, x = sp.symbols("w x", real=True)
+    m = Model.from_sympy("erf_offset", feature=get_activation("erf")(w * x + 1), inner={"w": [w]}, inputs=[x], k=1)
+    assert lt.ridge_layout(m) is None
+
+
+def test_tiny_gradients_far_out_still_certify():
+    """exp(-z^2) around (25, 25): |grad h| ~ 1e-270; the direction vector is normalised, so the certificate does not
+    depend on the scale of c (it underflowed to 'inconclusive' before). The bound scales like c (checked at 1e250)."""
+    import mpmath
+
+    tab = lt.cell_table(get_activation("exp(-z**2)"))
+    X = np.array([[1.0, 0.0], [0.0, 1.0]])
+    out = []
+    for scale in (1.0, 1e250):
+        c = np.array([1.0, 0.5]) * scale
+        rs = ls.RidgeSum(xlo=X, xhi=X.copy(), clo=c, chi=c.copy(), activation="bump", table=tab)
+        lev = Fraction(float(mpmath.exp(-625) * 1.5 * scale))
+        cert = ls.certify_ridge_level(rs, lev, 0.5, centre=(25.0, 25.0), time_limit=10)
+        assert cert.certified
+        out.append(cert.beta_lower)
+    assert 0 < out[0] and abs(out[1] / out[0] / 1e250 - 1) < 1e-6

@@ -253,3 +253,57 @@ def test_cli_escape_sigmoid_still_rejects_what_it_rejected(capsys):
 def test_cli_escape_attention_bad_input_exits_2(capsys, args):
     code, _, err = _cli(capsys, "experiment", "escape", *args)
     assert code == 2 and err.strip().count("\n") == 0 and err.startswith("escset: error:"), err
+
+
+# ------------------------------------------------------------------ audit regressions: exact stationarity has teeth
+def _moved_targets(which):
+    """Targets changed by 1e-30 along an exact null direction of every stationarity row but one: that row is the
+    last gradient coordinate of head 1 (``"grad"``) or Psi of the last output (``"psi"``); m = 2 heads."""
+    import copy
+
+    import flint
+
+    inst = IA.designed_attention(k=2, p=2, L=3, n=12, m=2, seed=0)
+    P = inst.problem
+    k, p, n = inst.k, inst.p, inst.n
+    toks = [[inst.Xq[i][l * p:(l + 1) * p] for l in range(inst.L)] for i in range(n)]
+    feats = [IA._features_at_zero(t) for t in toks]
+    a = [[[Fraction(str(v)) for v in row] for row in aj] for aj in P.mu.a]
+    rows = []
+    for c in range(k):
+        for t in range(p):
+            row = [Fraction(0)] * (n * k)
+            for i in range(n):
+                row[i * k + c] = feats[i][0][t]
+            rows.append(row)
+
+    def grad_row(j, a_, b):
+        row = [Fraction(0)] * (n * k)
+        for i in range(n):
+            for c in range(k):
+                row[i * k + c] = sum((a[j][c][t] * feats[i][1][t][a_][b] for t in range(p)), Fraction(0))
+        return row
+
+    G = [grad_row(j, x, y) for j in range(2) for x in range(p) for y in range(p)]
+    keep, target = (rows[:p] + G, rows[-1]) if which == "psi" else (rows + G[:-1], G[-1])
+    Nul, nul = flint.fmpz_mat([IA._int_row(r) for r in keep]).nullspace()
+    v = next(c for c in ([Fraction(int(Nul[i, col])) for i in range(n * k)] for col in range(nul))
+             if sum(x * y for x, y in zip(c, target)) != 0)
+    delta = Fraction(1, 10 ** 30) / max(abs(x) for x in v)
+    Y = [[Fraction(str(P.data.Y[i][c])) - delta * v[i * k + c] for c in range(k)] for i in range(n)]
+    bad = copy.copy(inst)
+    bad.problem = P.with_targets([[str(x) for x in row] for row in Y])
+    return inst, bad
+
+
+@pytest.mark.parametrize("which", ["grad", "psi"])
+def test_exact_stationarity_sees_one_moved_coordinate(which):
+    good, bad = _moved_targets(which)
+    assert IA.exact_stationarity(good)["stationary"] is True
+    assert IA.exact_stationarity(bad)["stationary"] is False  # a 1e-30 change of one row, exactly detected
+
+
+def test_exact_stationarity_with_several_heads_and_masses():
+    for m, n, seed in ((2, 12, 0), (3, 14, 1)):
+        inst = IA.designed_attention(k=2, p=2, L=3, n=n, m=m, seed=seed)
+        assert len(inst.problem.mu.mass) == m and IA.exact_stationarity(inst)["stationary"] is True
