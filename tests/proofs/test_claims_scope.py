@@ -34,6 +34,7 @@ INSTANCE_ONLY = {"attention-feature-bounded-linear", "euler-step-decreases-energ
                  "stationary-not-global-minimiser", "every-stationary-point-is-global-minimiser",
                  "separation-covers-vector-output", "flow-converges-to-global-minimiser-from-any-init",
                  "mean-field-limits-interchange",
+                 "finite-particles-reach-global-minimum", "many-particle-theorem-covers-gaussian-init",
                  "stationary-first-variation-vanishes-on-support", "zero-configuration-unstable-under-perturbation",
                  "escaping-set-boundary-enters", "escaping-set-weight-growth", "vector-output-escape-rate",
                  "attention-escape-rate",
