@@ -54,6 +54,31 @@ def test_default_instance_is_refuted_with_a_certified_spurious_minimum():
     assert r.witness["certified GD step bound 2 / lambda_max"].lower() > 0
 
 
+def test_the_certified_basin_is_a_ball_inside_a_box_where_the_hessian_is_positive_definite():
+    """The basin radius is positive and below half the box it was certified on (sqrt(mu / Lambda) <= 1); an
+    independent check of the sublevel argument: the loss, in plain mpmath at 50 digits, at points on the basin's
+    sphere stays below L(centre) + mu (rho - kappa)^2 / 2 with rho the box half-width (kappa < 1e-12 here)."""
+    import mpmath
+
+    out = F6.analyse(BASE)
+    cert = out["cert"]
+    radius, box, mu = cert["basin_radius"], cert.get("basin_box", cert["rho"]), cert["mu_lower"]
+    assert 0 < radius < box / 2
+    rng = np.random.default_rng(0)
+    with mpmath.workdps(50):
+        L = _mp_loss(F6.params(BASE))
+        centre = [mpmath.mpf(v.numerator) / v.denominator for v in out["centre"]]
+        Lc = L(*centre)
+        cap = Lc + mpmath.mpf(mu.numerator) / mu.denominator * (mpmath.mpf(box.numerator) / box.denominator
+                                                               - mpmath.mpf(10) ** -12) ** 2 / 2
+        for _ in range(8):
+            d = rng.standard_normal(len(centre))
+            d = d / np.linalg.norm(d)
+            pt = [c + mpmath.mpf(radius.numerator) / radius.denominator * mpmath.mpf(float(v)) for c, v in
+                  zip(centre, d)]
+            assert Lc <= L(*pt) < cap
+
+
 def test_overparameterised_instance_m_2_teacher_1_is_refuted():
     r = _run(F6._instance(4))
     assert r.verdict is Verdict.REFUTED and "m = 2" in r.statement and "m0 = 1" in r.statement

@@ -26,12 +26,13 @@ What is certified (python-flint balls, outward rounding), on a box :math:`B=c+[-
    convex on :math:`B` and the critical point :math:`u^*` is a strict local minimiser;
 3. **the loss is positive on** :math:`B`: the ball :math:`L(B)` lies in :math:`(0,\infty)`, so :math:`L(u^*)>0=\min L`.
 
-Consequences (textbook steps, not computations): a strict local minimiser with a positive definite Hessian is an
-asymptotically stable equilibrium of the gradient flow :math:`u'=-\nabla L(u)` (Lyapunov), so every initialisation
-in an open neighbourhood — a set of positive Lebesgue measure, hence of positive probability under any
-initialisation law with a positive density — converges to :math:`u^*` and never reaches the global minimum; and
-gradient descent with a step :math:`0<\eta<2/\lambda_{\max}` (a certified bound is reported: Gershgorin on the
-box) has :math:`u^*` as an attracting fixed point (Ostrowski). Formulas of the gradient and Hessian are derived
+4. **a basin of attraction is computed**: with :math:`\mu` a certified lower bound of the smallest eigenvalue of
+   the interval Hessian, :math:`\Lambda` a certified (Gershgorin) upper bound of the largest, and :math:`\kappa` the
+   Krawczyk enclosure's distance from the centre, every initialisation in the Euclidean ball of the exact radius
+   :func:`_basin` reports around the centre converges to :math:`u^*` under the gradient flow and under gradient
+   descent with step :math:`0<\eta\le1/\Lambda` (strong convexity on the box; the argument is in :func:`_basin`).
+   That ball has positive Lebesgue measure, hence positive probability under any initialisation law with a
+   positive density, and none of its points reaches the global minimum. Formulas of the gradient and Hessian are derived
 [D] and written by hand (no library differentiates these particle sums in ball arithmetic); the Krawczyk operator
 is written by hand for the same reason (python-flint has no interval Newton for systems).
 
@@ -338,7 +339,59 @@ def certify(P, centre, dps: int) -> dict:
         gers = max(sum((abs(HB[a][b]) for b in range(Pn)), arb(0)) for a in range(Pn))
         out["lambda_max_upper"] = gers
         out["eta_bound"] = 2 / gers
+        out.update(_basin(out, HBm, K, c, r, gers, Pn))
+        if out.get("basin_radius"):
+            # a larger box around the same centre: if the interval Hessian is still positive definite there, the
+            # basin grows with it (u* is already located by the Krawczyk test on the small box)
+            for big in (Fraction(1, 10 ** e) for e in range(2, 8)):
+                if big <= rho:
+                    break
+                rb = arb(fmpq(big.numerator, big.denominator))
+                _, _, HBb = derivatives([ci + arb(0, rb.upper()) for ci in c], X, y, P["d"], ops)
+                gb = max(sum((abs(HBb[a][b]) for b in range(Pn)), arb(0)) for a in range(Pn))
+                wide = _basin(out, arb_mat(HBb), K, c, rb, gb, Pn)
+                if wide.get("basin_radius") and wide["basin_radius"] > out["basin_radius"]:
+                    out.update(wide, basin_box=big)
+                    break
     return out
+
+
+def _basin(out, HBm, K, c, r, gers, Pn) -> dict:
+    r"""A certified basin of attraction (module docstring, step 4): with :math:`\mu\le\lambda_{\min}(
+abla^2L)` and
+    :math:`\Lambda\ge\lambda_{\max}(
+abla^2L)` on the box :math:`B=c\pm
+ho` (certified: residual/ball Cholesky of
+    the interval Hessian, Gershgorin) and :math:`u^*\in K(B)`, :math:`|u^*-c|_\infty\le\kappa<
+ho`, :math:`L` is
+    :math:`\mu`-strongly convex on :math:`B` and :math:`L\ge L^*+\mu(
+ho-\kappa)^2/2` on :math:`\partial B`; the
+    ball :math:`|u-u^*|<r=(
+ho-\kappa)\sqrt{\mu/\Lambda}/2` lies in the sublevel set below that value, which the
+    gradient flow never leaves and in which it converges to :math:`u^*` (the only critical point in :math:`B`);
+    gradient descent with :math:`0<\eta\le1/\Lambda` from that ball stays in the ball of radius :math:`2r\le
+ho-\kappa`
+    (steps :math:`\eta|
+abla L|\le\eta\Lambda|u-u^*|`) and converges to :math:`u^*` (descent lemma, strong
+    convexity). The ball around the exact centre :math:`c` of radius :math:`r-\kappa\sqrt P` is inside it. ``B`` may be
+    any box around :math:`c` containing :math:`K(B_0)` of the Krawczyk box :math:`B_0` (``r`` its half-width,
+    ``HBm``/``gers`` its interval Hessian and Gershgorin bound)."""
+    from flint import arb
+
+    from numerics.certified.enclosures import arb_to_fraction
+    from numerics.certified.linalg import lambda_min_lower
+
+    if not (out.get("critical") and out.get("pd")):
+        return {}
+    mu = lambda_min_lower(HBm).lower
+    kappa = max(abs(K[a] - c[a]).upper() for a in range(Pn))
+    if mu is None or not mu > 0 or not kappa < r or not gers.is_finite():
+        return {"basin_radius": None}
+    mu_b = arb(mu.numerator) / mu.denominator
+    rad = ((r - kappa) * (mu_b / gers).sqrt() / 2 - kappa * arb(Pn).sqrt()).lower()
+    if not rad > 0:
+        return {"basin_radius": None}
+    return {"basin_radius": arb_to_fraction(rad), "mu_lower": mu, "gd_step_safe": arb_to_fraction((1 / gers).lower())}
 
 
 def analyse(inst, *, dps: int = 30) -> dict:
@@ -483,11 +536,16 @@ def check_f6(inst, *, dps=30):
                                                for j in range(P["m"])],
            "box half-width rho": _dec(cert["rho"], 6), "loss on the box": cert["loss"],
            "Krawczyk |K - c| / rho": cert["krawczyk_excess"],
-           "certified GD step bound 2 / lambda_max": cert["eta_bound"]}
+           "certified GD step bound 2 / lambda_max": cert["eta_bound"],
+           "certified basin: Euclidean radius around the centre": (None if not cert.get("basin_radius") else
+                                                                  _dec(cert["basin_radius"], 6)),
+           "certified GD step for the basin (<= 1 / lambda_max)": (None if not cert.get("gd_step_safe") else
+                                                                   _dec(cert["gd_step_safe"], 6))}
     prec = f"arb {cert['bits']} bits (Krawczyk + ball Cholesky, outward rounding)"
     failed = [name for key, name in (("critical", "the Krawczyk test (critical point in the box)"),
                                      ("pd", "positive definiteness of the Hessian on the box"),
-                                     ("loss_positive", "a positive loss on the box")) if not cert[key]]
+                                     ("loss_positive", "a positive loss on the box"),
+                                     ("basin_radius", "a certified basin of attraction")) if not cert.get(key)]
     if failed:
         return inconclusive(ID_F6, inst, margin=cert["loss"], precision=prec, method="Krawczyk + ball Cholesky",
                             witness=wit, assumptions=ASSUMPTIONS_F6, scope="instance", statement=statement,
@@ -501,7 +559,8 @@ def check_f6(inst, *, dps=30):
                            f"{_dec(cert['rho'], 3)} around the point found contains exactly one critical point "
                            "(Krawczyk), the Hessian is positive definite on the whole box (ball Cholesky) and the "
                            f"loss there is {cert['loss'].str(12)} > 0 = min L (m = {P['m']} >= m0 = {P['m0']}, "
-                           "realisable teacher). Hence an open set of initialisations (positive probability for any "
-                           "law with a density) converges under the gradient flow to this non-global point "
-                           "(Lyapunov stability, a textbook step); gradient descent with step eta < "
-                           f"{cert['eta_bound'].str(4)} keeps it attracting (Ostrowski)")
+                           "realisable teacher). Certified basin: every initialisation within Euclidean distance "
+                           f"{_dec(cert['basin_radius'], 3)} of the centre (positive probability for any law with a "
+                           "density) converges to this non-global point under the gradient flow and under gradient "
+                           f"descent with step eta <= {_dec(cert['gd_step_safe'], 3)} (strong convexity on the box: "
+                           "mu, Lambda and the Krawczyk enclosure computed in balls)")
