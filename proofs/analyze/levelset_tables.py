@@ -99,8 +99,11 @@ def _cell_evaluators(act):
     return out
 
 
-def _far_bounds(act):
-    """Per order j = 0, 1, 2: a float B_j >= sup |sigma^(j)| from the toolkit's certified bound (inf when unknown)."""
+def _far_bounds(act, seconds: float = 10.0):
+    """Per order j = 0, 1, 2: a float B_j >= sup |sigma^(j)| from the toolkit's certified bound (inf when unknown).
+    Each sympy bound gets ``seconds`` (it runs inside a certificate's loop, outside its time limit: sin(z**2) took
+    minutes); a bound not found in time is unknown (inf), never a guess."""
+    from proofs.prove.budget import _sympy
     from proofs.symbolic.codegen import compile_expr
     from proofs.symbolic.pieces import Z
 
@@ -108,8 +111,10 @@ def _far_bounds(act):
     for j in range(3):
         B = np.inf
         try:
-            b = act.sup_abs(j)
-            if b.value is not None and b.value.is_finite:
+            b = _sympy(lambda: act.sup_abs(j), seconds=seconds, default=None)
+            if b is None:
+                B = np.inf
+            elif b.value is not None and b.value.is_finite:
                 B = _arb_out(compile_expr([Z], b.value, "arb")(0))[1]
             elif getattr(b, "enclosure", None) is not None:
                 B = _frac_interval(Fraction(b.enclosure[1]))[1]
