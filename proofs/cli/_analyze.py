@@ -86,6 +86,13 @@ def analyze_cmd(
     c.print(f"  enclosure of S(mu): {g['sup_psi_enclosure']}")
     c.print(f"  witness: {g['witness']}")
     c.print(f"  {g['message']}")
+    st = out.get("stats") or {}
+    if "argmax_faces" in st:  # attention with --certify: the hardmax limits along rays, from every face
+        exact = st.get("rays_sup_exact")
+        rs = st.get("rays_sup_enclosure") if exact else st.get("rays_sup_lower")
+        c.print(f"  hardmax limits along rays: {st['argmax_faces']} faces (tie walls included), sup "
+                f"{'= ' + str(rs) + ' (exact over rays)' if exact else '>= ' + str(rs) + ' (enumeration incomplete)'}"
+                f"; open cells alone: {st.get('rays_sup_open_cells_only')}; a lower bound of S(mu)")
     esc = out.get("escaping_set") or {}
     if esc.get("nonempty"):
         c.print(f"escaping set: non-empty for eps < S(mu); a_hat = {esc.get('a_hat')}"

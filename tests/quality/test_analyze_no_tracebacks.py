@@ -43,3 +43,15 @@ def test_attention_p3_singular_newton_step(tmp_path, capsys):
     code, out, err = _run(tmp_path, capsys, ATT, MUATT, "--model", "attention", "--p", "3")
     assert code == 0, err
     assert json.loads(out)["global_optimality"]["verdict"] in ("refuted", "proved", "inconclusive")
+
+
+def test_text_output_reports_the_hardmax_faces(tmp_path, capsys):
+    from proofs.cli import main
+
+    (tmp_path / "D.json").write_text(json.dumps(ATT))
+    (tmp_path / "M.json").write_text(json.dumps(MUATT))
+    with pytest.raises(SystemExit) as e:
+        main(["analyze", "--data", str(tmp_path / "D.json"), "--measure", str(tmp_path / "M.json"), "--model",
+              "attention", "--p", "3", "--certify"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert e.value.code == 0 and "hardmax limits along rays" in out and "a lower bound of S(mu)" in out
