@@ -675,9 +675,19 @@ def relu_gram_ball(X):
 
 
 def relu_gram_float(X) -> np.ndarray:
-    """float64 H^infty (same angle formula) for estimates and benchmarks: :func:`numerics.ntk.kernels.h_infinity`
-    (one float formula for the NTK code and this module, as :func:`numerics.ntk.kernels.h_infinity_ball` is
-    :func:`relu_gram_ball`)."""
-    from numerics.ntk.kernels import h_infinity
+    """float64 H^infty (same angle formula) for estimates and benchmarks. (Its twin in the NTK code,
+    :func:`numerics.ntk.kernels.h_infinity`, cannot be called from here: numerics.ntk imports this package.)"""
+    X = np.asarray(X, dtype=float)
+    nr = np.linalg.norm(X, axis=1)
+    if np.any(nr == 0):
+        from numerics.errors import InvalidArgument
 
-    return h_infinity(X)
+        raise InvalidArgument("an input is the zero vector; valid inputs for the ReLU Gram are non-zero")
+    U = X / nr[:, None]  # unit vectors: the angle is scale-free, and 1e80-size inputs do not overflow |x_i|^2|x_j|^2
+    C = U @ U.T
+    # atan2 of the Lagrange term (as relu_gram_ball): arccos(C) put errors of 1e-8 on the diagonal; near-parallel
+    # distinct inputs still lose ~sqrt(eps) here (this float Gram only steers and estimates)
+    dd = np.diag(C).copy()
+    phi = np.arctan2(np.sqrt(np.maximum(np.outer(dd, dd) - C * C, 0.0)), C)
+    np.fill_diagonal(phi, 0.0)
+    return (X @ X.T) * (np.pi - phi) / (2 * np.pi)
