@@ -4,11 +4,10 @@ connected nets and ResNets), and the width / step-size requirements of their the
 * :func:`ntk_gram` — the limiting Gram :math:`K^{(H)}` (``arch`` two-layer | fc | resnet) for any activation of the
   toolkit (a built-in name, an expression in ``z``, an :class:`~proofs.symbolic.activations.Activation`).
 * :func:`ntk_lambda_min` — :math:`\lambda_{\min}` to the requested digits (mpmath ``eigsy`` for ``n <= 60``; above,
-  the float eigenpair refined against the ball matrix), and with ``certify`` a certified bracket
-  (:func:`numerics.certified.linalg.lambda_min_bracket`: Rayleigh quotient of an exact vector above, Temple's
-  inequality with a certified lower bound of :math:`\lambda_2` below, or a Cholesky certificate of :math:`K-tI`),
-  which must bracket the mpmath value and, for ``n > 60``, gives the printed digits; and the verdict on positive
-  definiteness:
+  the digits the certified bracket supports), and with ``certify`` the certified bracket
+  (:func:`numerics.certified.linalg.lambda_min_bracket`: Rayleigh quotient of a refined exact vector above,
+  Temple's inequality with a certified lower bound of :math:`\lambda_2` below, or a Cholesky certificate of
+  :math:`K-tI`), which must contain the mpmath value; and the verdict on positive definiteness:
 
   - ``refuted`` from an exact singularity witness: two identical inputs (equal rows, any architecture and
     activation); two positively parallel inputs with ReLU (positively homogeneous: proportional rows); or, for a
@@ -42,7 +41,7 @@ __all__ = ["ntk_lambda_min", "ntk_gram", "ntk_activation", "ntk_requirements", "
            "floor_decimal", "ARCHS"]
 
 ARCHS = ("two-layer", "fc", "resnet")
-MP_EIG_MAX_N = 60  # mpmath eigsy is O(n^3) in Python: above this, the float eigenpair is refined in balls
+MP_EIG_MAX_N = 60  # mpmath eigsy is O(n^3) in Python: above this, the digits come from the certified bracket
 RETRY_MAX_N = 300  # a failed certificate is retried at 2x and 4x the bits up to this size
 
 
